@@ -1,0 +1,48 @@
+"""Values the nlp package consumes and produces."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+DescriptionType = Literal["location", "character", "atmosphere", "object", "action"]
+
+
+class ChapterText(msgspec.Struct, frozen=True):
+    number: int
+    text: str
+    paragraphs: list[tuple[int, int]] = []
+    skip: bool = False  # front matter: no descriptions
+
+
+class FoundDescription(msgspec.Struct):
+    chapter: int
+    type: DescriptionType
+    start: int  # chapter text[start:end] == text
+    end: int
+    text: str
+    confidence: float  # 0..1
+    priority: float  # higher = more worth illustrating
+    entities: list[str] = []  # canonical character / place names mentioned
+
+
+class CharacterQuote(msgspec.Struct, frozen=True):
+    chapter: int
+    start: int
+    end: int
+    text: str
+
+
+class FoundCharacter(msgspec.Struct):
+    name: str  # canonical name (nominative for Russian)
+    aliases: list[str]
+    mention_count: int
+    first_chapter: int
+    appearance: list[CharacterQuote] = []  # appearance details near mentions
+
+
+class BookAnalysis(msgspec.Struct):
+    language: str
+    descriptions: list[FoundDescription]
+    characters: list[FoundCharacter]
