@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from bookreader.imaging.prompts import (
+    MAX_PROMPT_CHARS,
+    STYLES,
+    CharacterSheet,
+    build_prompt,
+    cap_at_word,
+    prompt_hash,
+    stable_seed,
+)
+
+BIBLE = [
+    CharacterSheet("Anna", "slender woman, black curls, grey velvet dress", aliases=["Анна"]),
+    CharacterSheet("Vronsky", "tall officer, dark moustache, white uniform"),
+]
+
+
+def test_type_framing_style_suffix_and_negative():
+    built = build_prompt("location", "A misty harbour at dawn.", style="ink", genres=["adventure"])
+
+    assert built.prompt.startswith("Wide establishing shot of a place: A misty harbour at dawn")
+    assert "adventure" in built.prompt
+    assert built.prompt.endswith(STYLES["ink"].suffix)
+    assert built.negative_prompt == STYLES["ink"].negative
+    assert (built.style, built.seed, built.characters) == ("ink", None, [])
+
+
+def test_unknown_style_falls_back_to_the_default():
+    assert build_prompt("object", "A brass key", style="cubism").style == "watercolor"
+
+
+def test_long_text_is_capped_at_a_word_boundary_and_keeps_the_style():
+    text = " ".join(["wonderfully"] * 400)
+    built = build_prompt("atmosphere", text, style="oil")
+
+    assert len(built.prompt) <= MAX_PROMPT_CHARS
+    assert built.prompt.endswith(STYLES["oil"].suffix)
+    body = built.prompt.removesuffix(". " + STYLES["oil"].suffix)
+    assert body.endswith("wonderfully")
+    assert cap_at_word("alpha beta gamma", 12) == "alpha beta"
+
+
+def test_known_characters_get_their_appearance_and_a_stable_seed():
+    built = build_prompt(
+        "character", "Анна вошла в залу, и Vronsky обернулся.", book_id="b1", characters=BIBLE
+    )
+
+    assert built.characters == ["Anna", "Vronsky"]
+    assert built.prompt.startswith(
+        "Anna: slender woman, black curls, grey velvet dress; Vronsky: tall officer, dark moustache"
+    )
+    assert built.seed == stable_seed("b1", "Anna") == stable_seed("b1", "anna")
+    assert built.seed != stable_seed("b2", "Anna")
+    assert build_prompt("character", "Anna smiled.", book_id="b1", characters=BIBLE).seed == built.seed
+
+
+def test_characters_linked_by_the_analyzer_count_even_when_unnamed():
+    built = build_prompt("action", "She ran to the platform.", characters=BIBLE, entities=["Anna"])
+    assert built.characters == ["Anna"]
+    assert build_prompt("action", "Annabel ran.", characters=BIBLE).characters == []
+
+
+def test_prompt_hash_is_a_sha256_of_every_part():
+    base = prompt_hash("a castle", "ink", "openai", 768, 512, "dall-e-3")
+
+    assert len(base) == 64 and base == prompt_hash("a castle", "ink", "openai", 768, 512, "dall-e-3")
+    variants = [
+        prompt_hash("a castle!", "ink", "openai", 768, 512, "dall-e-3"),
+        prompt_hash("a castle", "oil", "openai", 768, 512, "dall-e-3"),
+        prompt_hash("a castle", "ink", "pollinations", 768, 512, "dall-e-3"),
+        prompt_hash("a castle", "ink", "openai", 512, 512, "dall-e-3"),
+        prompt_hash("a castle", "ink", "openai", 768, 768, "dall-e-3"),
+        prompt_hash("a castle", "ink", "openai", 768, 512, None),
+    ]
+    assert len({base, *variants}) == 7
+
+
+def test_russian_names_match_in_other_cases():
+    assert build_prompt("character", "Он увидел Анну у окна.", characters=BIBLE).characters == ["Anna"]
