@@ -1,0 +1,165 @@
+// HTTP client for /api/v1: bearer tokens in localStorage, one refresh attempt on 401, problem details as errors.
+
+const ACCESS = "br.access";
+const REFRESH = "br.refresh";
+const BASE = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const message =
+      (body && (body.detail || (body.error && body.error.message) || body.title || body.message)) ||
+      `HTTP ${status}`;
+    super(typeof message === "string" ? message : JSON.stringify(message));
+    this.status = status;
+    this.code = (body && (body.code || (body.error && body.error.code))) || null;
+    this.body = body;
+  }
+}
+
+const authListeners = new Set();
+
+export const tokens = {
+  get access() {
+    return localStorage.getItem(ACCESS);
+  },
+  get refresh() {
+    return localStorage.getItem(REFRESH);
+  },
+  set(pair) {
+    localStorage.setItem(ACCESS, pair.access_token);
+    if (pair.refresh_token) localStorage.setItem(REFRESH, pair.refresh_token);
+  },
+  clear() {
+    localStorage.removeItem(ACCESS);
+    localStorage.removeItem(REFRESH);
+    for (const fn of authListeners) fn(false);
+  },
+};
+
+export function onSignedOut(fn) {
+  authListeners.add(fn);
+}
+
+let refreshing = null;
+
+// Concurrent 401s share one refresh: the server rotates refresh tokens and revokes a reused one.
+export function refreshTokens() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      const refresh = tokens.refresh;
+      if (!refresh) return false;
+      try {
+        const response = await fetch(`${BASE}/auth/refresh`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ refresh_token: refresh }),
+        });
+        if (!response.ok) return false;
+        tokens.set(await response.json());
+        return true;
+      } catch {
+        return false;
+      }
+    })().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+async function parseBody(response) {
+  if (response.status === 204) return null;
+  const type = response.headers.get("content-type") || "";
+  if (type.includes("json")) return response.json();
+  return response.text();
+}
+
+export async function api(path, { method = "GET", body, query, keepalive = false, auth = true } = {}) {
+  let url = path.startsWith("/") ? path : `${BASE}/${path}`;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value != null && value !== "") params.set(key, value);
+    const text = params.toString();
+    if (text) url += `?${text}`;
+  }
+  const send = () => {
+    const headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (auth && tokens.access) headers.Authorization = `Bearer ${tokens.access}`;
+    return fetch(url, {
+      method,
+      headers,
+      keepalive,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  };
+  let response;
+  try {
+    response = await send();
+    if (response.status === 401 && auth && (await refreshTokens())) response = await send();
+  } catch (error) {
+    throw new ApiError(0, { detail: error.message || "network" });
+  }
+  const data = await parseBody(response).catch(() => null);
+  if (response.status === 401 && auth) tokens.clear();
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// XMLHttpRequest because fetch cannot report upload progress.
+export function uploadBook(file, onProgress) {
+  const attempt = () =>
+    new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", `${BASE}/books`);
+      if (tokens.access) xhr.setRequestHeader("Authorization", `Bearer ${tokens.access}`);
+      xhr.responseType = "json";
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      xhr.addEventListener("load", () => resolve({ status: xhr.status, body: xhr.response }));
+      xhr.addEventListener("error", () => reject(new ApiError(0, { detail: "network" })));
+      const form = new FormData();
+      form.append("file", file, file.name);
+      xhr.send(form);
+    });
+  return (async () => {
+    let result = await attempt();
+    if (result.status === 401 && (await refreshTokens())) result = await attempt();
+    if (result.status >= 400) throw new ApiError(result.status, result.body);
+    return { book: result.body, existing: result.status === 200 };
+  })();
+}
+
+export async function signIn(email, password) {
+  const pair = await api("auth/login", { method: "POST", body: { email, password }, auth: false });
+  tokens.set(pair);
+}
+
+export async function signUp(email, password, displayName) {
+  const body = { email, password };
+  if (displayName) body.display_name = displayName;
+  await api("auth/register", { method: "POST", body, auth: false });
+  await signIn(email, password);
+}
+
+export async function signOut() {
+  try {
+    await api("auth/logout", { method: "POST", body: { refresh_token: tokens.refresh } });
+  } catch {
+    // Signing out locally matters more than the server acknowledging it.
+  }
+  tokens.clear();
+}
+
+let me = null;
+
+export async function currentUser(force = false) {
+  if (!tokens.access) return null;
+  if (!me || force) me = await api("users/me");
+  return me;
+}
+
+export function forgetUser() {
+  me = null;
+}

@@ -1,0 +1,92 @@
+// Horizontal pagination with CSS columns: the chapter flows into viewport-wide columns and a page turn
+// scrolls the viewport by one column. The chapter offset at the top of the page is the reading position.
+import { offsetFromPoint, paragraphAt, pointFromOffset } from "./offsets.js";
+
+const GAP = 64;
+
+export class Pager {
+  constructor(viewport, content) {
+    this.viewport = viewport;
+    this.content = content;
+    this.map = [];
+    this.page = 0;
+    this.pages = 1;
+    this.width = 0;
+  }
+
+  layout() {
+    const width = this.viewport.clientWidth;
+    const height = this.viewport.clientHeight;
+    this.width = width;
+    this.content.style.columnWidth = `${width}px`;
+    this.content.style.columnGap = `${GAP}px`;
+    this.content.style.height = `${height}px`;
+    this.viewport.style.setProperty("--page-height", `${height}px`);
+    this.pages = Math.max(1, Math.round((this.content.scrollWidth + GAP) / (width + GAP)));
+    this.show(Math.min(this.page, this.pages - 1));
+  }
+
+  show(page) {
+    this.page = Math.max(0, Math.min(page, this.pages - 1));
+    this.viewport.scrollLeft = this.page * (this.width + GAP);
+  }
+
+  // The browser may scroll the viewport itself (find in page, focus, selection drags); snap back to a page.
+  snap() {
+    const page = Math.round(this.viewport.scrollLeft / (this.width + GAP));
+    if (page !== this.page || this.viewport.scrollLeft !== this.page * (this.width + GAP)) this.show(page);
+  }
+
+  pageOfRect(rect) {
+    const origin = this.content.getBoundingClientRect().left;
+    return Math.max(0, Math.floor((rect.left - origin + 1) / (this.width + GAP)));
+  }
+
+  pageOfOffset(offset) {
+    const point = pointFromOffset(this.map, offset);
+    if (!point) return 0;
+    const range = document.createRange();
+    range.setStart(point.node, point.offset);
+    range.collapse(true);
+    let rects = range.getClientRects();
+    if (!rects.length) {
+      range.setEnd(point.node, Math.min(point.offset + 1, point.node.length ?? 0));
+      rects = range.getClientRects();
+    }
+    const rect = rects[0] || point.para.el.getClientRects()[0];
+    return rect ? this.pageOfRect(rect) : 0;
+  }
+
+  pageOfElement(el) {
+    const rect = el.getClientRects()[0];
+    return rect ? this.pageOfRect(rect) : 0;
+  }
+
+  // The first character visible on the current page.
+  currentOffset() {
+    const view = this.viewport.getBoundingClientRect();
+    for (const para of this.map) {
+      const rects = [...para.el.getClientRects()];
+      const visible = rects.find((r) => r.right > view.left + 1 && r.left < view.right - 1 && r.height > 0);
+      if (!visible) continue;
+      if (rects[0] === visible) return para.start;
+      // The paragraph began on an earlier page: ask for the character at the top-left of this one.
+      const point = caretAt(visible.left + 2, visible.top + 2);
+      const offset = point ? offsetFromPoint(this.map, point.node, point.offset) : null;
+      return offset != null && offset >= para.start ? offset : para.start;
+    }
+    return this.map.length ? paragraphAt(this.map, 0).start : 0;
+  }
+}
+
+function caretAt(x, y) {
+  if (document.caretPositionFromPoint) {
+    const position = document.caretPositionFromPoint(x, y);
+    return position ? { node: position.offsetNode, offset: position.offset } : null;
+  }
+  if (document.caretRangeFromPoint) {
+    const range = document.caretRangeFromPoint(x, y);
+    return range ? { node: range.startContainer, offset: range.startOffset } : null;
+  }
+  return null;
+}
