@@ -1,0 +1,122 @@
+"""Pure NLP: find illustratable descriptions and a character bible in chapter texts.
+
+No HTTP, DB or Redis here. Everything is module-level and the inputs/outputs are msgspec Structs, so a
+`concurrent.futures.ProcessPoolExecutor` can run it:
+
+    pool = ProcessPoolExecutor(2, initializer=warm_up, initargs=(("en", "ru"),))
+    language = detect_book_language(chapters, book.language)
+    chunks = [pool.submit(analyze_chunk, batch, language) for batch in batches]   # chapter batches
+    analysis = merge_chunks([f.result() for f in chunks], language)              # cheap, in the caller
+
+`analyze_chunk` returns a `ChunkAnalysis`: the batch's descriptions (entities are raw name keys) plus
+per-name statistics (`NameStat`: counts, first chapter, appearance quotes). `merge_chunks` (or
+`merge_characters` for the names alone) sums the stats of all chunks, merges aliases ("Gregor Samsa" /
+"Gregor" / "Samsa"; Russian inflections share a pymorphy3 normal-form key; diminutives such as
+Наташа → Наталья come from `lexicons/ru.txt`), keeps names mentioned ≥ 3 times (at least once not at a
+sentence start) and rewrites description entities to canonical character names. The result does not
+depend on how chapters were batched.
+
+Languages: "en" and "ru" have rules and lexicons. Any other language yields no descriptions and no
+characters (English cue words would match nothing useful and the UI simply shows no suggestions).
+`language=None` or an unknown code is detected from the text (Cyrillic → ru, English function words → en).
+
+A trained spaCy pipeline is optional (`model_name`, e.g. settings' BOOKREADER_NLP_MODEL_EN): its PERSON
+entities are added to the rule-based name mentions. Without it everything runs on precompiled regexes
+and lexicon sets, which is several times faster than spaCy's tokenizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .characters import NameStat, alias_index
+from .characters import merge_characters as _merge_name_stats
+from .model import BookAnalysis, ChapterText, CharacterQuote, FoundCharacter, FoundDescription
+from .pipeline import SUPPORTED, ChunkAnalysis, get_pipeline
+from .text import detect_language
+
+__all__ = [
+    "BookAnalysis",
+    "ChapterText",
+    "CharacterQuote",
+    "ChunkAnalysis",
+    "FoundCharacter",
+    "FoundDescription",
+    "NameStat",
+    "analyze_book",
+    "analyze_chapter",
+    "analyze_chunk",
+    "detect_book_language",
+    "get_pipeline",
+    "merge_characters",
+    "merge_chunks",
+    "warm_up",
+]
+
+
+def normalise_language(language: str | None) -> str | None:
+    """'en-US' → 'en', 'rus' → 'ru'; None stays None (detect from text)."""
+    if not language:
+        return None
+    code = language.strip().lower().replace("_", "-").split("-")[0]
+    return {"eng": "en", "rus": "ru"}.get(code, code)
+
+
+def detect_book_language(chapters: list[ChapterText], language: str | None = None) -> str:
+    """The language to analyse with: the declared one if supported, else detected ('other' if neither)."""
+    code = normalise_language(language)
+    if code in SUPPORTED:
+        return code
+    return detect_language([c.text for c in chapters if not c.skip] or [c.text for c in chapters])
+
+
+def analyze_chunk(chapters: list[ChapterText], language: str, model_name: str | None = None) -> ChunkAnalysis:
+    """Chapter-level work for one batch (runs in a worker process)."""
+    code = normalise_language(language) or "other"
+    if code not in SUPPORTED:
+        return ChunkAnalysis(code, [], {})
+    return get_pipeline(code, model_name).analyze(chapters)
+
+
+def merge_characters(chunks: Iterable[ChunkAnalysis], language: str) -> list[FoundCharacter]:
+    code = normalise_language(language) or "other"
+    if code not in SUPPORTED:
+        return []
+    titles = get_pipeline(code).lexicon.titles
+    return _merge_name_stats((chunk.names for chunk in chunks), code, titles)
+
+
+def merge_chunks(chunks: list[ChunkAnalysis], language: str) -> BookAnalysis:
+    """Book-level step: character merge, then description entities → canonical names."""
+    characters = merge_characters(chunks, language)
+    index = alias_index(characters)
+    descriptions: list[FoundDescription] = []
+    for chunk in chunks:
+        for item in chunk.descriptions:
+            item.entities = sorted({index[key] for key in item.entities if key in index})
+            descriptions.append(item)
+    descriptions.sort(key=lambda d: (d.chapter, d.start))
+    return BookAnalysis(normalise_language(language) or "other", descriptions, characters)
+
+
+def analyze_chapter(
+    chapter: ChapterText, language: str, model_name: str | None = None
+) -> list[FoundDescription]:
+    """Descriptions of one chapter; entities are the chapter's own name keys (no book-level merge)."""
+    return analyze_chunk([chapter], language, model_name).descriptions
+
+
+def analyze_book(
+    chapters: list[ChapterText], language: str | None, model_name: str | None = None
+) -> BookAnalysis:
+    code = detect_book_language(chapters, language)
+    return merge_chunks([analyze_chunk(chapters, code, model_name)], code)
+
+
+def warm_up(languages: Iterable[str] = SUPPORTED, models: dict[str, str] | None = None) -> None:
+    """Process-pool initializer: build pipelines (lexicon expansion, pymorphy3 dictionaries) up front."""
+    for language in languages:
+        code = normalise_language(language)
+        if code in SUPPORTED:
+            get_pipeline(code, (models or {}).get(code))
+            analyze_chunk([ChapterText(0, "Warm up. The tall man in a grey coat stood by the window.")], code)

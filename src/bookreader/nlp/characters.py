@@ -1,0 +1,210 @@
+"""Character names: per-sentence mention extraction (chapter-parallel) and the book-level merge.
+
+Chapter work records `NameStat`s keyed by a normalised name (Russian: pymorphy3 normal forms, so
+Наташа/Наташи/Наташей share a key). `merge_characters` runs once per book over all chunks: it sums the
+stats, groups aliases (a single name that belongs to exactly one multi-word name; Russian diminutives
+from the lexicon table), drops rare or common-noun-like candidates and picks a canonical name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import msgspec
+
+from .lexicon import Lexicon, morph_analyzer, read_sections
+from .model import CharacterQuote, FoundCharacter
+from .text import CAPITALISED
+
+MIN_MENTIONS = 3
+MAX_QUOTES = 20
+_NAME_TAGS = ("Name", "Surn", "Patr")
+_SURNAME_ENDINGS = ("ов", "ев", "ёв", "ин", "ын", "ский", "цкий", "ой", "ич")
+
+
+class NameStat(msgspec.Struct):
+    key: str
+    count: int = 0
+    non_initial: int = 0
+    first_chapter: int = 1_000_000
+    common: int = 0  # English: times the lower-case word occurs (a common noun, not a name)
+    quotes: list[CharacterQuote] = []
+
+
+@lru_cache(maxsize=200_000)
+def russian_name_key(word: str) -> str | None:
+    """Nominative key of a Russian proper name, or None when the word is an ordinary word."""
+    morph = morph_analyzer()
+    parses = morph.parse(word)
+    for parse in parses:
+        if any(tag in parse.tag for tag in _NAME_TAGS):
+            return parse.normal_form.capitalize()
+    if morph.word_is_known(word):
+        return None  # a dictionary word capitalised mid-sentence: place, God, title...
+    if word.endswith(_SURNAME_ENDINGS):
+        return word
+    for parse in parses:
+        if parse.tag.POS in ("NOUN", "ADJF"):
+            return parse.normal_form.capitalize()
+    return None
+
+
+def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool]]:
+    """(key, is_sentence_initial) for each name mention; adjacent capitalised names form one key."""
+    found: list[tuple[str, bool]] = []
+    group: list[str] = []
+    group_initial = False
+    last_end = -10
+    lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
+    for match in CAPITALISED.finditer(sentence):
+        word = match.group(1)
+        initial = match.start() <= lead
+        key = _word_key(word, language, lexicon, initial)
+        adjacent = match.start() - last_end in (1, 2) and sentence[last_end : match.start()].strip(". ") == ""
+        if key is None:
+            _flush(group, group_initial, found, lexicon)
+            group = []
+            last_end = -10
+            continue
+        if group and adjacent:
+            group.append(key)
+        else:
+            _flush(group, group_initial, found, lexicon)
+            group, group_initial = [key], initial
+        last_end = match.end()
+    _flush(group, group_initial, found, lexicon)
+    return found
+
+
+def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str | None:
+    if word in lexicon.stop_names:
+        return word if word in lexicon.titles else None
+    if language == "ru":
+        return russian_name_key(word)
+    if initial and word.lower() in lexicon.lookup:
+        return None  # "Darkness is cheap": a common word that merely starts the sentence
+    return word
+
+
+def _flush(group: list[str], initial: bool, found: list[tuple[str, bool]], lexicon: Lexicon) -> None:
+    while group and group[-1] in lexicon.titles:
+        group = group[:-1]
+    if not group or all(word in lexicon.titles for word in group):
+        return
+    key = " ".join(f"{w}." if w in lexicon.titles and w in _ABBREVIATED else w for w in group)
+    found.append((key, initial))
+
+
+_ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
+
+
+@lru_cache(maxsize=4)
+def _diminutives(language: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for entry in read_sections(language).get("diminutives", ()):
+        full, _, variants = entry.partition("=")
+        for variant in variants.split(","):
+            table[variant] = full
+        table[full] = full
+    return table
+
+
+def merge_name_stats(target: dict[str, NameStat], source: dict[str, NameStat]) -> None:
+    for key, stat in source.items():
+        have = target.get(key)
+        if have is None:
+            target[key] = NameStat(
+                key, stat.count, stat.non_initial, stat.first_chapter, stat.common, list(stat.quotes)
+            )
+            continue
+        have.count += stat.count
+        have.non_initial += stat.non_initial
+        have.first_chapter = min(have.first_chapter, stat.first_chapter)
+        have.common += stat.common
+        have.quotes.extend(stat.quotes)
+
+
+def merge_characters(
+    chunks: Iterable[dict[str, NameStat]], language: str, titles: Iterable[str] = ()
+) -> list[FoundCharacter]:
+    """Book-level character bible from the per-chunk name stats (order of chunks does not matter)."""
+    stats: dict[str, NameStat] = {}
+    for chunk in chunks:
+        merge_name_stats(stats, chunk)
+    titled = {t for t in titles} | {f"{t}." for t in titles}
+    stats = {k: s for k, s in stats.items() if not (len(k.split()) == 1 and s.common * 2 >= s.count)}
+    groups = _alias_groups(stats, language, titled)
+    characters: list[FoundCharacter] = []
+    for members in groups:
+        member_stats = [stats[k] for k in members]
+        total = sum(s.count for s in member_stats)
+        if total < MIN_MENTIONS or sum(s.non_initial for s in member_stats) == 0:
+            continue
+        multi = [s for s in member_stats if " " in s.key and s.count >= 2]
+        best = max(multi or member_stats, key=lambda s: (s.count, len(s.key), s.key))
+        quotes = sorted(
+            {(q.chapter, q.start): q for s in member_stats for q in s.quotes}.values(),
+            key=lambda q: (q.chapter, q.start),
+        )
+        characters.append(
+            FoundCharacter(
+                name=best.key,
+                aliases=sorted(s.key for s in member_stats if s.key != best.key),
+                mention_count=total,
+                first_chapter=min(s.first_chapter for s in member_stats),
+                appearance=quotes[:MAX_QUOTES],
+            )
+        )
+    characters.sort(key=lambda c: (-c.mention_count, c.name))
+    return characters
+
+
+def _alias_groups(stats: dict[str, NameStat], language: str, titled: set[str]) -> list[list[str]]:
+    parent = {key: key for key in stats}
+
+    def find(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    diminutive = _diminutives(language)
+    by_root: dict[str, str] = {}
+    for key in sorted(stats):
+        words = key.split()
+        root = " ".join([diminutive.get(words[0], words[0]), *words[1:]])
+        if root in by_root:
+            union(key, by_root[root])
+        else:
+            by_root[root] = key
+    containing: dict[str, set[str]] = {}
+    for key in stats:
+        words = key.split()
+        if len(words) < 2 or words[0] in titled:
+            continue  # "Mr. Samsa" and "Gregor Samsa" are different people
+        for word in words:
+            containing.setdefault(diminutive.get(word, word), set()).add(find(key))
+    for key in sorted(stats):
+        if " " in key:
+            continue
+        owners = containing.get(diminutive.get(key, key), set())
+        if len(owners) == 1:
+            union(key, next(iter(owners)))
+    groups: dict[str, list[str]] = {}
+    for key in sorted(stats):
+        groups.setdefault(find(key), []).append(key)
+    return list(groups.values())
+
+
+def alias_index(characters: list[FoundCharacter]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for character in characters:
+        for key in (character.name, *character.aliases):
+            index[key] = character.name
+    return index

@@ -1,0 +1,84 @@
+"""Sentence features (lexicon cue counts) → description type, confidence and illustration priority.
+
+A sentence is typed by the strongest of five weighted cue sums; it must reach a minimum evidence level,
+and dialogue, speech verbs and abstract vocabulary pull it towards "none". Priority is visual density:
+concrete visual cues (colour, light, shape, material, places, appearance, named characters) per word,
+plus a small type weight, minus dialogue and abstraction penalties.
+"""
+
+from __future__ import annotations
+
+from .lexicon import INDEX
+from .text import DIALOGUE_START, QUOTE_CHARS
+
+PLACE = INDEX["place"]
+PART = INDEX["place_part"]
+PREP = INDEX["place_prep"]
+PERSON = INDEX["person"]
+APPEARANCE = INDEX["appearance"]
+BODY = INDEX["body"]
+LIGHT = INDEX["light"]
+COLOUR = INDEX["colour"]
+MATERIAL = INDEX["material"]
+SHAPE = INDEX["shape"]
+WEATHER = INDEX["weather"]
+SOUND = INDEX["sound"]
+SMELL = INDEX["smell"]
+MOOD = INDEX["mood"]
+OBJECT = INDEX["object"]
+ACTION = INDEX["action"]
+SPEECH = INDEX["speech"]
+ABSTRACT = INDEX["abstract"]
+
+TYPE_WEIGHT = {"location": 1.0, "character": 0.9, "atmosphere": 0.75, "object": 0.6, "action": 0.5}
+MIN_EVIDENCE = 3.0
+
+
+def cue_counts(lowered_words: list[str], lookup: dict[str, tuple[int, ...]], size: int) -> list[int]:
+    counts = [0] * size
+    get = lookup.get
+    for word in lowered_words:
+        cats = get(word)
+        if cats:
+            for c in cats:
+                counts[c] += 1
+    return counts
+
+
+def classify(counts: list[int], words: int, names: int, text: str) -> tuple[str | None, float, float]:
+    """(type or None, confidence 0..1, priority) for one sentence or a short run of sentences."""
+    if words < 4:
+        return None, 0.0, 0.0
+    visual = counts[COLOUR] + counts[LIGHT] + counts[MATERIAL] + counts[SHAPE]
+    who = min(counts[PERSON] + names, 2)
+    scores = {
+        "location": 2.0 * counts[PLACE]
+        + 0.8 * counts[PART]
+        + 0.5 * min(counts[PREP], 3) * (counts[PLACE] > 0)
+        + 0.4 * visual,
+        "character": (2.0 * counts[APPEARANCE] + 0.6 * counts[BODY] + 0.5 * counts[COLOUR])
+        * (1.0 if who else 0.6)
+        + 0.5 * who,
+        "atmosphere": 1.4 * (counts[WEATHER] + counts[LIGHT] + counts[SOUND] + counts[SMELL] + counts[MOOD]),
+        "object": 2.0 * counts[OBJECT] + 0.5 * (counts[MATERIAL] + counts[SHAPE] + counts[COLOUR]),
+        "action": 2.2 * counts[ACTION],
+    }
+    if counts[APPEARANCE] < 2 and not (counts[APPEARANCE] and who):
+        scores["character"] = min(scores["character"], 2.0)
+    best = max(scores, key=scores.__getitem__)  # ties: dict order = type weight order
+    top = scores[best]
+    ordered = sorted(scores.values(), reverse=True)
+    penalty = 0.0
+    if DIALOGUE_START.match(text):
+        penalty += 2.5
+    if QUOTE_CHARS.search(text):
+        penalty += 1.0
+    penalty += 1.2 * counts[SPEECH] + 0.8 * counts[ABSTRACT]
+    evidence = top - penalty
+    if evidence < MIN_EVIDENCE:
+        return None, 0.0, 0.0
+    margin = (top - ordered[1]) / top if top else 0.0
+    confidence = min(1.0, 0.35 + 0.08 * evidence + 0.3 * margin)
+    density = (visual + counts[PLACE] + counts[APPEARANCE] + counts[OBJECT] + names) / max(words, 1)
+    priority = round(TYPE_WEIGHT[best] + 3.0 * min(density, 0.5) + 0.25 * confidence - 0.1 * penalty, 4)
+    return best, round(confidence, 4), priority
