@@ -30,6 +30,7 @@ _SKIP = {
     "applet", "param", "source", "track", "col", "colgroup", "rp", "noscript",
 }  # fmt: skip
 _INLINE_ALIASES = {"font": "span", "tt": "code", "strike": "s", "acronym": "abbr", "big": "big"}
+_LEAF_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "caption", "dt", "address"}
 _NOTEREF = {"noteref", "doc-noteref"}
 _FOOTNOTE = {"footnote", "endnote", "rearnote", "note", "doc-footnote", "doc-endnote", "doc-rearnote"}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -182,6 +183,8 @@ class XhtmlWalker:
         if name == "body":
             self._children(element)
         elif element in self.has_blocks:
+            # A <p> or heading holding blocks is invalid HTML; as a container it must be a div.
+            tag = "div" if tag in _LEAF_ONLY else tag
             self.writer.open_block(tag, self._attrs(element, name))
             self._children(element)
             self.writer.close_block()
