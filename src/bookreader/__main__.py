@@ -1,0 +1,113 @@
+"""Command line: `bookreader serve | api | worker | migrate | create-admin`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from bookreader.settings import Settings, SettingsError, load_settings
+
+
+def _with_servers(settings: Settings):
+    """Start embedded PostgreSQL/Redis for whichever of DATABASE_URL / REDIS_URL is unset."""
+    from bookreader.core.embedded import EmbeddedServers
+
+    servers = EmbeddedServers(settings.data_path)
+    urls = servers.start(need_postgres=not settings.database_url, need_redis=not settings.redis_url)
+    os.environ.update(urls)  # the server's worker processes read the same environment
+    return servers, load_settings()
+
+
+def _serve(settings: Settings, *, embedded_worker: bool) -> None:
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    from bookreader.core.db import migrate
+
+    servers, settings = _with_servers(settings)
+    try:
+        asyncio.run(migrate(settings))
+        os.environ["BOOKREADER_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
+        print(f"BookReader listening on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
+        Server(
+            "bookreader.app:create_app",
+            factory=True,
+            address=settings.host,
+            port=settings.port,
+            interface=Interfaces.ASGI,
+            workers=1,
+            log_access=False,
+        ).serve()
+    finally:
+        servers.stop()
+
+
+def _worker(settings: Settings) -> None:
+    from bookreader.worker import run_worker
+
+    servers, settings = _with_servers(settings)
+    try:
+        run_worker(settings)
+    finally:
+        servers.stop()
+
+
+def _migrate(settings: Settings) -> None:
+    from bookreader.core.db import migrate
+
+    servers, settings = _with_servers(settings)
+    try:
+        asyncio.run(migrate(settings))
+        print("migrations applied", file=sys.stderr)
+    finally:
+        servers.stop()
+
+
+def _create_admin(settings: Settings, email: str, password: str | None) -> None:
+    from bookreader.domain.accounts.admin import create_or_promote_admin
+
+    password = password or os.environ.get("BOOKREADER_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    servers, settings = _with_servers(settings)
+    try:
+        created = asyncio.run(create_or_promote_admin(settings, email, password))
+        print(f"admin {'created' if created else 'promoted'}: {email}", file=sys.stderr)
+    finally:
+        servers.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bookreader", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="API + embedded ARQ worker in one process (default)")
+    sub.add_parser("api", help="the API alone")
+    sub.add_parser("worker", help="the ARQ worker alone")
+    sub.add_parser("migrate", help="apply database migrations")
+    admin = sub.add_parser("create-admin", help="create an admin account (or promote an existing one)")
+    admin.add_argument("email")
+    admin.add_argument("--password", help="default: $BOOKREADER_ADMIN_PASSWORD or a prompt")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"bookreader: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+    command = args.command or "serve"
+    if command == "serve":
+        _serve(settings, embedded_worker=True)
+    elif command == "api":
+        _serve(settings, embedded_worker=False)
+    elif command == "worker":
+        _worker(settings)
+    elif command == "migrate":
+        _migrate(settings)
+    elif command == "create-admin":
+        _create_admin(settings, args.email, args.password)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""`create_app()`: the Litestar application — routes, lifespan resources, error mapping, OpenAPI, UI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from bookreader import __version__
+from bookreader.core import db
+from bookreader.core.errors import EXCEPTION_HANDLERS
+from bookreader.core.headers import security_headers_middleware
+from bookreader.core.observability import configure_logging, metrics_middleware
+from bookreader.core.queue import create_queue
+from bookreader.core.service_routes import STATIC_DIR, health, index, metrics, ready
+from bookreader.core.storage import Storage
+from bookreader.domain.accounts.controllers import AuthController, UserController
+from bookreader.domain.books.controllers import BookController
+from bookreader.domain.descriptions.controllers import DescriptionController
+from bookreader.domain.live.controllers import events_socket
+from bookreader.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+ROUTE_HANDLERS: list = [
+    health,
+    ready,
+    metrics,
+    index,
+    AuthController,
+    UserController,
+    BookController,
+    DescriptionController,
+    events_socket,
+]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start_pool(settings)
+        queue = await create_queue(settings, retries=5)
+        app.state.queue = queue
+        app.state.redis = queue  # ArqRedis is a redis.asyncio.Redis: one pool for queue, pub/sub, counters
+        worker_task = None
+        worker = None
+        if settings.embedded_worker:
+            from bookreader.worker import create_worker
+
+            worker = create_worker(settings, embedded=True)
+            worker_task = asyncio.create_task(worker.async_run(), name="arq-worker")
+        try:
+            yield
+        finally:
+            if worker is not None and worker_task is not None:
+                await worker.close()
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker_task
+            await queue.aclose()
+            await db.close_pool()
+
+    static_router = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        name="static",
+        include_in_schema=False,
+        send_as_attachment=False,
+    )
+    return Litestar(
+        route_handlers=[*ROUTE_HANDLERS, static_router],
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[metrics_middleware, security_headers_middleware],
+        cors_config=CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True)
+        if settings.cors_origins
+        else None,
+        openapi_config=OpenAPIConfig(
+            title="BookReader API",
+            version=__version__,
+            path="/schema",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                    css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                    standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+                )
+            ],
+        ),
+        state=_initial_state(settings),
+        request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
+        debug=False,
+    )
+
+
+def _initial_state(settings: Settings):
+    from litestar.datastructures import State
+
+    return State({"settings": settings, "storage": Storage.from_settings(settings)})

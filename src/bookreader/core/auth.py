@@ -1,0 +1,66 @@
+"""Who is calling: a Bearer access token, or (for safe methods and WebSockets only) the UI's cookie.
+
+The cookie exists so `<img src>` and the WebSocket work in a browser; it is refused on state-changing
+methods, which keeps cookie-borne CSRF out of the picture.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from litestar.connection import ASGIConnection
+
+from bookreader.core.errors import Unauthorized
+from bookreader.core.security import decode_access_token
+from bookreader.domain.accounts.tables import User
+
+log = logging.getLogger(__name__)
+
+ACCESS_COOKIE = "bookreader_access"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def revoked_session_key(session_id: uuid.UUID | str) -> str:
+    return f"bookreader:revoked-session:{session_id}"
+
+
+def _token_from(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    if connection.scope["type"] == "websocket":
+        token = connection.query_params.get("token")
+        if token:
+            return token
+    method = connection.scope.get("method", "GET")
+    if connection.scope["type"] == "websocket" or method in SAFE_METHODS:
+        return connection.cookies.get(ACCESS_COOKIE)
+    return None
+
+
+async def authenticate(connection: ASGIConnection) -> User:
+    """The calling user, or `Unauthorized`."""
+    state = connection.app.state
+    token = _token_from(connection)
+    if not token:
+        raise Unauthorized("Sign in to continue.")
+    claims = decode_access_token(token, state.settings.secret_key)
+    if claims is None:
+        raise Unauthorized("The access token is invalid or expired.", code="invalid_token")
+    try:
+        if await state.redis.exists(revoked_session_key(claims.session_id)):
+            raise Unauthorized("This session has ended.", code="invalid_token")
+    except Unauthorized:
+        raise
+    except Exception as exc:
+        log.warning("revocation check skipped: %s", exc)
+    user = await User.objects().where(User.id == claims.user_id).first()
+    if user is None or user.disabled:
+        raise Unauthorized("The account is not active.", code="invalid_token")
+    connection.scope.setdefault("state", {})["session_id"] = claims.session_id
+    return user
+
+
+async def provide_user(request: ASGIConnection) -> User:
+    return await authenticate(request)

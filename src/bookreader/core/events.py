@@ -1,0 +1,43 @@
+"""Live events: workers publish to a per-user Redis channel; every API replica's WebSockets subscribe."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Literal
+
+import msgspec
+from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
+
+
+class BookStatusEvent(msgspec.Struct, tag="book.status", tag_field="type"):
+    book_id: str
+    status: str
+    stage: str
+    progress: float
+    error: dict | None = None
+
+
+class ImageStatusEvent(msgspec.Struct, tag="image.status", tag_field="type"):
+    image_id: str
+    book_id: str
+    status: Literal["queued", "generating", "ready", "failed"]
+    description_id: str | None = None
+    url: str | None = None
+
+
+Event = BookStatusEvent | ImageStatusEvent
+
+
+def user_channel(prefix: str, user_id: uuid.UUID | str) -> str:
+    return f"{prefix}:user:{user_id}"
+
+
+async def publish(redis: Redis, prefix: str, user_id: uuid.UUID | str, event: Event) -> None:
+    """Best effort: a live event lost while Redis is away is not worth failing the job for."""
+    try:
+        await redis.publish(user_channel(prefix, user_id), msgspec.json.encode(event))
+    except Exception as exc:
+        log.warning("could not publish %s: %s", type(event).__name__, exc)

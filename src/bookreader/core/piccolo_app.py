@@ -1,0 +1,21 @@
+"""The Piccolo app: every table of every domain, and the migrations folder."""
+
+import os
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from bookreader.domain.accounts.tables import RefreshToken, User
+from bookreader.domain.books.tables import Book, Chapter
+from bookreader.domain.descriptions.tables import Character, Description
+
+# Domains add their tables here (order: referenced tables first).
+TABLES = [User, RefreshToken, Book, Chapter, Description, Character]
+
+APP_CONFIG = AppConfig(
+    app_name="bookreader",
+    migrations_folder_path=os.environ.get(
+        "BOOKREADER_MIGRATIONS_DIR_RESOLVED", str(Path(__file__).resolve().parents[3] / "migrations")
+    ),
+    table_classes=TABLES,
+)

@@ -1,0 +1,37 @@
+"""The worker's process pool for CPU-bound work (parsing, NLP): the event loop only waits for it."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _initialize() -> None:
+    # children must not inherit the parent's signal handlers' intent: a Ctrl-C goes to the parent only
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        from bookreader.nlp import warm_up  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    warm_up()
+
+
+def create_process_pool(size: int) -> ProcessPoolExecutor:
+    # forkserver: forking a process that runs an event loop and threads is unsafe
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_initialize)
+
+
+async def run_in_pool(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))

@@ -1,0 +1,59 @@
+"""Passwords (argon2), access tokens (short-lived JWT) and opaque refresh tokens (stored hashed)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+_ALGORITHM = "HS256"
+# verifying against this keeps unknown-email logins as slow as wrong-password ones
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def encode_access_token(*, user_id: uuid.UUID, session_id: uuid.UUID, secret: str, ttl: int) -> str:
+    now = int(time.time())
+    claims = {"sub": str(user_id), "sid": str(session_id), "iat": now, "exp": now + ttl, "typ": "access"}
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+
+
+class AccessClaims:
+    __slots__ = ("exp", "session_id", "user_id")
+
+    def __init__(self, user_id: uuid.UUID, session_id: uuid.UUID, exp: int) -> None:
+        self.user_id, self.session_id, self.exp = user_id, session_id, exp
+
+
+def decode_access_token(token: str, secret: str) -> AccessClaims | None:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
+        if claims.get("typ") != "access":
+            return None
+        return AccessClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"]), int(claims["exp"]))
+    except (jwt.PyJWTError, KeyError, ValueError):
+        return None

@@ -1,0 +1,56 @@
+"""Health, readiness, metrics and the bundled UI."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from litestar import Request, Response, get
+from litestar.response import File
+
+from bookreader.core import db
+from bookreader.core.observability import QUEUE_DEPTH, metrics_payload
+
+STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
+
+
+@get("/health", operation_id="health", tags=["service"])
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/ready", operation_id="ready", tags=["service"])
+async def ready(request: Request) -> Response[dict]:
+    checks: dict[str, str] = {}
+    try:
+        await db.ping(timeout=2)
+        checks["postgres"] = "ok"
+    except Exception as exc:
+        checks["postgres"] = f"down: {type(exc).__name__}"
+    try:
+        await asyncio.wait_for(request.app.state.redis.ping(), 2)
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"down: {type(exc).__name__}"
+    down = [name for name, value in checks.items() if value != "ok"]
+    if down:
+        body = {"status": "unavailable", "failed": down, "checks": checks, "code": "dependency_down"}
+        return Response(body, status_code=503)
+    return Response({"status": "ready", "checks": checks}, status_code=200)
+
+
+@get("/metrics", operation_id="metrics", tags=["service"], include_in_schema=False)
+async def metrics(request: Request) -> Response[bytes]:
+    try:
+        QUEUE_DEPTH.set(
+            await asyncio.wait_for(request.app.state.redis.zcard(request.app.state.settings.queue_name), 1)
+        )
+    except Exception:
+        pass
+    payload, content_type = metrics_payload()
+    return Response(payload, media_type=content_type)
+
+
+@get(["/", "/index.html"], operation_id="webUi", include_in_schema=False)
+async def index() -> File:
+    return File(path=STATIC_DIR / "index.html", media_type="text/html", content_disposition_type="inline")

@@ -1,0 +1,47 @@
+"""Files under the data folder. Writes are atomic (temp file + rename) so a crash leaves no half file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+from bookreader.settings import Settings
+
+
+class Storage:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Storage:
+        return cls(settings.data_path / "files")
+
+    def book_dir(self, book_id: uuid.UUID | str) -> Path:
+        return self.root / "books" / str(book_id)
+
+    def original_path(self, book_id: uuid.UUID | str) -> Path:
+        return self.book_dir(book_id) / "original"
+
+    def write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def remove_book(self, book_id: uuid.UUID | str) -> None:
+        shutil.rmtree(self.book_dir(book_id), ignore_errors=True)
+
+    def safe_child(self, base: Path, name: str) -> Path | None:
+        """`base/name` if it stays inside `base` (names come from URLs)."""
+        candidate = (base / name).resolve()
+        if base.resolve() in candidate.parents:
+            return candidate
+        return None

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import Provide
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from bookreader.core.auth import ACCESS_COOKIE, provide_user, revoked_session_key
+from bookreader.domain.accounts import service
+from bookreader.domain.accounts.schemas import (
+    LoginRequest,
+    RefreshRequest,
+    TokenPair,
+    UserCreate,
+    UserRead,
+)
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.accounts.usage import usage_for
+
+
+def user_read(user: User, usage=None) -> UserRead:
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        plan=user.plan,
+        created_at=user.created_at,
+        usage=usage,
+    )
+
+
+def _with_cookie(request: Request, pair: TokenPair, status: int) -> Response[TokenPair]:
+    settings = request.app.state.settings
+    cookie = Cookie(
+        key=ACCESS_COOKIE,
+        value=pair.access_token,
+        max_age=settings.access_token_ttl,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return Response(pair, status_code=status, cookies=[cookie])
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["accounts"]
+
+    @post("/register", operation_id="register", status_code=HTTP_201_CREATED)
+    async def register(self, data: UserCreate) -> UserRead:
+        user = await service.register(data.email, data.password, data.display_name)
+        return user_read(user)
+
+    @post("/login", operation_id="login", status_code=HTTP_200_OK)
+    async def login(self, request: Request, data: LoginRequest) -> Response[TokenPair]:
+        user = await service.authenticate_password(data.email, data.password)
+        pair = await service.issue_tokens(user.id, request.app.state.settings)
+        return _with_cookie(request, pair, HTTP_200_OK)
+
+    @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK)
+    async def refresh(self, request: Request, data: RefreshRequest) -> Response[TokenPair]:
+        pair = await service.rotate_refresh_token(data.refresh_token, request.app.state.settings)
+        return _with_cookie(request, pair, HTTP_200_OK)
+
+    @post(
+        "/logout",
+        operation_id="logout",
+        status_code=HTTP_204_NO_CONTENT,
+        dependencies={"user": Provide(provide_user)},
+    )
+    async def logout(self, request: Request, user: User) -> Response[None]:
+        session_id = request.scope["state"]["session_id"]
+        await service.revoke_family(session_id)
+        settings = request.app.state.settings
+        await request.app.state.redis.set(revoked_session_key(session_id), b"1", ex=settings.access_token_ttl)
+        return Response(
+            None,
+            status_code=HTTP_204_NO_CONTENT,
+            cookies=[Cookie(key=ACCESS_COOKIE, value="", max_age=0, path="/", httponly=True)],
+        )
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["accounts"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @get("/me", operation_id="getMe")
+    async def me(self, request: Request, user: User) -> UserRead:
+        return user_read(user, await usage_for(user, request.app.state.settings))

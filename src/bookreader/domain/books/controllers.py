@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import File
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from bookreader.core.auth import provide_user
+from bookreader.core.errors import InvalidInput, NotFound
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.books import service
+from bookreader.domain.books.schemas import BookPage, BookRead, ChapterRead, ChapterSummary
+
+IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
+# book files come from untrusted uploads (an SVG may carry script): never let one run as our origin
+ASSET_HEADERS = {
+    **IMMUTABLE,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
+MEDIA_TYPES = {"epub": "application/epub+zip", "fb2": "application/x-fictionbook+xml"}
+
+
+class BookController(Controller):
+    path = "/api/v1/books"
+    tags = ["books"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @post(
+        "/",
+        operation_id="uploadBook",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Upload an EPUB or FB2 book",
+        description="202 with the queued book; 200 with the existing book when the same file was uploaded before.",
+    )
+    async def upload(
+        self,
+        request: Request,
+        user: User,
+        data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[BookRead]:
+        upload = data.get("file") if isinstance(data, dict) else None
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("Send the book as multipart field `file`.", code="file_missing")
+        content = await upload.read()
+        state = request.app.state
+        book, created = await service.upload(
+            user, upload.filename or "book", content, settings=state.settings, storage=state.storage,
+            queue=state.queue,
+        )  # fmt: skip
+        return Response(service.book_read(book), status_code=HTTP_202_ACCEPTED if created else HTTP_200_OK)
+
+    @get("/", operation_id="listBooks")
+    async def list_books(
+        self,
+        user: User,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+        q: Annotated[str | None, Parameter(max_length=200)] = None,
+    ) -> BookPage:
+        books, total = await service.list_books(user, limit=limit, offset=offset, q=q)
+        return BookPage(items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset)
+
+    @get("/{book_id:uuid}", operation_id="getBook")
+    async def get_book(self, user: User, book_id: uuid.UUID) -> BookRead:
+        return service.book_read(await service.get_book(user, book_id))
+
+    @delete("/{book_id:uuid}", operation_id="deleteBook", status_code=HTTP_204_NO_CONTENT)
+    async def delete_book(self, request: Request, user: User, book_id: uuid.UUID) -> None:
+        await service.delete_book(user, book_id, request.app.state.storage)
+
+    @get("/{book_id:uuid}/file", operation_id="downloadBook")
+    async def download(self, request: Request, user: User, book_id: uuid.UUID) -> File:
+        book = await service.get_book(user, book_id)
+        path = request.app.state.storage.original_path(book.id)
+        if not path.exists():
+            raise NotFound("The original file is missing.", code="file_missing")
+        suffix = ".epub" if book.format == "epub" else ".fb2"
+        name = (
+            book.filename
+            if book.filename.lower().endswith((".epub", ".fb2", ".zip"))
+            else f"{book.title}{suffix}"
+        )
+        return File(path=path, filename=name, media_type=MEDIA_TYPES.get(book.format))
+
+    @get("/{book_id:uuid}/cover", operation_id="getCover")
+    async def cover(self, request: Request, user: User, book_id: uuid.UUID, size: str | None = None) -> File:
+        book = await service.get_book(user, book_id)
+        book_dir = request.app.state.storage.book_dir(book.id)
+        path = book_dir / ("cover-thumb.jpg" if size == "thumb" else "cover")
+        if size == "thumb" and not path.exists():
+            path = book_dir / "cover"
+        if not book.has_cover or not path.exists():
+            raise NotFound("This book has no cover.", code="cover_not_found")
+        return File(
+            path=path, media_type=_sniff_image(path), headers=ASSET_HEADERS, content_disposition_type="inline"
+        )
+
+    @get("/{book_id:uuid}/assets/{name:path}", operation_id="getBookAsset")
+    async def asset(self, request: Request, user: User, book_id: uuid.UUID, name: str) -> File:
+        book = await service.get_book(user, book_id)
+        storage = request.app.state.storage
+        path = storage.safe_child(storage.book_dir(book.id) / "assets", name.lstrip("/"))
+        if path is None or not path.is_file():
+            raise NotFound("No such asset.", code="asset_not_found")
+        media_type = mimetypes.guess_type(path.name)[0] or _sniff_image(path)
+        return File(
+            path=path, media_type=media_type, headers=ASSET_HEADERS, content_disposition_type="inline"
+        )
+
+    @get("/{book_id:uuid}/chapters", operation_id="listChapters")
+    async def chapters(self, user: User, book_id: uuid.UUID) -> list[ChapterSummary]:
+        return await service.list_chapters(user, book_id)
+
+    @get("/{book_id:uuid}/chapters/{number:int}", operation_id="getChapter")
+    async def chapter(self, user: User, book_id: uuid.UUID, number: int) -> ChapterRead:
+        return await service.get_chapter(user, book_id, number)
+
+
+def _sniff_image(path) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if head.startswith(b"GIF8"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.lstrip().startswith(b"<"):
+        return "image/svg+xml"
+    return "application/octet-stream"

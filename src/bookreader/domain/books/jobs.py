@@ -1,0 +1,157 @@
+"""ARQ jobs of the book pipeline. Each stage reads its input from Postgres, replaces its own output rows in
+one transaction, then advances the status — so running a stage twice changes nothing."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+
+from bookreader.core.procpool import run_in_pool
+from bookreader.core.queue import JobPayload, enqueue
+from bookreader.domain.books import pipeline
+from bookreader.domain.books.cpu import parse_file
+from bookreader.domain.books.files import store_parsed_files
+from bookreader.domain.books.tables import Book, Chapter
+from bookreader.ingest import IngestError, IngestLimits, ParsedBook
+from bookreader.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # a book that keeps killing the pipeline ends `failed` instead of looping forever
+
+
+class ParseBook(JobPayload, frozen=True):
+    function = "parse_book"
+    book_id: str
+
+    def job_id(self) -> str:
+        return f"parse_book:{self.book_id}"
+
+
+class AnalyzeBook(JobPayload, frozen=True):
+    function = "analyze_book"
+    book_id: str
+
+    def job_id(self) -> str:
+        return f"analyze_book:{self.book_id}"
+
+
+def ingest_limits(settings: Settings) -> IngestLimits:
+    return IngestLimits(
+        max_upload_bytes=settings.max_upload_bytes,
+        max_uncompressed_bytes=settings.max_uncompressed_bytes,
+        max_compression_ratio=settings.max_compression_ratio,
+        max_entries=settings.max_archive_entries,
+    )
+
+
+@pipeline.stage
+async def parse_book(ctx: dict[str, Any], raw: dict) -> str:
+    job = ParseBook.load(raw)
+    book = await Book.objects().output(load_json=True).where(Book.id == uuid.UUID(job.book_id)).first()
+    if book is None or book.status not in ("queued", "parsing"):
+        return "skipped"  # deleted, or a duplicate run of a stage already done
+    if book.status == "queued":
+        await Book.update({Book.attempts: Book.attempts + 1}).where(Book.id == book.id)
+        book.attempts += 1
+    if book.attempts > MAX_ATTEMPTS:
+        await pipeline.fail(ctx, book, "processing_crashed", "Processing this book failed repeatedly.")
+        return "failed"
+    await pipeline.transition(ctx, book, "parsing", allowed_from=("queued", "parsing"))
+
+    storage = ctx["storage"]
+    limits = ingest_limits(ctx["settings"])
+    try:
+        parsed: ParsedBook = await run_in_pool(
+            ctx["process_pool"],
+            parse_file,
+            str(storage.original_path(book.id)),
+            limits,
+            f"/api/v1/books/{book.id}/assets/",
+        )
+    except IngestError as exc:
+        await pipeline.fail(ctx, book, exc.code, exc.message)
+        return f"failed: {exc.code}"
+    except FileNotFoundError:
+        await pipeline.fail(ctx, book, "file_missing", "The uploaded file is missing from storage.")
+        return "failed: file_missing"
+    except MemoryError:
+        await pipeline.fail(ctx, book, "too_complex", "The book needs more memory than allowed to parse.")
+        return "failed: too_complex"
+
+    await anyio.to_thread.run_sync(store_parsed_files, storage, book.id, parsed)
+    await _replace_chapters(book, parsed)
+    await pipeline.transition(ctx, book, "analyzing", allowed_from=("parsing",))
+    await enqueue(ctx["redis"], AnalyzeBook(book_id=str(book.id)))
+    return "parsed"
+
+
+async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
+    rows = [
+        Chapter(
+            book=book.id,
+            number=chapter.number,
+            title=chapter.title[:1000],
+            level=chapter.level,
+            html=chapter.html,
+            text=chapter.text,
+            paragraphs=[list(p) for p in chapter.paragraphs],
+            word_count=chapter.word_count,
+            is_front_matter=chapter.is_front_matter,
+        )
+        for chapter in parsed.chapters
+    ]
+    metadata = {
+        "series": parsed.series,
+        "series_index": parsed.series_index,
+        "annotation": parsed.annotation,
+        "publisher": parsed.publisher,
+        "year": parsed.year,
+        "identifiers": parsed.identifiers,
+        "subjects": parsed.subjects,
+    }
+    async with Book._meta.db.transaction():
+        await Chapter.delete().where(Chapter.book == book.id)
+        for start in range(0, len(rows), 200):
+            await Chapter.insert(*rows[start : start + 200])
+        await Book.update(
+            {
+                Book.title: parsed.title or book.title,
+                Book.authors: parsed.authors,
+                Book.language: parsed.language,
+                Book.format: parsed.format,
+                Book.chapter_count: len(rows),
+                Book.word_count: parsed.word_count,
+                Book.has_cover: parsed.cover is not None,
+                Book.metadata: metadata,
+                Book.error_code: None,
+                Book.error_message: None,
+            }
+        ).where(Book.id == book.id)
+
+
+async def recover_stuck_books(ctx: dict[str, Any]) -> int:
+    """Re-enqueue books a crash left in a non-terminal stage (Postgres is the truth; the queue may be gone).
+
+    Enqueueing is idempotent: a job id that is still queued or running is not added twice.
+    """
+    settings: Settings = ctx["settings"]
+    cutoff = datetime.now(UTC) - timedelta(seconds=ctx.get("stuck_after", settings.stuck_after))
+    rows = await Book.select(Book.id, Book.status).where(
+        Book.status.is_in(list(pipeline.ACTIVE)), Book.updated_at < cutoff
+    )
+    count = 0
+    for row in rows:
+        payload = AnalyzeBook if row["status"] == "analyzing" else ParseBook
+        if await enqueue(ctx["redis"], payload(book_id=str(row["id"]))):
+            count += 1
+    if count:
+        log.info("re-enqueued %d stuck books", count)
+    return count
+
+
+FUNCTIONS = [parse_book]

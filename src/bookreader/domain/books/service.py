@@ -1,0 +1,201 @@
+"""Books: upload (deduplicated by content), listing, reading chapters, deletion."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import anyio
+from arq.connections import ArqRedis
+from asyncpg.exceptions import UniqueViolationError
+from piccolo.columns.combination import WhereRaw
+
+from bookreader.core.errors import InvalidInput, NotFound, PayloadTooLarge, QuotaExceeded, UnsupportedMedia
+from bookreader.core.queue import enqueue
+from bookreader.core.storage import Storage
+from bookreader.domain.accounts.plans import limits_for
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.books.jobs import ParseBook
+from bookreader.domain.books.schemas import BookError, BookRead, ChapterRead, ChapterSummary
+from bookreader.domain.books.tables import Book, Chapter
+from bookreader.ingest import content_hash, sniff_format
+from bookreader.settings import Settings
+
+API = "/api/v1"
+
+
+def book_read(book: Book) -> BookRead:
+    meta: dict[str, Any] = book.metadata if isinstance(book.metadata, dict) else {}
+    error = BookError(code=book.error_code, message=book.error_message or "") if book.error_code else None
+    cover = f"{API}/books/{book.id}/cover" if book.has_cover else None
+    return BookRead(
+        id=book.id,
+        title=book.title,
+        authors=list(book.authors or []),
+        language=book.language,
+        format=book.format,
+        status=book.status,
+        stage=book.status,
+        stage_progress=book.stage_progress,
+        error=error,
+        chapter_count=book.chapter_count,
+        word_count=book.word_count,
+        cover_url=cover,
+        thumbnail_url=f"{cover}?size=thumb" if cover else None,
+        file_size=book.file_size,
+        filename=book.filename,
+        created_at=book.created_at,
+        updated_at=book.updated_at,
+        series=meta.get("series"),
+        series_index=meta.get("series_index"),
+        annotation=meta.get("annotation"),
+        publisher=meta.get("publisher"),
+        year=meta.get("year"),
+        identifiers=meta.get("identifiers") or {},
+        subjects=meta.get("subjects") or [],
+    )
+
+
+def check_upload(data: bytes, settings: Settings) -> str:
+    """The book's format, or the contract's 4xx for what is knowable before parsing."""
+    if len(data) > settings.max_upload_bytes:
+        limit_mb = settings.max_upload_bytes // (1024 * 1024)
+        raise PayloadTooLarge(f"The file is larger than the {limit_mb} MB limit.")
+    if not data:
+        raise InvalidInput("The file is empty.", code="empty_file")
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise UnsupportedMedia("This is not an EPUB or FB2 book.", code="unsupported_format")
+    return "fb2" if fmt.startswith("fb2") else "epub"
+
+
+async def upload(
+    user: User, filename: str, data: bytes, *, settings: Settings, storage: Storage, queue: ArqRedis
+) -> tuple[Book, bool]:
+    """Store the upload and queue its parsing. Returns (book, created); the same file again → the existing book."""
+    fmt = check_upload(data, settings)
+    digest = content_hash(data)
+    existing = (
+        await Book.objects()
+        .output(load_json=True)
+        .where(Book.owner == user.id, Book.content_hash == digest)
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    limit = limits_for(user.plan, settings).books
+    if limit is not None and await Book.count().where(Book.owner == user.id) >= limit:
+        raise QuotaExceeded(f"Your plan allows {limit} books; delete one or upgrade.")
+
+    book_id = uuid.uuid4()
+    path = storage.original_path(book_id)
+    # the file first, then the row: a crash in between leaves an orphan file (swept later), never a row
+    # pointing at nothing
+    await anyio.to_thread.run_sync(storage.write, path, data)
+    book = Book(
+        id=book_id,
+        owner=user.id,
+        title=_title_from_filename(filename),
+        format=fmt,
+        status="queued",
+        content_hash=digest,
+        file_size=len(data),
+        filename=filename[:500],
+    )
+    try:
+        await book.save()
+    except UniqueViolationError:  # the same file uploaded twice at once
+        await anyio.to_thread.run_sync(storage.remove_book, book_id)
+        existing = (
+            await Book.objects()
+            .output(load_json=True)
+            .where(Book.owner == user.id, Book.content_hash == digest)
+            .first()
+        )
+        if existing is None:
+            raise
+        return existing, False
+    book = await Book.objects().output(load_json=True).where(Book.id == book_id).first()
+    await enqueue(queue, ParseBook(book_id=str(book_id)))
+    return book, True
+
+
+def _title_from_filename(filename: str) -> str:
+    name = filename.rsplit("/", 1)[-1]
+    for suffix in (".fb2.zip", ".epub", ".fb2", ".zip"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.replace("_", " ").strip()[:300] or "Untitled"
+
+
+async def get_book(user: User, book_id: uuid.UUID) -> Book:
+    book = (
+        await Book.objects().output(load_json=True).where(Book.id == book_id, Book.owner == user.id).first()
+    )
+    if book is None:
+        raise NotFound("No such book.", code="book_not_found")
+    return book
+
+
+async def list_books(user: User, *, limit: int, offset: int, q: str | None) -> tuple[list[Book], int]:
+    where = [Book.owner == user.id]
+    if q:
+        pattern = f"%{q.strip()}%"
+        where.append(Book.title.ilike(pattern) | WhereRaw("authors::text ILIKE {}", pattern))
+    query = (
+        Book.objects()
+        .output(load_json=True)
+        .where(*where)
+        .order_by(Book.created_at, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
+    return await query, await Book.count().where(*where)
+
+
+async def list_chapters(user: User, book_id: uuid.UUID) -> list[ChapterSummary]:
+    book = await get_book(user, book_id)
+    rows = (
+        await Chapter.select(
+            Chapter.number, Chapter.title, Chapter.level, Chapter.word_count, Chapter.is_front_matter
+        )
+        .where(Chapter.book == book.id)
+        .order_by(Chapter.number)
+    )
+    return [ChapterSummary(**row) for row in rows]
+
+
+async def get_chapter(user: User, book_id: uuid.UUID, number: int) -> ChapterRead:
+    book = await get_book(user, book_id)
+    chapter = (
+        await Chapter.objects()
+        .output(load_json=True)
+        .where(Chapter.book == book.id, Chapter.number == number)
+        .first()
+    )
+    if chapter is None:
+        raise NotFound("No such chapter.", code="chapter_not_found")
+    from bookreader.domain.books.extensions import chapter_extras
+
+    descriptions, images = await chapter_extras(user, book, number)
+    return ChapterRead(
+        number=chapter.number,
+        title=chapter.title,
+        level=chapter.level,
+        html=chapter.html,
+        text=chapter.text,
+        paragraphs=[tuple(p) for p in chapter.paragraphs or []],
+        word_count=chapter.word_count,
+        is_front_matter=chapter.is_front_matter,
+        descriptions=descriptions,
+        images=images,
+        prev=number - 1 if number > 1 else None,
+        next=number + 1 if number < book.chapter_count else None,
+    )
+
+
+async def delete_book(user: User, book_id: uuid.UUID, storage: Storage) -> None:
+    book = await get_book(user, book_id)
+    await Book.delete().where(Book.id == book.id)  # chapters, descriptions, annotations cascade
+    await anyio.to_thread.run_sync(storage.remove_book, book.id)

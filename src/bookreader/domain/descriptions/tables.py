@@ -1,0 +1,28 @@
+from piccolo.columns import JSONB, UUID, DoublePrecision, ForeignKey, Integer, Text, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from bookreader.domain.books.tables import Book
+
+
+class Description(Table, tablename="descriptions"):
+    id = UUID(primary_key=True)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    chapter = Integer()
+    type = Varchar(length=16)  # location | character | atmosphere | object | action
+    text = Text()
+    start = Integer()
+    end = Integer()
+    confidence = DoublePrecision()
+    priority = DoublePrecision()
+    entities = JSONB(default="[]")
+
+
+class Character(Table, tablename="characters"):
+    id = UUID(primary_key=True)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    name = Text()
+    aliases = JSONB(default="[]")
+    mention_count = Integer(default=0)
+    first_chapter = Integer(default=1)
+    appearance = JSONB(default="[]")  # [{"chapter","start","end","text"}]

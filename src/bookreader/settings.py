@@ -1,0 +1,149 @@
+"""One settings object, read from the environment by `load_settings()` (never at import time).
+
+Names fixed by the contract (`DATABASE_URL`, `REDIS_URL`, `BOOKREADER_*`) map onto fields: a field `x` is read
+from `BOOKREADER_X` unless `ENV_NAMES` says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+ENV_NAMES = {"database_url": "DATABASE_URL", "redis_url": "REDIS_URL"}
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a service that may start."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str | None = None  # unset → embedded PostgreSQL under data_dir
+    redis_url: str | None = None  # unset → embedded Redis under data_dir
+    data_dir: str = "./.data"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = DEFAULT_SECRET_KEY
+    log_level: str = "INFO"
+    log_json: bool = True
+    cors_origins: list[str] = []
+    migrations_dir: str | None = None
+
+    # auth
+    access_token_ttl: int = 900  # seconds
+    refresh_token_ttl: int = 30 * 24 * 3600
+    cookie_secure: bool = False
+
+    # queue / worker
+    queue_name: str = "bookreader:queue"
+    events_prefix: str = "bookreader:events"
+    embedded_worker: bool = True  # `serve` runs the ARQ worker inside the API process
+    worker_max_jobs: int = 40
+    job_timeout: int = 600
+    process_pool_size: int = 2
+    stuck_after: int = 900  # seconds a non-terminal book may sit before it is re-enqueued
+
+    # ingestion
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_uncompressed_bytes: int = 300 * 1024 * 1024
+    max_compression_ratio: int = 100
+    max_archive_entries: int = 10_000
+
+    # plans: books in library, images per month (0 = unlimited)
+    plan_free_books: int = 50
+    plan_free_images_per_month: int = 200
+    plan_premium_books: int = 1000
+    plan_premium_images_per_month: int = 5000
+
+    # images
+    image_provider: Literal["placeholder", "pollinations", "openai", "automatic1111"] = "placeholder"
+    image_base_url: str | None = None
+    image_api_key: str | None = None
+    image_model: str | None = None
+    image_width: int = 768
+    image_height: int = 512
+    image_concurrency: int = 4
+    image_timeout: float = 120.0
+    image_retries: int = 4
+    illustrate_ahead_chapters: int = 2
+    illustrate_ahead_per_chapter: int = 2
+
+    # optional LLM prompt refinement (off when no base URL)
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str | None = None
+
+    # NLP: optional installed trained spaCy pipelines
+    nlp_model_en: str | None = None
+    nlp_model_ru: str | None = None
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def uses_default_secret(self) -> bool:
+        return self.secret_key == DEFAULT_SECRET_KEY
+
+
+def _env_name(field: str) -> str:
+    return ENV_NAMES.get(field, f"BOOKREADER_{field.upper()}")
+
+
+def _coerce(raw: str, annotation: object) -> object:
+    """Strings from the environment → the shape the field expects (msgspec does the rest)."""
+    origin = typing.get_origin(annotation)
+    if annotation is list[str] or origin is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if annotation is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"expected a boolean, got {raw!r}")
+    if raw == "" and type(None) in typing.get_args(annotation):
+        return None
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build and validate the settings from `environ` (default: the process environment)."""
+    environ = os.environ if environ is None else environ
+    hints = typing.get_type_hints(Settings)
+    values: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        name = _env_name(field.name)
+        if name in environ:
+            try:
+                values[field.name] = _coerce(environ[name], hints[field.name])
+            except SettingsError as exc:
+                raise SettingsError(f"{name}: {exc}") from None
+    values.update(overrides)
+    try:
+        settings = msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid configuration: {exc}") from None
+    validate(settings)
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    if settings.env == "production":
+        if settings.uses_default_secret or len(settings.secret_key) < 32:
+            raise SettingsError(
+                "BOOKREADER_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+    if not 0 < settings.port < 65536:
+        raise SettingsError("BOOKREADER_PORT must be between 1 and 65535")
+    if settings.image_provider == "automatic1111" and not settings.image_base_url:
+        raise SettingsError("BOOKREADER_IMAGE_BASE_URL is required for the automatic1111 provider")
+    if settings.process_pool_size < 1:
+        raise SettingsError("BOOKREADER_PROCESS_POOL_SIZE must be at least 1")

@@ -1,0 +1,156 @@
+"""Harness for tests and benchmarks: real PostgreSQL and Redis (embedded unless DATABASE_URL / REDIS_URL are
+set), a fresh database per run, and the real service started as a subprocess on a free port."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from bookreader.core.embedded import (
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    create_database,
+    drop_database,
+    free_port,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_BOOKS = REPO_ROOT.parent / "shared" / "books"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@dataclass
+class Infrastructure:
+    """One PostgreSQL database and one Redis for a test or benchmark run."""
+
+    work_dir: Path
+    database_url: str = ""
+    redis_url: str = ""
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    _postgres: EmbeddedPostgres | None = None
+    _redis: EmbeddedRedis | None = None
+    _admin_url: str = ""
+    _database: str = ""
+
+    def start(self) -> Infrastructure:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        external_db = os.environ.get("DATABASE_URL")
+        if external_db:
+            self._admin_url = external_db
+        else:
+            # the cluster is kept between runs (initdb is the slow part); each run gets its own database
+            self._postgres = EmbeddedPostgres(REPO_ROOT / ".data" / "test-postgres")
+            self._postgres.start()
+            self._admin_url = self._postgres.url("postgres")
+        self._database = f"bookreader_test_{self.run_id}"
+        asyncio.run(create_database(self._admin_url, self._database))
+        self.database_url = _with_database(self._admin_url, self._database)
+        external_redis = os.environ.get("REDIS_URL")
+        if external_redis:
+            self.redis_url = external_redis
+        else:
+            self._redis = EmbeddedRedis(self.work_dir / "redis", persistent=True)
+            self.redis_url = self._redis.start()
+        return self
+
+    def stop(self) -> None:
+        if self._redis is not None:
+            self._redis.stop()
+        if self._database:
+            with contextlib.suppress(Exception):
+                asyncio.run(drop_database(self._admin_url, self._database))
+        if self._postgres is not None:
+            self._postgres.stop()
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        env = {
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "BOOKREADER_ENV": "test",
+            "BOOKREADER_DATA_DIR": str(self.work_dir / "data"),
+            "BOOKREADER_SECRET_KEY": "test-secret-" + self.run_id * 3,
+            "BOOKREADER_QUEUE_NAME": f"bookreader:test:{self.run_id}:queue",
+            "BOOKREADER_EVENTS_PREFIX": f"bookreader:test:{self.run_id}:events",
+            "BOOKREADER_LOG_JSON": "1",
+        }
+        env.update(extra)
+        return env
+
+
+@dataclass
+class LiveService:
+    """`bookreader <command>` as a real subprocess (Granian + embedded worker by default)."""
+
+    env: dict[str, str]
+    command: str = "serve"
+    port: int = 0
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> LiveService:
+        self.port = self.port or free_port()
+        env = {**os.environ, **self.env, "BOOKREADER_HOST": "127.0.0.1", "BOOKREADER_PORT": str(self.port)}
+        log_file = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bookreader", self.command],
+            env=env,
+            stdout=log_file,
+            stderr=log_file,
+            start_new_session=True,  # kill() takes the server's worker and pool processes too
+        )
+        if self.command in ("serve", "api"):
+            self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"service exited with {self.process.returncode}; log: {self.log_path}")
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"service did not become healthy in {timeout} s; log: {self.log_path}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def kill(self) -> None:
+        """kill -9 the whole process group: a crash, not a shutdown."""
+        self.stop(signal.SIGKILL)
+
+
+def random_email() -> str:
+    return f"reader-{secrets.token_hex(5)}@example.com"

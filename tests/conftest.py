@@ -1,0 +1,93 @@
+"""Shared fixtures: real PostgreSQL + Redis for the session, the real service as a subprocess, HTTP clients."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bookreader.testing import SHARED_BOOKS, Infrastructure, LiveService
+from tests.support import Reader, sign_up
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def shared_books() -> Path:
+    assert SHARED_BOOKS.is_dir(), f"test books not found at {SHARED_BOOKS} (clone with shared/ beside it)"
+    return SHARED_BOOKS
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
+    infrastructure = Infrastructure(tmp_path_factory.mktemp("infra")).start()
+    try:
+        yield infrastructure
+    finally:
+        infrastructure.stop()
+
+
+@pytest.fixture(scope="session")
+def service_env(infra: Infrastructure) -> dict[str, str]:
+    return infra.environment()
+
+
+@pytest.fixture(scope="session")
+def migrated(service_env: dict[str, str]) -> dict[str, str]:
+    """Apply migrations once (the service would too; doing it here lets tests touch the DB first)."""
+    from bookreader.core.db import migrate
+    from bookreader.settings import load_settings
+
+    settings = load_settings(service_env)
+    asyncio.run(migrate(settings))
+    return service_env
+
+
+@pytest.fixture(scope="session")
+def live_service(migrated: dict[str, str], infra: Infrastructure) -> Iterator[LiveService]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    service = LiveService(migrated, log_path=ARTIFACTS / f"service-{infra.run_id}.log").start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_service: LiveService) -> str:
+    return live_service.base_url
+
+
+@pytest.fixture
+async def client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+async def db(migrated: dict[str, str]) -> AsyncIterator[None]:
+    """The Piccolo engine in the test process, for asserting on rows."""
+    from bookreader.core import db as core_db
+    from bookreader.settings import load_settings
+
+    await core_db.start_pool(load_settings(migrated), max_size=4)
+    yield
+    await core_db.close_pool()
+
+
+@pytest.fixture
+async def reader(client: httpx.AsyncClient) -> Reader:
+    return await sign_up(client)
+
+
+@pytest.fixture
+async def other_reader(client: httpx.AsyncClient) -> Reader:
+    return await sign_up(client)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("BOOKREADER_LOG_JSON", "0")
