@@ -1,0 +1,96 @@
+# BookReader — operator recipes. `just --list` shows them all.
+# Everything runs from the project's own virtualenv (.venv), created on first use.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+set positional-arguments
+
+venv := ".venv"
+py := venv / "bin/python"
+
+# serve the API with an embedded ARQ worker (embedded Postgres + Redis unless DATABASE_URL / REDIS_URL are set)
+run: setup
+    {{py}} -m bookreader serve
+
+# run the whole test suite (real Postgres, Redis, ARQ worker, HTTP/WebSocket clients, headless Chromium)
+test *ARGS: setup browser
+    {{py}} -m pytest "$@"
+
+# create .venv and install the project with its dev tools (skipped when pyproject.toml is unchanged)
+setup:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -x {{py}} ]; then python3 -m venv {{venv}}; fi
+    stamp={{venv}}/.installed
+    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        {{py}} -m pip install -q --disable-pip-version-check uv
+        {{venv}}/bin/uv pip install -q --python {{py}} -e '.[dev]'
+        echo "$want" > "$stamp"
+    fi
+
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; its own download cannot work here)
+browser:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -x /usr/bin/chromium ]; then
+        if [ "$(id -u)" = 0 ]; then
+            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+        else
+            echo "warning: /usr/bin/chromium missing; run 'sudo apt-get install -y chromium' for the browser tests" >&2
+        fi
+    fi
+
+# the API alone (scale-out: run workers separately)
+api: setup
+    {{py}} -m bookreader api
+
+# the ARQ worker alone
+worker: setup
+    {{py}} -m bookreader worker
+
+# apply database migrations
+migrate: setup
+    {{py}} -m bookreader migrate
+
+# create an admin account (or promote an existing one): just create-admin you@example.com
+create-admin EMAIL: setup
+    {{py}} -m bookreader create-admin "$1"
+
+lint: setup
+    {{venv}}/bin/ruff check src tests bench
+    {{venv}}/bin/ruff format --check src tests bench
+
+fmt: setup
+    {{venv}}/bin/ruff check --fix src tests bench
+    {{venv}}/bin/ruff format src tests bench
+
+# every benchmark
+bench: bench-ingest bench-nlp bench-images bench-load
+
+bench-ingest: setup
+    {{py}} bench/bench_ingest.py
+
+bench-nlp: setup
+    {{py}} bench/bench_nlp.py
+
+bench-images: setup
+    {{py}} bench/bench_images.py
+
+bench-load: setup
+    {{py}} bench/bench_load.py
+
+# precision and recall of description types on the labelled set
+eval-nlp: setup
+    {{py}} bench/eval_nlp.py
+
+# pg_dump + the data folder's files into one archive: just backup [ARCHIVE]
+backup *ARGS: setup
+    {{py}} -m bookreader backup "$@"
+
+# restore an archive made by `just backup`
+restore ARCHIVE: setup
+    {{py}} -m bookreader restore "$1"
+
+# follow the service's logs (embedded mode writes them under the data folder)
+logs:
+    tail -n 200 -F "${BOOKREADER_DATA_DIR:-./.data}/logs/bookreader.log"
