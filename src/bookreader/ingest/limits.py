@@ -69,7 +69,7 @@ class SafeZip:
         if len(infos) > limits.max_entries:
             raise IngestError("zip_bomb", f"The archive has {len(infos)} entries.")
         declared = sum(info.file_size for info in infos)
-        if declared > limits.max_uncompressed_bytes:
+        if declared > self._budget:
             raise IngestError("zip_bomb", f"The archive would inflate to {declared} bytes.")
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._folded: dict[str, str] = {}

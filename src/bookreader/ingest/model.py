@@ -18,10 +18,6 @@ class IngestError(Exception):
     def __reduce__(self):  # crosses the process-pool boundary intact
         return (type(self), (self.code, self.message))
 
-    def __reduce__(self) -> tuple[type[IngestError], tuple[str, str]]:
-        # Raised inside a process pool: it must survive pickling with both arguments.
-        return (IngestError, (self.code, self.message))
-
 
 class ParsedAsset(msgspec.Struct, frozen=True):
     """A binary resource of the book (an image), addressed in chapter HTML by `name`."""
