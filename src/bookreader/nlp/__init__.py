@@ -83,7 +83,8 @@ def merge_characters(chunks: Iterable[ChunkAnalysis], language: str) -> list[Fou
     if code not in SUPPORTED:
         return []
     titles = get_pipeline(code).lexicon.titles
-    return _merge_name_stats((chunk.names for chunk in chunks), code, titles)
+    chunks = list(chunks)
+    return _merge_name_stats([c.names for c in chunks], code, titles, [c.lowercase for c in chunks])
 
 
 def merge_chunks(chunks: list[ChunkAnalysis], language: str) -> BookAnalysis:

@@ -8,6 +8,7 @@ from the lexicon table), drops rare or common-noun-like candidates and picks a c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -28,7 +29,7 @@ class NameStat(msgspec.Struct):
     count: int = 0
     non_initial: int = 0
     first_chapter: int = 1_000_000
-    common: int = 0  # English: times the lower-case word occurs (a common noun, not a name)
+    after_place_prep: int = 0  # "in Nantucket", "to London": a place rather than a person
     quotes: list[CharacterQuote] = []
 
 
@@ -42,19 +43,19 @@ def russian_name_key(word: str) -> str | None:
             return parse.normal_form.capitalize()
     if morph.word_is_known(word):
         return None  # a dictionary word capitalised mid-sentence: place, God, title...
-    if word.endswith(_SURNAME_ENDINGS):
-        return word
+    if word.endswith(_SURNAME_ENDINGS) or any("nomn" in p.tag for p in parses[:2]):
+        return word  # guessed parses of unknown names are unreliable; a nominative-looking word is kept
     for parse in parses:
         if parse.tag.POS in ("NOUN", "ADJF"):
             return parse.normal_form.capitalize()
     return None
 
 
-def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool]]:
-    """(key, is_sentence_initial) for each name mention; adjacent capitalised names form one key."""
-    found: list[tuple[str, bool]] = []
+def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool, bool]]:
+    """(key, is_sentence_initial, after_place_preposition) per name mention; adjacent names form one key."""
+    found: list[tuple[str, bool, bool]] = []
     group: list[str] = []
-    group_initial = False
+    group_initial = group_prep = False
     last_end = -10
     lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
     for match in CAPITALISED.finditer(sentence):
@@ -63,17 +64,19 @@ def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple
         key = _word_key(word, language, lexicon, initial)
         adjacent = match.start() - last_end in (1, 2) and sentence[last_end : match.start()].strip(". ") == ""
         if key is None:
-            _flush(group, group_initial, found, lexicon)
+            _flush(group, group_initial, group_prep, found, lexicon)
             group = []
             last_end = -10
             continue
         if group and adjacent:
             group.append(key)
         else:
-            _flush(group, group_initial, found, lexicon)
+            _flush(group, group_initial, group_prep, found, lexicon)
+            before = _PREVIOUS_WORD.search(sentence, 0, match.start())
+            group_prep = before is not None and before.group(1).lower() in _PLACE_PREPOSITIONS
             group, group_initial = [key], initial
         last_end = match.end()
-    _flush(group, group_initial, found, lexicon)
+    _flush(group, group_initial, group_prep, found, lexicon)
     return found
 
 
@@ -87,16 +90,20 @@ def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str 
     return word
 
 
-def _flush(group: list[str], initial: bool, found: list[tuple[str, bool]], lexicon: Lexicon) -> None:
+def _flush(
+    group: list[str], initial: bool, prep: bool, found: list[tuple[str, bool, bool]], lexicon: Lexicon
+) -> None:
     while group and group[-1] in lexicon.titles:
         group = group[:-1]
     if not group or all(word in lexicon.titles for word in group):
         return
     key = " ".join(f"{w}." if w in lexicon.titles and w in _ABBREVIATED else w for w in group)
-    found.append((key, initial))
+    found.append((key, initial, prep))
 
 
 _ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
+_PREVIOUS_WORD = re.compile(r"(\w+)\W{1,3}$")
+_PLACE_PREPOSITIONS = {"in", "at", "to", "from", "into", "near", "of", "в", "во", "на", "из", "под"}
 
 
 @lru_cache(maxsize=4)
@@ -114,26 +121,48 @@ def merge_name_stats(target: dict[str, NameStat], source: dict[str, NameStat]) -
     for key, stat in source.items():
         have = target.get(key)
         if have is None:
-            target[key] = NameStat(
-                key, stat.count, stat.non_initial, stat.first_chapter, stat.common, list(stat.quotes)
-            )
+            target[key] = msgspec.structs.replace(stat, quotes=list(stat.quotes))
             continue
         have.count += stat.count
         have.non_initial += stat.non_initial
         have.first_chapter = min(have.first_chapter, stat.first_chapter)
-        have.common += stat.common
+        have.after_place_prep += stat.after_place_prep
         have.quotes.extend(stat.quotes)
 
 
 def merge_characters(
-    chunks: Iterable[dict[str, NameStat]], language: str, titles: Iterable[str] = ()
+    chunks: Iterable[dict[str, NameStat]],
+    language: str,
+    titles: Iterable[str] = (),
+    lowercase: Iterable[dict[str, int]] = (),
 ) -> list[FoundCharacter]:
-    """Book-level character bible from the per-chunk name stats (order of chunks does not matter)."""
-    stats: dict[str, NameStat] = {}
+    """Book-level character bible from per-chunk name stats (the order of chunks does not matter).
+
+    `lowercase` (English): per chunk, how often each word of a name key occurs in lower case; a word
+    that does ("Poor Alice", "Pequod Meets", "Sperm") is an ordinary word, not part of a name.
+    """
+    merged: dict[str, NameStat] = {}
     for chunk in chunks:
-        merge_name_stats(stats, chunk)
-    titled = {t for t in titles} | {f"{t}." for t in titles}
-    stats = {k: s for k, s in stats.items() if not (len(k.split()) == 1 and s.common * 2 >= s.count)}
+        merge_name_stats(merged, chunk)
+    common: dict[str, int] = {}
+    for counts in lowercase:
+        for word, n in counts.items():
+            common[word] = common.get(word, 0) + n
+    titled = set(titles) | {f"{t}." for t in titles}
+    stats: dict[str, NameStat] = {}
+    for key in sorted(merged):
+        words = key.split()
+        if len(words) > 1:
+            words = [w for w in words if w in titled or not common.get(w.lower())]
+        if not words or all(w in titled for w in words):
+            continue
+        new_key = " ".join(words)
+        merge_name_stats(stats, {new_key: msgspec.structs.replace(merged[key], key=new_key)})
+    stats = {
+        k: s
+        for k, s in stats.items()
+        if not (" " not in k and common.get(k.lower(), 0) * 2 >= s.count) and s.after_place_prep * 2 < s.count
+    }
     groups = _alias_groups(stats, language, titled)
     characters: list[FoundCharacter] = []
     for members in groups:
@@ -141,8 +170,11 @@ def merge_characters(
         total = sum(s.count for s in member_stats)
         if total < MIN_MENTIONS or sum(s.non_initial for s in member_stats) == 0:
             continue
-        multi = [s for s in member_stats if " " in s.key and s.count >= 2]
-        best = max(multi or member_stats, key=lambda s: (s.count, len(s.key), s.key))
+        best = max(member_stats, key=lambda s: (s.count, len(s.key), s.key))
+        # A full name ("Gregor Samsa") is canonical when it is used, not only once in a blue moon.
+        fuller = [s for s in member_stats if best.key in s.key.split() and s.count >= max(2, best.count / 10)]
+        if fuller:
+            best = max(fuller, key=lambda s: (s.count, len(s.key), s.key))
         quotes = sorted(
             {(q.chapter, q.start): q for s in member_stats for q in s.quotes}.values(),
             key=lambda q: (q.chapter, q.start),

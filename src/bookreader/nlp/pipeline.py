@@ -37,6 +37,7 @@ class ChunkAnalysis(msgspec.Struct):
     language: str
     descriptions: list[FoundDescription]
     names: dict[str, NameStat]
+    lowercase: dict[str, int] = {}  # English: lower-case occurrences of the words of name keys
 
 
 class Pipeline:
@@ -49,24 +50,28 @@ class Pipeline:
     def analyze(self, chapters: list[ChapterText]) -> ChunkAnalysis:
         descriptions: list[FoundDescription] = []
         names: dict[str, NameStat] = {}
+        lower: Counter[str] = Counter()
         for chapter in chapters:
             if chapter.skip or not chapter.text.strip():
                 continue
             descriptions.extend(self._chapter(chapter, names))
-        return ChunkAnalysis(self.language, descriptions, names)
+            if self.language == "en":
+                lower.update(w for w in WORD.findall(chapter.text) if w[0].islower())
+        name_words = {w.lower() for key in names for w in key.split()}
+        lowercase = {w: lower[w] for w in sorted(name_words) if w in lower}
+        return ChunkAnalysis(self.language, descriptions, names, lowercase)
 
     def classify_sentence(self, sentence: str) -> tuple[str | None, float, float]:
         """Type, confidence and priority of one sentence on its own (the evaluation unit)."""
         lowered = WORD.findall(sentence.lower())
         counts = cue_counts(lowered, self.lexicon.lookup, self.size)
-        keys = {key for key, _ in sentence_names(sentence, self.language, self.lexicon)}
+        keys = {key for key, _, _ in sentence_names(sentence, self.language, self.lexicon)}
         return classify(counts, len(lowered), len(keys), sentence)
 
     def _chapter(self, chapter: ChapterText, names: dict[str, NameStat]) -> list[FoundDescription]:
         text = chapter.text
         persons = self._ner_persons(text) if self.nlp is not None else None
         runs: list[FoundDescription] = []
-        seen_single: set[str] = set()
         for p_start, p_end in paragraph_spans(text, chapter.paragraphs):
             sentences = sentence_spans(text, p_start, p_end)
             typed: list[tuple[int, int, str | None, float, float, list[str]]] = []
@@ -77,17 +82,16 @@ class Pipeline:
                 counts = cue_counts(lowered, self.lexicon.lookup, self.size)
                 mentions = sentence_names(sentence, self.language, self.lexicon)
                 if persons:
-                    mentions.extend((key, False) for s, e, key in persons if start <= s and e <= end)
-                keys = sorted({key for key, _ in mentions})
+                    mentions.extend((key, False, False) for s, e, key in persons if start <= s and e <= end)
+                keys = sorted({key for key, _, _ in mentions})
                 kind, confidence, priority = classify(counts, len(lowered), len(keys), sentence)
                 typed.append((start, end, kind, confidence, priority, keys))
-                for key, initial in mentions:
+                for key, initial, after_prep in mentions:
                     stat = names.get(key) or names.setdefault(key, NameStat(key))
                     stat.count += 1
                     stat.non_initial += not initial
+                    stat.after_place_prep += after_prep
                     stat.first_chapter = min(stat.first_chapter, chapter.number)
-                    if " " not in key:
-                        seen_single.add(key)
                 looks = counts[APPEARANCE] >= 2 or (counts[APPEARANCE] and counts[COLOUR])
                 owners = keys or ([last_name] if last_name and _PRONOUN_START.match(sentence) else [])
                 if looks and len(sentence) <= MAX_CHARS:
@@ -99,10 +103,6 @@ class Pipeline:
                 if keys:
                     last_name = keys[0]
             runs.extend(self._runs(chapter.number, text, typed))
-        if self.language == "en" and seen_single:
-            lower = Counter(w for w in WORD.findall(text) if w[0].islower())
-            for key in seen_single:
-                names[key].common += lower.get(key.lower(), 0)
         return deduplicate(runs)
 
     def _runs(self, number: int, text: str, typed: list) -> list[FoundDescription]:

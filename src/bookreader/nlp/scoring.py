@@ -50,18 +50,19 @@ def classify(counts: list[int], words: int, names: int, text: str) -> tuple[str 
     if words < 4:
         return None, 0.0, 0.0
     visual = counts[COLOUR] + counts[LIGHT] + counts[MATERIAL] + counts[SHAPE]
+    ambience = counts[WEATHER] + counts[LIGHT] + counts[SOUND] + counts[SMELL] + counts[MOOD]
     who = min(counts[PERSON] + names, 2)
     scores = {
         "location": 2.0 * counts[PLACE]
         + 0.8 * counts[PART]
-        + 0.5 * min(counts[PREP], 3) * (counts[PLACE] > 0)
+        + 0.3 * min(counts[PREP], 2) * (counts[PLACE] > 0)
         + 0.4 * visual,
         "character": (2.0 * counts[APPEARANCE] + 0.6 * counts[BODY] + 0.5 * counts[COLOUR])
         * (1.0 if who else 0.6)
         + 0.5 * who,
-        "atmosphere": 1.4 * (counts[WEATHER] + counts[LIGHT] + counts[SOUND] + counts[SMELL] + counts[MOOD]),
+        "atmosphere": 1.4 * ambience + (1.0 if ambience >= 2 else 0.0),
         "object": 2.0 * counts[OBJECT] + 0.5 * (counts[MATERIAL] + counts[SHAPE] + counts[COLOUR]),
-        "action": 2.2 * counts[ACTION],
+        "action": 2.5 * counts[ACTION],
     }
     if counts[APPEARANCE] < 2 and not (counts[APPEARANCE] and who):
         scores["character"] = min(scores["character"], 2.0)

@@ -1,0 +1,118 @@
+"""NLP speed: words/s per language, RSS with pipelines loaded, cold start, spaCy tokenizer baseline.
+
+    python bench/bench_nlp.py            # or: just bench-nlp
+
+English: Moby-Dick (IDPF EPUB in ../shared/books) through bookreader.ingest. Russian: the shared FB2
+books are short manuals, so a ~1 MB Russian text is assembled deterministically from the sentences of
+the labelled eval set and those FB2 books (shuffled into paragraphs and chapters); its vocabulary is
+smaller than a real novel's, which flatters nothing but the name cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bookreader.ingest import parse_book
+from bookreader.nlp import ChapterText, analyze_book, get_pipeline
+from bookreader.nlp.text import WORD, paragraph_spans, sentence_spans
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOKS = ROOT / ".." / "shared" / "books"
+EVAL_RU = ROOT / "tests" / "unit" / "nlp" / "data" / "eval_ru.jsonl"
+RU_FB2 = ["fb2/fb2cng-_Test-ru.fb2", "fb2/coolreader-cr3-manual-ru-bom.fb2", "fb2/fbe-script-doc-cp1251.fb2"]
+
+
+def english_chapters() -> list[ChapterText]:
+    book = parse_book((BOOKS / "epub3" / "idpf-moby-dick.epub").read_bytes())
+    return [ChapterText(c.number, c.text, c.paragraphs, c.is_front_matter) for c in book.chapters]
+
+
+def russian_sentences() -> list[str]:
+    sentences = [json.loads(line)["text"] for line in EVAL_RU.read_text("utf-8").splitlines() if line.strip()]
+    for name in RU_FB2:
+        for chapter in parse_book((BOOKS / name).read_bytes()).chapters:
+            for p_start, p_end in paragraph_spans(chapter.text, chapter.paragraphs):
+                sentences += [chapter.text[s:e] for s, e in sentence_spans(chapter.text, p_start, p_end)]
+    return [s for s in sentences if len(WORD.findall(s)) >= 3]
+
+
+def russian_chapters(target_chars: int = 1_000_000, seed: int = 7) -> list[ChapterText]:
+    pool = russian_sentences()
+    rng = random.Random(seed)
+    chapters: list[ChapterText] = []
+    size = 0
+    while size < target_chars:
+        paragraphs = [" ".join(rng.choice(pool) for _ in range(rng.randint(1, 6))) for _ in range(60)]
+        text = "\n\n".join(paragraphs)
+        chapters.append(ChapterText(len(chapters) + 1, text))
+        size += len(text)
+    return chapters
+
+
+def words_per_second(chapters: list[ChapterText], language: str, repeat: int = 3) -> tuple[int, float, int]:
+    words = sum(len(WORD.findall(c.text)) for c in chapters)
+    get_pipeline(language)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = analyze_book(chapters, language)
+        best = min(best, time.perf_counter() - start)
+    return words, best, len(result.descriptions)
+
+
+def spacy_baseline(chapters: list[ChapterText], language: str) -> float:
+    """words/s of spacy.blank(lang) + sentencizer over the same text (what the regexes replace)."""
+    import spacy
+
+    nlp = spacy.blank(language)
+    nlp.add_pipe("sentencizer")
+    texts = [c.text for c in chapters]
+    words = sum(len(WORD.findall(t)) for t in texts)
+    start = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=16):
+        pass
+    return words / (time.perf_counter() - start)
+
+
+_COLD = """
+import time, os, psutil
+t = time.perf_counter()
+from bookreader.nlp import warm_up
+warm_up({langs!r})
+print(time.perf_counter() - t, psutil.Process(os.getpid()).memory_info().rss)
+"""
+
+
+def cold_start(langs: list[str]) -> tuple[float, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _COLD.format(langs=langs)], capture_output=True, text=True, check=True
+    )
+    seconds, rss = out.stdout.split()
+    return float(seconds), int(rss) / 2**20
+
+
+def main() -> None:
+    print(f"cpu count: {os.cpu_count()}")
+    for langs in (["en"], ["ru"], ["en", "ru"]):
+        seconds, rss = cold_start(langs)
+        print(f"cold start {'+'.join(langs):<6} import+warm_up {seconds:5.2f} s   process RSS {rss:6.1f} MB")
+    for language, chapters in (("en", english_chapters()), ("ru", russian_chapters())):
+        chars = sum(len(c.text) for c in chapters)
+        words, seconds, found = words_per_second(chapters, language)
+        print(
+            f"{language}: {chars / 1e6:.2f} M chars, {words} words, {len(chapters)} chapters -> "
+            f"{seconds:.2f} s, {words / seconds:,.0f} words/s (one core), {found} descriptions"
+        )
+        print(
+            f"{language}: spaCy blank+sentencizer baseline {spacy_baseline(chapters, language):,.0f} words/s"
+        )
+
+
+if __name__ == "__main__":
+    main()
