@@ -101,6 +101,7 @@ async function route() {
   renderHeader(match.r.view, user);
   skipLink.textContent = t("app.skip");
   clear(shell.main);
+  clear(document.getElementById("toasts"));
   shell.main.focus({ preventScroll: true });
   const params = match.m.slice(1);
   try {

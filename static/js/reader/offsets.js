@@ -2,7 +2,7 @@
 // Descriptions, highlights, bookmarks and progress are offsets into that text; these helpers map both ways.
 
 // Separator the server puts between paragraphs in the plain text; used only when the chapter omits offsets.
-const PARAGRAPH_SEPARATOR = 1;
+const PARAGRAPH_SEPARATOR = 2; // "\n\n", as bookreader.ingest writes it
 
 export function buildParagraphMap(content, paragraphs) {
   const elements = [...content.querySelectorAll('[id^="p-"]')].filter((el) => /^p-\d+$/.test(el.id));

@@ -1,12 +1,12 @@
 // The reader: paginated chapter view with TOC, bookmarks, highlights, scene illustrations, live position sync
 // and reading sessions.
 import { api } from "../api.js";
-import { clear, debounce, formatDate, h, icon } from "../dom.js";
+import { append, clear, debounce, formatDate, h, icon } from "../dom.js";
 import { lang, t } from "../i18n.js";
 import { live } from "../live.js";
 import { deviceName, FONTS, getPrefs, LINE_RANGE, onPrefsChange, setDeviceName, setPref, SIZE_RANGE, THEMES } from "../prefs.js";
 import { COLORS, excerpt, markDescriptions, markHighlight, placeIllustration, unmarkHighlight } from "../reader/annotations.js";
-import { buildParagraphMap, pointFromOffset, selectionOffsets, textLength } from "../reader/offsets.js";
+import { buildParagraphMap, selectionOffsets, textLength } from "../reader/offsets.js";
 import { Pager } from "../reader/pager.js";
 import { Popover } from "../reader/popover.js";
 import { ReadingSession } from "../reader/session.js";
@@ -115,6 +115,8 @@ export async function mountReader(root, [bookId, chapterParam]) {
   }
 
   async function turn(direction) {
+    // Key repeat while the next chapter loads would otherwise skip chapters.
+    if (readerEl.classList.contains("is-loading")) return;
     const index = chapters.findIndex((c) => c.number === state.number);
     if (direction > 0) {
       if (pager.page < pager.pages - 1) return showPage(pager.page + 1);
@@ -388,11 +390,11 @@ export async function mountReader(root, [bookId, chapterParam]) {
     const title = panel === "settings" ? t("reader.settings") : state.book.title;
     drawer.setAttribute("aria-label", title);
     const body = h("div", { class: "drawer-body", role: panel === "settings" ? null : "tabpanel" });
-    if (panel === "toc") body.append(tocList());
-    if (panel === "bookmarks") body.append(bookmarkList());
-    if (panel === "highlights") body.append(highlightList());
-    if (panel === "settings") body.append(settingsForm());
-    drawer.append(h("div", { class: "drawer-head" }, h("h2", {}, title), close), tabs, body);
+    if (panel === "toc") append(body, tocList());
+    if (panel === "bookmarks") append(body, bookmarkList());
+    if (panel === "highlights") append(body, highlightList());
+    if (panel === "settings") append(body, settingsForm());
+    append(drawer, [h("div", { class: "drawer-head" }, h("h2", {}, title), close), tabs, body]);
   }
 
   function tocList() {
@@ -512,8 +514,14 @@ export async function mountReader(root, [bookId, chapterParam]) {
 
   async function addBookmark() {
     const offset = pager.currentOffset();
-    const point = pointFromOffset(pager.map, offset);
-    const snippet = point ? excerpt(point.para.el.textContent.slice(Math.max(0, offset - point.para.start)), 60) : "";
+    // The words at the top of the page name the bookmark; a short heading alone says too little.
+    let words = "";
+    for (const para of pager.map) {
+      if (para.end <= offset) continue;
+      words += ` ${para.el.textContent.slice(Math.max(0, offset - para.start))}`;
+      if (words.length > 60) break;
+    }
+    const snippet = excerpt(words, 60);
     const title = snippet ? `${chapterTitle(state.number)} — ${snippet}` : chapterTitle(state.number);
     try {
       const created = await api(`books/${bookId}/bookmarks`, { method: "POST", body: { chapter: state.number, offset, title } });
@@ -574,12 +582,15 @@ export async function mountReader(root, [bookId, chapterParam]) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (document.querySelector("dialog[open]")) return;
     const target = event.target;
-    if (target.closest("input, textarea, select, [contenteditable='true']")) return;
     if (event.key === "Escape") {
       if (popover.open) popover.close();
-      else if (!drawer.hidden) closeDrawer();
+      else if (!drawer.hidden) {
+        closeDrawer();
+        drawer.returnFocus?.focus();
+      }
       return;
     }
+    if (target.closest("input, textarea, select, [contenteditable='true']")) return;
     if (!drawer.hidden) return;
     const interactive = target.closest("button, a, [role='button']");
     let direction = 0;
