@@ -216,7 +216,7 @@ def _alias_groups(stats: dict[str, NameStat], language: str, titled: set[str]) -
         else:
             by_root[root] = key
     containing: dict[str, set[str]] = {}
-    for key in stats:
+    for key in sorted(stats):
         words = key.split()
         if len(words) < 2 or words[0] in titled:
             continue  # "Mr. Samsa" and "Gregor Samsa" are different people

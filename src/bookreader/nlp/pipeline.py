@@ -10,13 +10,14 @@ import logging
 import re
 from collections import Counter
 from functools import cache
+from typing import NamedTuple
 
 import msgspec
 
 from .characters import NameStat, sentence_names
 from .lexicon import CATEGORIES, Lexicon
 from .model import ChapterText, CharacterQuote, FoundDescription
-from .scoring import APPEARANCE, COLOUR, classify, cue_counts
+from .scoring import APPEARANCE, COLOUR, classify, cue_counts, place_subject
 from .text import WORD, paragraph_spans, sentence_spans
 
 log = logging.getLogger(__name__)
@@ -31,13 +32,32 @@ _NORMALISE = re.compile(r"\W+")
 _PERSON_LABELS = {"PERSON", "PER"}
 
 
+_SCENE = {"location", "atmosphere", "object"}
+
+
+def _joinable(a: str, b: str) -> bool:
+    return a == b or (a in _SCENE and b in _SCENE)
+
+
+class Scored(NamedTuple):
+    start: int
+    end: int
+    kind: str | None
+    confidence: float
+    priority: float
+    keys: list[str]
+    counts: list[int]
+    words: int
+    subject: bool  # a place noun opens the sentence
+
+
 class ChunkAnalysis(msgspec.Struct):
     """What a worker process returns for a batch of chapters; merged by `merge_chunks`."""
 
     language: str
     descriptions: list[FoundDescription]
     names: dict[str, NameStat]
-    lowercase: dict[str, int] = {}  # English: lower-case occurrences of the words of name keys
+    lowercase: dict[str, int] = {}  # English: lower-case word counts (evidence against names)
 
 
 class Pipeline:
@@ -57,16 +77,16 @@ class Pipeline:
             descriptions.extend(self._chapter(chapter, names))
             if self.language == "en":
                 lower.update(w for w in WORD.findall(chapter.text) if w[0].islower())
-        name_words = {w.lower() for key in names for w in key.split()}
-        lowercase = {w: lower[w] for w in sorted(name_words) if w in lower}
-        return ChunkAnalysis(self.language, descriptions, names, lowercase)
+        # The whole lower-case vocabulary: a name word may be capitalised in one batch, lower-case in another.
+        return ChunkAnalysis(self.language, descriptions, names, dict(lower))
 
     def classify_sentence(self, sentence: str) -> tuple[str | None, float, float]:
         """Type, confidence and priority of one sentence on its own (the evaluation unit)."""
         lowered = WORD.findall(sentence.lower())
         counts = cue_counts(lowered, self.lexicon.lookup, self.size)
         keys = {key for key, _, _ in sentence_names(sentence, self.language, self.lexicon)}
-        return classify(counts, len(lowered), len(keys), sentence)
+        subject = place_subject(lowered, self.lexicon.lookup)
+        return classify(counts, len(lowered), len(keys), sentence, subject)
 
     def _chapter(self, chapter: ChapterText, names: dict[str, NameStat]) -> list[FoundDescription]:
         text = chapter.text
@@ -74,7 +94,7 @@ class Pipeline:
         runs: list[FoundDescription] = []
         for p_start, p_end in paragraph_spans(text, chapter.paragraphs):
             sentences = sentence_spans(text, p_start, p_end)
-            typed: list[tuple[int, int, str | None, float, float, list[str]]] = []
+            typed: list[Scored] = []
             last_name: str | None = None
             for start, end in sentences:
                 sentence = text[start:end]
@@ -82,10 +102,16 @@ class Pipeline:
                 counts = cue_counts(lowered, self.lexicon.lookup, self.size)
                 mentions = sentence_names(sentence, self.language, self.lexicon)
                 if persons:
-                    mentions.extend((key, False, False) for s, e, key in persons if start <= s and e <= end)
+                    ner = {key for s, e, key in persons if start <= s and e <= end}
+                    mentions = [m for m in mentions if m[0] not in ner] + [
+                        (key, False, False) for key in sorted(ner)
+                    ]
                 keys = sorted({key for key, _, _ in mentions})
-                kind, confidence, priority = classify(counts, len(lowered), len(keys), sentence)
-                typed.append((start, end, kind, confidence, priority, keys))
+                subject = place_subject(lowered, self.lexicon.lookup)
+                kind, confidence, priority = classify(counts, len(lowered), len(keys), sentence, subject)
+                typed.append(
+                    Scored(start, end, kind, confidence, priority, keys, counts, len(lowered), subject)
+                )
                 for key, initial, after_prep in mentions:
                     stat = names.get(key) or names.setdefault(key, NameStat(key))
                     stat.count += 1
@@ -105,48 +131,56 @@ class Pipeline:
             runs.extend(self._runs(chapter.number, text, typed))
         return deduplicate(runs)
 
-    def _runs(self, number: int, text: str, typed: list) -> list[FoundDescription]:
+    def _runs(self, number: int, text: str, scored: list[Scored]) -> list[FoundDescription]:
+        """Join neighbouring descriptive sentences of one scene into a description and type the whole."""
         found: list[FoundDescription] = []
         i = 0
-        while i < len(typed):
-            start, end, kind, confidence, priority, keys = typed[i]
-            if kind is None or end - start > MAX_CHARS:
+        while i < len(scored):
+            first = scored[i]
+            if first.kind is None or first.end - first.start > MAX_CHARS:
                 i += 1
                 continue
             j = i + 1
-            confidences, priorities, entities = [confidence], [priority], set(keys)
-            while j < len(typed) and j - i < MAX_SENTENCES:
-                nxt = typed[j]
-                if nxt[2] != kind or nxt[1] - start > MAX_CHARS:
+            while j < len(scored) and j - i < MAX_SENTENCES:
+                nxt = scored[j]
+                if (
+                    nxt.kind is None
+                    or nxt.end - first.start > MAX_CHARS
+                    or not _joinable(first.kind, nxt.kind)
+                ):
                     break
-                confidences.append(nxt[3])
-                priorities.append(nxt[4])
-                entities.update(nxt[5])
-                end = nxt[1]
                 j += 1
-            if (
-                end - start < MIN_CHARS
-                and j < len(typed)
-                and typed[j][1] - start <= MAX_CHARS
-                and typed[j][2] is None
-            ):
-                end = typed[j][1]  # a short cue sentence takes its plain neighbour along
-                entities.update(typed[j][5])
-                j += 1
-            if end - start >= MIN_CHARS:
-                found.append(
-                    FoundDescription(
-                        chapter=number,
-                        type=kind,
-                        start=start,
-                        end=end,
-                        text=text[start:end],
-                        confidence=round(sum(confidences) / len(confidences), 4),
-                        priority=round(max(priorities) + 0.05 * min(len(priorities) - 1, 3), 4),
-                        entities=sorted(entities),
-                    )
-                )
+            if scored[j - 1].end - first.start < MIN_CHARS and j < len(scored):
+                nxt = scored[j]
+                if nxt.kind is None and nxt.end - first.start <= MAX_CHARS:
+                    j += 1  # a short cue sentence takes its plain neighbour along
+            run = scored[i:j]
+            start, end = first.start, run[-1].end
             i = j
+            if end - start < MIN_CHARS:
+                continue
+            kind, confidence, priority = first.kind, first.confidence, first.priority
+            if len(run) > 1:
+                counts = [sum(col) for col in zip(*(s.counts for s in run), strict=True)]
+                entities_count = len({k for s in run for k in s.keys})
+                kind, confidence, priority = classify(
+                    counts, sum(s.words for s in run), entities_count, text[start:end], first.subject
+                )
+                if kind is None:
+                    kind, confidence, priority = first.kind, first.confidence, first.priority
+                priority = max(priority, *(s.priority for s in run)) + 0.05 * min(len(run) - 1, 3)
+            found.append(
+                FoundDescription(
+                    chapter=number,
+                    type=kind,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    confidence=confidence,
+                    priority=round(priority, 4),
+                    entities=sorted({k for s in run for k in s.keys}),
+                )
+            )
         return found
 
     def _ner_persons(self, text: str) -> list[tuple[int, int, str]]:

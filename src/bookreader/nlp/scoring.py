@@ -45,8 +45,25 @@ def cue_counts(lowered_words: list[str], lookup: dict[str, tuple[int, ...]], siz
     return counts
 
 
-def classify(counts: list[int], words: int, names: int, text: str) -> tuple[str | None, float, float]:
-    """(type or None, confidence 0..1, priority) for one sentence or a short run of sentences."""
+def place_subject(lowered_words: list[str], lookup: dict[str, tuple[int, ...]]) -> bool:
+    """A place noun opens the sentence as its subject ("The hall was…"), not as an adverbial ("In the hall…")."""
+    for position, word in enumerate(lowered_words[:4]):
+        cats = lookup.get(word, ())
+        if PREP in cats:
+            return False
+        if PLACE in cats:
+            return position < 3
+    return False
+
+
+def classify(
+    counts: list[int], words: int, names: int, text: str, place_subject: bool = False
+) -> tuple[str | None, float, float]:
+    """(type or None, confidence 0..1, priority) for one sentence or a short run of sentences.
+
+    `place_subject`: a place noun among the first words ("The hall was lofty...") — the sentence is
+    about the place even when its light and colour words would make it atmosphere.
+    """
     if words < 4:
         return None, 0.0, 0.0
     visual = counts[COLOUR] + counts[LIGHT] + counts[MATERIAL] + counts[SHAPE]
@@ -54,6 +71,7 @@ def classify(counts: list[int], words: int, names: int, text: str) -> tuple[str 
     who = min(counts[PERSON] + names, 2)
     scores = {
         "location": 2.0 * counts[PLACE]
+        + 1.5 * place_subject
         + 0.8 * counts[PART]
         + 0.3 * min(counts[PREP], 2) * (counts[PLACE] > 0)
         + 0.4 * visual,
