@@ -145,7 +145,7 @@ export async function signUp(email, password, displayName) {
 
 export async function signOut() {
   try {
-    await api("auth/logout", { method: "POST", body: { refresh_token: tokens.refresh } });
+    await api("auth/logout", { method: "POST" });
   } catch {
     // Signing out locally matters more than the server acknowledging it.
   }

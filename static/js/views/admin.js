@@ -5,7 +5,7 @@ import { lang, t } from "../i18n.js";
 import { errorText, toast } from "../ui.js";
 
 const ROLES = ["user", "admin"];
-const KNOWN_PLANS = ["free", "pro", "unlimited"];
+const KNOWN_PLANS = ["free", "premium", "admin"];
 
 function humanKey(key) {
   return key.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
