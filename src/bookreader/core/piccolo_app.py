@@ -7,10 +7,10 @@ from piccolo.conf.apps import AppConfig
 
 from bookreader.domain.accounts.tables import RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
-from bookreader.domain.descriptions.tables import Character, Description
+from bookreader.domain.descriptions.tables import Character, Description, NlpRun
 
 # Domains add their tables here (order: referenced tables first).
-TABLES = [User, RefreshToken, Book, Chapter, Description, Character]
+TABLES = [User, RefreshToken, Book, Chapter, Description, Character, NlpRun]
 
 APP_CONFIG = AppConfig(
     app_name="bookreader",

@@ -27,6 +27,7 @@ and lexicon sets, which is several times faster than spaCy's tokenizer.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from .characters import NameStat, alias_index
@@ -74,7 +75,7 @@ def analyze_chunk(chapters: list[ChapterText], language: str, model_name: str | 
     """Chapter-level work for one batch (runs in a worker process)."""
     code = normalise_language(language) or "other"
     if code not in SUPPORTED:
-        return ChunkAnalysis(code, [], {})
+        return ChunkAnalysis(code, [], {}, pid=os.getpid())
     return get_pipeline(code, model_name).analyze(chapters)
 
 

@@ -7,6 +7,7 @@ calls `warm_up` in its initializer so the first book does not pay for lexicon ex
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import Counter
 from functools import cache
@@ -58,6 +59,7 @@ class ChunkAnalysis(msgspec.Struct):
     descriptions: list[FoundDescription]
     names: dict[str, NameStat]
     lowercase: dict[str, int] = {}  # English: lower-case word counts (evidence against names)
+    pid: int = 0  # the process that did the work (the job records it)
 
 
 class Pipeline:
@@ -78,7 +80,7 @@ class Pipeline:
             if self.language == "en":
                 lower.update(w for w in WORD.findall(chapter.text) if w[0].islower())
         # The whole lower-case vocabulary: a name word may be capitalised in one batch, lower-case in another.
-        return ChunkAnalysis(self.language, descriptions, names, dict(lower))
+        return ChunkAnalysis(self.language, descriptions, names, dict(lower), os.getpid())
 
     def classify_sentence(self, sentence: str) -> tuple[str | None, float, float]:
         """Type, confidence and priority of one sentence on its own (the evaluation unit)."""

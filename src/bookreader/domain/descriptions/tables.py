@@ -1,4 +1,4 @@
-from piccolo.columns import JSONB, UUID, DoublePrecision, ForeignKey, Integer, Text, Varchar
+from piccolo.columns import JSONB, UUID, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -26,3 +26,19 @@ class Character(Table, tablename="characters"):
     mention_count = Integer(default=0)
     first_chapter = Integer(default=1)
     appearance = JSONB(default="[]")  # [{"chapter","start","end","text"}]
+
+
+class NlpRun(Table, tablename="nlp_runs"):
+    """One row per book: how its last analysis ran (which processes, how long) — for ops and tests."""
+
+    id = UUID(primary_key=True)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, unique=True)
+    language = Varchar(length=16)
+    loop_pid = Integer()  # the worker process running the event loop
+    pool_pids = JSONB(default="[]")  # the process-pool children that ran the chapter batches
+    batches = Integer(default=0)
+    chapters = Integer(default=0)
+    descriptions = Integer(default=0)
+    characters = Integer(default=0)
+    seconds = DoublePrecision(default=0.0)
+    created_at = Timestamptz()
