@@ -1,6 +1,8 @@
-"""NLP speed: words/s per language, RSS with pipelines loaded, cold start, spaCy tokenizer baseline.
+"""NLP speed: words/s per language, RSS with pipelines loaded, cold start, spaCy tokenizer baseline, and
+upload→ready of a ~1 MB novel through the running app (embedded Postgres/Redis, real worker).
 
     python bench/bench_nlp.py            # or: just bench-nlp
+    python bench/bench_nlp.py --no-app   # library numbers only
 
 English: Moby-Dick (IDPF EPUB in ../shared/books) through bookreader.ingest. Russian: the shared FB2
 books are short manuals, so a ~1 MB Russian text is assembled deterministically from the sentences of
@@ -97,6 +99,76 @@ def cold_start(langs: list[str]) -> tuple[float, float]:
     return float(seconds), int(rss) / 2**20
 
 
+def russian_fb2(chapters: list[ChapterText]) -> bytes:
+    """A FictionBook 2 file of the generated Russian text (one section per chapter)."""
+    from xml.sax.saxutils import escape
+
+    sections = []
+    for chapter in chapters:
+        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in chapter.text.split("\n\n"))
+        sections.append(f"<section><title><p>Глава {chapter.number}</p></title>{paragraphs}</section>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<FictionBook xmlns="http://www.gribuser.ru/xml/fictionbook/2.0" xmlns:l="http://www.w3.org/1999/xlink">'
+        "<description><title-info><genre>prose</genre><author><first-name>Сборник</first-name></author>"
+        "<book-title>Русская проза (бенчмарк)</book-title><lang>ru</lang></title-info></description>"
+        f"<body>{''.join(sections)}</body></FictionBook>"
+    ).encode()
+
+
+def upload_to_ready(uploads: list[tuple[str, str, bytes]]) -> None:
+    """Each book uploaded twice (two users: the first run also starts the pool processes)."""
+    import asyncio
+    import tempfile
+
+    import httpx
+
+    from bookreader.core.db import migrate
+    from bookreader.settings import load_settings
+    from bookreader.testing import Infrastructure, LiveService, random_email
+
+    async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
+        email, password = random_email(), "correct horse 1"
+        await http.post("/api/v1/auth/register", json={"email": email, "password": password})
+        tokens = (await http.post("/api/v1/auth/login", json={"email": email, "password": password})).json()
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    async def one(http: httpx.AsyncClient, name: str, data: bytes) -> tuple[float, float, dict]:
+        headers = await sign_in(http)
+        start = time.perf_counter()
+        created = await http.post("/api/v1/books", files={"file": (name, data)}, headers=headers)
+        book, analyzing_at = created.json(), 0.0
+        while book["status"] not in ("ready", "failed"):
+            await asyncio.sleep(0.01)
+            book = (await http.get(f"/api/v1/books/{book['id']}", headers=headers)).json()
+            if book["status"] == "analyzing" and not analyzing_at:
+                analyzing_at = time.perf_counter() - start
+        return time.perf_counter() - start, analyzing_at, book
+
+    async def run(base_url: str) -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+            for label, name, data in uploads:
+                for attempt in ("first", "warm"):
+                    total, analyzing_at, book = await one(http, name, data)
+                    print(
+                        f"upload→ready {label} ({len(data) / 1e6:.2f} MB {name}, {book['word_count']} words, "
+                        f"{attempt} run): {total:.2f} s (analyzing from {analyzing_at:.2f} s) status={book['status']}"
+                    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        infra = Infrastructure(Path(tmp)).start()
+        try:
+            env = infra.environment()
+            asyncio.run(migrate(load_settings(env)))
+            service = LiveService(env).start()
+            try:
+                asyncio.run(run(service.base_url))
+            finally:
+                service.stop()
+        finally:
+            infra.stop()
+
+
 def main() -> None:
     print(f"cpu count: {os.cpu_count()}")
     for langs in (["en"], ["ru"], ["en", "ru"]):
@@ -111,6 +183,14 @@ def main() -> None:
         )
         print(
             f"{language}: spaCy blank+sentencizer baseline {spacy_baseline(chapters, language):,.0f} words/s"
+        )
+    if "--no-app" not in sys.argv:
+        moby = BOOKS / "epub3" / "idpf-moby-dick.epub"
+        upload_to_ready(
+            [
+                ("en", moby.name, moby.read_bytes()),
+                ("ru", "russian-prose-bench.fb2", russian_fb2(russian_chapters())),
+            ]
         )
 
 
