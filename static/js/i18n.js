@@ -30,7 +30,7 @@ const en = {
   "library.confirm_delete": "Delete “{title}” with its highlights, bookmarks and illustrations?",
   "library.open": "Open “{title}”",
   "library.more": "Show more",
-  "library.count": "{n} books",
+  "library.count": { one: "{n} book", other: "{n} books" },
   "library.words": "{n} words",
   "library.unknown_author": "Unknown author",
   "library.uploading": "Uploading {name}",
@@ -110,7 +110,7 @@ const en = {
   "stats.total_minutes": "Total reading time",
   "stats.daily_goal": "Daily goal",
   "stats.goal_today": "{done} of {goal} min today",
-  "stats.days": "{n} days",
+  "stats.days": { one: "{n} day", other: "{n} days" },
   "stats.minutes": "{n} min",
   "stats.words": "Words read",
   "stats.sessions": "Sessions",
@@ -164,7 +164,7 @@ const ru = {
   "library.confirm_delete": "Удалить «{title}» вместе с выделениями, закладками и иллюстрациями?",
   "library.open": "Открыть «{title}»",
   "library.more": "Показать ещё",
-  "library.count": "Книг: {n}",
+  "library.count": { one: "{n} книга", few: "{n} книги", many: "{n} книг", other: "{n} книги" },
   "library.words": "Слов: {n}",
   "library.unknown_author": "Автор неизвестен",
   "library.uploading": "Загрузка: {name}",
@@ -244,7 +244,7 @@ const ru = {
   "stats.total_minutes": "Всего времени",
   "stats.daily_goal": "Цель на день",
   "stats.goal_today": "{done} из {goal} мин сегодня",
-  "stats.days": "Дней: {n}",
+  "stats.days": { one: "{n} день", few: "{n} дня", many: "{n} дней", other: "{n} дня" },
   "stats.minutes": "{n} мин",
   "stats.words": "Прочитано слов",
   "stats.sessions": "Сеансов",
@@ -303,8 +303,13 @@ export function onLangChange(fn) {
   return () => listeners.delete(fn);
 }
 
+// Plural entries are objects keyed by Intl.PluralRules categories; `params.n` (a number) picks the form.
 export function t(key, params) {
   let text = DICTIONARIES[current][key] ?? en[key] ?? key;
+  if (typeof text === "object") {
+    const count = Number(String(params?.count ?? params?.n ?? 0).replace(/[^\d.-]/g, "")) || 0;
+    text = text[new Intl.PluralRules(current).select(count)] ?? text.other;
+  }
   if (params) for (const [name, value] of Object.entries(params)) text = text.replaceAll(`{${name}}`, String(value));
   return text;
 }

@@ -24,9 +24,10 @@ function placeholderCover(book) {
 }
 
 function coverFor(book) {
-  if (!book.cover_url) return placeholderCover(book);
+  const url = book.thumbnail_url || book.cover_url;
+  if (!url) return placeholderCover(book);
   const img = h("img", { class: "cover", alt: "", loading: "lazy", decoding: "async" });
-  authedImage(img, book.cover_url, () => img.replaceWith(placeholderCover(book)));
+  authedImage(img, url, () => img.replaceWith(placeholderCover(book)));
   return img;
 }
 
@@ -71,10 +72,10 @@ export function mountLibrary(root) {
       h("p", { class: "book-author" }, (book.authors || []).join(", ") || t("library.unknown_author")),
     );
     const meta = h("div", { class: "book-meta" }, statusBadge(book.status));
+    if (!TERMINAL.has(book.status) && book.stage_progress) meta.append(h("span", { class: "muted book-percent" }, `${Math.round(book.stage_progress * 100)}%`));
     if (book.word_count) meta.append(h("span", { class: "muted" }, t("library.words", { n: formatNumber(book.word_count, lang()) })));
     const remove = h("button", { type: "button", class: "icon-btn book-delete", "aria-label": t("library.delete_named", { title }), title: t("library.delete") }, icon("trash"));
     remove.addEventListener("click", () => removeBook(book));
-    meta.append(remove);
     info.append(meta);
     if (!TERMINAL.has(book.status)) {
       const bar = progressBar(book.stage_progress || 0, t(`status.${book.status}`));
@@ -82,7 +83,7 @@ export function mountLibrary(root) {
       info.append(bar);
     }
     if (book.status === "failed" && book.error) info.append(h("p", { class: "book-error" }, book.error.message || book.error.code));
-    const card = h("li", { class: `book-card status-${book.status}`, dataset: { bookId: book.id, status: book.status } }, link, info);
+    const card = h("li", { class: `book-card status-${book.status}`, dataset: { bookId: book.id, status: book.status } }, link, remove, info);
     return card;
   }
 
@@ -94,7 +95,7 @@ export function mountLibrary(root) {
       state.cards.set(book.id, card);
       grid.append(card);
     }
-    summary.textContent = state.total ? t("library.count", { n: formatNumber(state.total, lang()) }) : "";
+    summary.textContent = state.total ? t("library.count", { n: formatNumber(state.total, lang()), count: state.total }) : "";
     more.hidden = state.items.length >= state.total;
     empty.hidden = state.items.length > 0;
     clear(empty).append(h("p", {}, state.q ? t("library.no_results") : t("library.empty")));
@@ -165,7 +166,8 @@ export function mountLibrary(root) {
     const bar = progressBar(0, t("library.uploading", { name: file.name }));
     const message = h("p", { class: "upload-message" });
     const dismiss = h("button", { type: "button", class: "icon-btn", "aria-label": t("library.dismiss"), hidden: true }, icon("close"));
-    const item = h("li", { class: "upload-item" }, h("div", { class: "upload-row" }, h("span", { class: "upload-name" }, t("library.uploading", { name: file.name })), dismiss), bar, message);
+    const name = h("span", { class: "upload-name" }, t("library.uploading", { name: file.name }));
+    const item = h("li", { class: "upload-item" }, h("div", { class: "upload-row" }, name, dismiss), bar, message);
     dismiss.addEventListener("click", () => item.remove());
     uploads.append(item);
     try {
@@ -176,6 +178,8 @@ export function mountLibrary(root) {
       replaceBook(book);
     } catch (error) {
       item.classList.add("is-error");
+      name.textContent = file.name;
+      bar.hidden = true;
       message.textContent = errorText(error);
       message.setAttribute("role", "alert");
       dismiss.hidden = false;

@@ -1,0 +1,110 @@
+"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against the live service."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling home, which the closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 780}
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        message = (
+            "/usr/bin/chromium is missing: `apt-get install -y chromium` (the `just test` recipe does it)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium_path: Path):
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+class PageErrors(list):
+    """Uncaught exceptions and CSP violations seen by a page: the UI must produce none."""
+
+    def watch(self, page) -> None:
+        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.append(f"console: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+
+@pytest.fixture
+async def open_page(browser, base_url: str) -> AsyncIterator[Callable[..., Awaitable]]:
+    """`await open_page(viewport=..., **context_options)` → a page in a fresh context (a fresh "device")."""
+    contexts = []
+    errors = PageErrors()
+
+    async def make(viewport: dict | None = None, **options):
+        context = await browser.new_context(
+            base_url=base_url,
+            viewport=viewport or DESKTOP,
+            reduced_motion="reduce",
+            locale=options.pop("locale", "en-US"),
+            **options,
+        )
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = await context.new_page()
+        errors.watch(page)
+        return page
+
+    make.errors = errors
+    yield make
+    for context in contexts:
+        await context.close()
+    assert not errors, errors
+
+
+def promote_to_admin(env: dict[str, str], email: str) -> None:
+    """The operator's way: `bookreader create-admin` against the test database."""
+    subprocess.run(
+        [sys.executable, "-m", "bookreader", "create-admin", email, "--password", "unused-existing-account"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )

@@ -1,0 +1,286 @@
+"""A reader's whole day in the browser: sign up, upload, watch it process, read, annotate, illustrate,
+come back on another device; then statistics and the admin page. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bookreader.testing import random_email
+from tests.e2e.conftest import PHONE, promote_to_admin
+from tests.support import sign_up as api_sign_up
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse 1"
+KAFKA = "epub2/gutenberg-kafka-metamorphosis.epub"
+ALICE = "epub3/epubjs-alice-without-cover.epub"
+BROKEN = "malformed/epubcheck-ocf-zip-unreadable-no-end-header-fatal.epub"
+
+# Records every status a book card shows and every value an upload progress bar reaches.
+WATCH_LIBRARY = """() => {
+  window.__statuses = [];
+  window.__upload = [];
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        for (const card of [node, ...node.querySelectorAll('.book-card')]) {
+          if (card.matches && card.matches('.book-card')) window.__statuses.push(card.dataset.status);
+        }
+      }
+      const target = record.target;
+      if (record.type === 'attributes' && target.closest && target.closest('.uploads')) {
+        window.__upload.push(Number(target.getAttribute('aria-valuenow')));
+      }
+    }
+  }).observe(document.querySelector('#main'), {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'],
+  });
+}"""
+
+# Selects characters [from, to) of the first paragraph that is entirely on the current page.
+SELECT_ON_PAGE = """([from, to]) => {
+  const view = document.querySelector('#reader-viewport').getBoundingClientRect();
+  const paragraphs = [...document.querySelectorAll('#reader-content [id^="p-"]')];
+  const paragraph = paragraphs.find((el) => {
+    const rects = [...el.getClientRects()];
+    return el.textContent.length > to + 10 && rects.length &&
+      rects.every((r) => r.left >= view.left - 1 && r.right <= view.right + 1);
+  });
+  const walker = document.createTreeWalker(paragraph, NodeFilter.SHOW_TEXT);
+  let node = walker.nextNode();
+  let position = 0;
+  while (node && position + node.length <= from) { position += node.length; node = walker.nextNode(); }
+  const range = document.createRange();
+  range.setStart(node, from - position);
+  range.setEnd(node, Math.min(node.length, to - position));
+  const selection = getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  return { id: paragraph.id, text: range.toString() };
+}"""
+
+# The first scene mark that is visible on the current page.
+FOCUS_VISIBLE_SCENE = """() => {
+  const view = document.querySelector('#reader-viewport').getBoundingClientRect();
+  const mark = [...document.querySelectorAll('#reader-content mark.desc')].find((el) => {
+    const r = el.getClientRects()[0];
+    return r && r.left >= view.left - 1 && r.right <= view.right + 1;
+  });
+  mark.focus();
+  return mark.dataset.descId;
+}"""
+
+FIGURE_ON_PAGE = """() => {
+  const view = document.querySelector('#reader-viewport').getBoundingClientRect();
+  return [...document.querySelectorAll('figure.illustration img')].some((img) => {
+    const r = img.getBoundingClientRect();
+    return img.complete && img.naturalWidth > 0 && r.left >= view.left - 1 && r.right <= view.right + 1;
+  });
+}"""
+
+
+async def until(page, script: str, timeout: float = 20) -> None:
+    """Poll a page predicate from here: `wait_for_function` evals a string, which the UI's CSP forbids."""
+    for _ in range(int(timeout * 10)):
+        if await page.evaluate(script):
+            return
+        await page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout}s: {script}")
+
+
+async def reader_state(page) -> dict:
+    return await page.eval_on_selector("#reader", "(el) => ({ ...el.dataset })")
+
+
+async def sign_up(page, email: str) -> None:
+    await page.goto("/#/signup")
+    await page.fill("#auth-name", "Grete")
+    await page.fill("#auth-email", email)
+    await page.fill("#auth-password", PASSWORD)
+    await page.click("#auth-submit")
+    await page.wait_for_selector("#library-search")
+
+
+async def sign_in(page, email: str) -> None:
+    await page.goto("/#/signin")
+    await page.fill("#auth-email", email)
+    await page.fill("#auth-password", PASSWORD)
+    await page.click("#auth-submit")
+    await page.wait_for_selector("#library-search")
+
+
+async def open_chapter_from_toc(page, title: str) -> None:
+    await page.click("#reader-toc")
+    await page.click(f"#toc .toc-link:text-is('{title}')")
+    await page.wait_for_selector("#reader-drawer", state="hidden")
+    await page.wait_for_selector("#reader:not(.is-loading)[data-chapter]")
+
+
+@pytest.fixture(scope="module")
+async def kafka_reader(base_url: str, shared_books: Path) -> dict:
+    """A signed-up account with Metamorphosis ready, made over HTTP so each browser test starts reading."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        account = await api_sign_up(http)
+        uploaded = await account.upload(shared_books / KAFKA)
+        assert uploaded.status_code in (200, 202), uploaded.text
+        book = await account.wait_for_book(uploaded.json()["id"])
+        assert book["status"] == "ready", book
+        return {"email": account.email, "book_id": book["id"]}
+
+
+async def test_sign_up_upload_search_and_page_through(
+    open_page, shared_books: Path, screenshots: Path, tmp_path: Path
+) -> None:
+    page = await open_page()
+    await sign_up(page, random_email())
+
+    # A text file is refused at upload: the server's problem detail is shown on the upload row.
+    not_a_book = tmp_path / "shopping-list.txt"
+    not_a_book.write_text("milk, bread, a new book")
+    await page.set_input_files("#upload-input", str(not_a_book))
+    refused = page.locator(".upload-item.is-error .upload-message")
+    await refused.wait_for()
+    assert "not an EPUB or FB2" in await refused.inner_text()
+
+    # A corrupt archive is accepted, then fails in parsing with the parser's message on its card.
+    await page.set_input_files("#upload-input", str(shared_books / BROKEN))
+    failed = page.locator(".book-card[data-status=failed] .book-error")
+    await failed.wait_for(timeout=60_000)
+    assert "cannot be opened" in await failed.inner_text()
+
+    await page.evaluate(WATCH_LIBRARY)
+    await page.set_input_files("#upload-input", [str(shared_books / KAFKA), str(shared_books / ALICE)])
+    card = page.locator(".book-card", has_text="Metamorphosis")
+    await card.locator("[data-status=ready]").wait_for(timeout=90_000)
+    await page.locator(".book-card[data-status=ready]", has_text="Alice").wait_for(timeout=90_000)
+    statuses = await page.evaluate("window.__statuses")
+    assert statuses[0] in {"queued", "parsing"}, statuses  # it showed up while processing, then went ready
+    assert 100 in await page.evaluate("window.__upload")
+    assert await card.locator("img.cover").count() == 1  # the EPUB's cover
+    assert await page.locator(".book-card", has_text="Alice").locator(".cover-placeholder").count() == 1
+    assert await page.inner_text(".library-count") == "3 books"
+    await until(page, "() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
+    await page.screenshot(path=screenshots / "library.png")
+
+    await page.fill("#library-search", "no such book anywhere")
+    await page.wait_for_selector(".book-card", state="detached")
+    assert "No books match" in await page.inner_text("#main")
+    await page.fill("#library-search", "metamorph")
+    await page.wait_for_selector(".book-card")
+    assert await page.locator(".book-card").count() == 1
+
+    await page.locator(".book-card", has_text="Metamorphosis").locator("a.book-link").click()
+    await page.wait_for_selector("#reader[data-page]")
+    await open_chapter_from_toc(page, "I")
+    assert "Gregor Samsa" in await page.inner_text("#reader-content")
+    start = await reader_state(page)
+    assert start["page"] == "0" and int(start["pages"]) > 5
+    await page.keyboard.press("ArrowRight")
+    await page.keyboard.press("PageDown")
+    await page.keyboard.press("Space")
+    assert (await reader_state(page))["page"] == "3"
+    await page.keyboard.press("ArrowLeft")
+    state = await reader_state(page)
+    assert state["page"] == "2" and int(state["offset"]) > int(start["offset"])
+
+
+@pytest.mark.xfail(
+    reason="needs the reading and illustrations APIs (other engineers, in progress)", strict=False
+)
+async def test_annotate_illustrate_and_resume_on_another_device(
+    open_page, kafka_reader: dict, screenshots: Path
+) -> None:
+    email, book_id = kafka_reader["email"], kafka_reader["book_id"]
+    page = await open_page()
+    await sign_in(page, email)
+    await page.goto(f"/#/read/{book_id}")
+    await page.wait_for_selector("#reader[data-page]")
+    await open_chapter_from_toc(page, "I")
+    await page.keyboard.press("ArrowRight")
+    await page.keyboard.press("ArrowRight")
+
+    # -- Highlight with a note ------------------------------------------------------------------------
+    selected = await page.evaluate(SELECT_ON_PAGE, [5, 45])
+    await page.wait_for_selector("#selection-tools")
+    await page.click("#selection-note")
+    await page.fill("#note-text", "Gregor's first doubt")
+    await page.click("dialog.dialog button[type=submit]")
+    highlight = page.locator(f"#{selected['id']} mark.hl")
+    await highlight.first.wait_for()
+    assert "".join(await highlight.all_inner_texts()) == selected["text"]
+
+    # -- Bookmark -----------------------------------------------------------------------------------
+    await page.click("#reader-bookmark")
+    await page.click("#reader-toc")
+    await page.click("#tab-bookmarks")
+    assert await page.locator("#bookmark-list li").count() == 1
+    await page.keyboard.press("Escape")
+
+    # -- Illustrate a scene on this page (placeholder provider), see it inline -------------------------
+    await page.evaluate(FOCUS_VISIBLE_SCENE)
+    await page.keyboard.press("Enter")
+    await page.click("#scene-generate")
+    await page.wait_for_selector("figure.illustration[data-status=ready] img", timeout=60_000)
+    for _ in range(6):  # the figure follows its paragraph, so it may sit on one of the next pages
+        if await page.evaluate(FIGURE_ON_PAGE):
+            break
+        await page.keyboard.press("ArrowRight")
+        await page.wait_for_timeout(100)
+    assert await page.evaluate(FIGURE_ON_PAGE)
+    await page.screenshot(path=screenshots / "reader.png")
+
+    # -- The position is saved as you read; reload restores it -------------------------------------------
+    await page.keyboard.press("ArrowLeft")
+    saved = page.wait_for_response(lambda r: r.request.method == "PUT" and r.url.endswith("/progress"))
+    await page.keyboard.press("ArrowRight")
+    assert (await saved).ok
+    position = await reader_state(page)
+    await page.reload()
+    await page.wait_for_selector(f"#reader[data-chapter='{position['chapter']}'][data-page]")
+    assert (await reader_state(page))["page"] == position["page"]
+    assert await page.locator("mark.hl").count() >= 1
+
+    # -- Another device: same account, fresh browser, continues at the same place ----------------------
+    phone = await open_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    await sign_in(phone, email)
+    await phone.goto(f"/#/read/{book_id}")
+    await phone.wait_for_selector(f"#reader[data-chapter='{position['chapter']}'][data-page]")
+    assert "Continued where you left off" in await phone.inner_text("#toasts")
+    offset = int((await reader_state(phone))["offset"])
+    # A narrower page starts elsewhere, but the saved offset is on the page the phone shows.
+    assert abs(offset - int(position["offset"])) < 1500
+    await phone.click("#reader-toc")
+    await phone.click("#tab-highlights")
+    assert "Gregor's first doubt" in await phone.inner_text("#highlight-list")
+
+    # -- Gallery -------------------------------------------------------------------------------------
+    await page.goto(f"/#/gallery/{book_id}")
+    await page.wait_for_selector("#gallery-grid img")
+
+
+@pytest.mark.xfail(
+    reason="needs GET /api/v1/stats and the admin API (other engineers, in progress)", strict=False
+)
+async def test_statistics_and_admin_pages(
+    open_page, kafka_reader: dict, screenshots: Path, migrated: dict
+) -> None:
+    email = kafka_reader["email"]
+    page = await open_page()
+    await sign_in(page, email)
+    await page.goto("/#/stats")
+    await page.wait_for_selector("#chart-minutes")
+    await until(page, "() => document.querySelector('#chart-minutes').width > 0")
+    assert await page.locator("#stat-grid .stat").count() >= 5
+    await page.screenshot(path=screenshots / "stats.png", full_page=True)
+
+    # -- Admin (the operator promotes this account) ------------------------------------------------------
+    promote_to_admin(migrated, email)
+    await page.goto("/#/admin")
+    await page.reload()
+    await page.wait_for_selector("#admin-users table")
+    assert email in await page.inner_text("#admin-users")
+    await page.screenshot(path=screenshots / "admin.png", full_page=True)
