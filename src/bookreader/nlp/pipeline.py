@@ -30,6 +30,7 @@ MAX_SENTENCES = 4
 MAX_QUOTES_PER_CHUNK = 30
 _PRONOUN_START = re.compile(r"^\W*(?:he|she|his|her|он|она|его|её|ее)\b", re.IGNORECASE)
 _NORMALISE = re.compile(r"\W+")
+_TERMINATED = re.compile(r"[.!?…][\"'»”’)\]]*$")
 _PERSON_LABELS = {"PERSON", "PER"}
 
 
@@ -159,8 +160,8 @@ class Pipeline:
             run = scored[i:j]
             start, end = first.start, run[-1].end
             i = j
-            if end - start < MIN_CHARS:
-                continue
+            if end - start < MIN_CHARS or not _TERMINATED.search(text, start, end):
+                continue  # too short, or a heading / fragment without a sentence end
             kind, confidence, priority = first.kind, first.confidence, first.priority
             if len(run) > 1:
                 counts = [sum(col) for col in zip(*(s.counts for s in run), strict=True)]
@@ -171,6 +172,8 @@ class Pipeline:
                 if kind is None:
                     kind, confidence, priority = first.kind, first.confidence, first.priority
                 priority = max(priority, *(s.priority for s in run)) + 0.05 * min(len(run) - 1, 3)
+            if end - start < 80:
+                priority -= 0.2  # a glimpse, not a scene
             found.append(
                 FoundDescription(
                     chapter=number,

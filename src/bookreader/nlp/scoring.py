@@ -8,6 +8,8 @@ plus a small type weight, minus dialogue and abstraction penalties.
 
 from __future__ import annotations
 
+import re
+
 from .lexicon import INDEX
 from .text import DIALOGUE_START, QUOTE_CHARS
 
@@ -30,6 +32,7 @@ ACTION = INDEX["action"]
 SPEECH = INDEX["speech"]
 ABSTRACT = INDEX["abstract"]
 
+_EXCLAIM_OR_ASK = re.compile(r"[!?]")
 TYPE_WEIGHT = {"location": 1.0, "character": 0.9, "atmosphere": 0.75, "object": 0.6, "action": 0.5}
 MIN_EVIDENCE = 3.0
 
@@ -93,6 +96,7 @@ def classify(
     if QUOTE_CHARS.search(text):
         penalty += 1.0
     penalty += 1.2 * counts[SPEECH] + 0.8 * counts[ABSTRACT]
+    penalty += min(1.5, 0.5 * len(_EXCLAIM_OR_ASK.findall(text)))  # apostrophes and questions, not pictures
     evidence = top - penalty
     if evidence < MIN_EVIDENCE:
         return None, 0.0, 0.0
