@@ -18,9 +18,12 @@ function open() {
   const ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws?token=${encodeURIComponent(tokens.access)}`);
   socket = ws;
   let opened = false;
+  let pinger = null;
   ws.addEventListener("open", () => {
     opened = true;
     retryDelay = 1000;
+    // Idle sockets get cut by proxies; the server answers "ping" with a pong frame.
+    pinger = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send("ping"), 30000);
     dispatch({ type: "live.open" });
   });
   ws.addEventListener("message", (message) => {
@@ -31,6 +34,7 @@ function open() {
     }
   });
   ws.addEventListener("close", async () => {
+    clearInterval(pinger);
     if (socket !== ws) return;
     socket = null;
     if (!wanted) return;

@@ -53,7 +53,7 @@ function renderHeader(view, user) {
     LANGUAGES.map((item) => h("option", { value: item.code, selected: item.code === lang() }, item.label)),
   );
   languageSelect.addEventListener("change", () => setLang(languageSelect.value));
-  const brand = h("a", { href: user ? "#/library" : "#/signin", class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "❦"), t("app.name"));
+  const brand = h("a", { href: user ? "#/library" : "#/signin", class: "brand", "aria-label": t("app.name") }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "❦"), h("span", { class: "brand-name" }, t("app.name")));
   if (!user) {
     shell.header.append(h("div", { class: "header-inner" }, brand, h("div", { class: "header-tools" }, languageSelect)));
     return;

@@ -3,6 +3,7 @@ come back on another device; then statistics and the admin page. Screenshots go 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -136,6 +137,8 @@ async def test_sign_up_upload_search_and_page_through(
     open_page, shared_books: Path, screenshots: Path, tmp_path: Path
 ) -> None:
     page = await open_page()
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
     await sign_up(page, random_email())
 
     # A text file is refused at upload: the server's problem detail is shown on the upload row.
@@ -160,6 +163,9 @@ async def test_sign_up_upload_search_and_page_through(
     statuses = await page.evaluate("window.__statuses")
     assert statuses[0] in {"queued", "parsing"}, statuses  # it showed up while processing, then went ready
     assert 100 in await page.evaluate("window.__upload")
+    book_id = await card.get_attribute("data-book-id")
+    live = [json.loads(frame) for frame in frames if book_id in frame]
+    assert any(event["type"] == "book.status" and event["status"] == "ready" for event in live), frames
     assert await card.locator("img.cover").count() == 1  # the EPUB's cover
     assert await page.locator(".book-card", has_text="Alice").locator(".cover-placeholder").count() == 1
     assert await page.inner_text(".library-count") == "3 books"

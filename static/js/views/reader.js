@@ -342,11 +342,14 @@ export async function mountReader(root, [bookId, chapterParam]) {
 
   async function onImageEvent(event) {
     if (event.book_id && event.book_id !== bookId) return;
-    let image;
-    try {
-      image = await api(`images/${event.image_id}`);
-    } catch {
-      return;
+    // The event carries what the page needs; older servers send only ids, so fetch then.
+    let image = event.description_id ? { id: event.image_id, description_id: event.description_id, status: event.status, url: event.url } : null;
+    if (!image || (image.status === "ready" && !image.url)) {
+      try {
+        image = await api(`images/${event.image_id}`);
+      } catch {
+        return;
+      }
     }
     const desc = state.descriptions.get(image.description_id);
     state.images.set(image.description_id, image);
