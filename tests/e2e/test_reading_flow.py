@@ -84,6 +84,26 @@ FIGURE_ON_PAGE = """() => {
 }"""
 
 
+# Every scene mark must cover exactly the chapter text between its description's offsets.
+CHECK_SCENE_MARKS = """async ([bookId, number]) => {
+  const headers = { Authorization: `Bearer ${localStorage.getItem('br.access')}` };
+  const chapter = await (await fetch(`/api/v1/books/${bookId}/chapters/${number}`, { headers })).json();
+  const squash = (text) => text.replace(/\\s+/g, '');
+  const wrong = [];
+  for (const d of chapter.descriptions) {
+    const marked = [...document.querySelectorAll(`mark.desc[data-desc-id="${d.id}"]`)].map((m) => m.textContent);
+    if (squash(marked.join('')) !== squash(chapter.text.slice(d.start, d.end))) wrong.push({ d, marked });
+  }
+  return { count: chapter.descriptions.length, wrong };
+}"""
+
+
+FETCH_JSON = """async (url) => {
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${localStorage.getItem('br.access')}` } });
+  return response.json();
+}"""
+
+
 async def until(page, script: str, timeout: float = 20) -> None:
     """Poll a page predicate from here: `wait_for_function` evals a string, which the UI's CSP forbids."""
     for _ in range(int(timeout * 10)):
@@ -183,6 +203,8 @@ async def test_sign_up_upload_search_and_page_through(
     await page.wait_for_selector("#reader[data-page]")
     await open_chapter_from_toc(page, "I")
     assert "Gregor Samsa" in await page.inner_text("#reader-content")
+    scenes = await page.evaluate(CHECK_SCENE_MARKS, [book_id, int((await reader_state(page))["chapter"])])
+    assert scenes["count"] > 5 and not scenes["wrong"], scenes
     start = await reader_state(page)
     assert start["page"] == "0" and int(start["pages"]) > 5
     await page.keyboard.press("ArrowRight")
@@ -218,6 +240,12 @@ async def test_annotate_illustrate_and_resume_on_another_device(
     highlight = page.locator(f"#{selected['id']} mark.hl")
     await highlight.first.wait_for()
     assert "".join(await highlight.all_inner_texts()) == selected["text"]
+    # Stored as offsets into the chapter's plain text, pointing at exactly the selected words.
+    number = (await reader_state(page))["chapter"]
+    chapter = await page.evaluate(FETCH_JSON, f"/api/v1/books/{book_id}/chapters/{number}")
+    [stored] = await page.evaluate(FETCH_JSON, f"/api/v1/books/{book_id}/highlights")
+    assert chapter["text"][stored["start"] : stored["end"]] == selected["text"]
+    assert stored["note"] == "Gregor's first doubt"
 
     # -- Bookmark -----------------------------------------------------------------------------------
     await page.click("#reader-bookmark")
