@@ -51,10 +51,17 @@ def russian_name_key(word: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=200_000)
+def russian_dictionary_name(word: str) -> bool:
+    """pymorphy3's dictionary knows the word as a first name, surname or patronymic."""
+    return any(any(tag in p.tag for tag in _NAME_TAGS) for p in morph_analyzer().parse(word))
+
+
 def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool, bool]]:
     """(key, is_sentence_initial, after_place_preposition) per name mention; adjacent names form one key."""
     found: list[tuple[str, bool, bool]] = []
     group: list[str] = []
+    raw: list[str] = []
     group_initial = group_prep = False
     last_end = -10
     lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
@@ -62,22 +69,47 @@ def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple
         word = match.group(1)
         initial = match.start() <= lead
         key = _word_key(word, language, lexicon, initial)
+        if initial and key is not None and language == "ru" and russian_dictionary_name(word):
+            initial = False  # Наташа at a sentence start is still certainly a name
         adjacent = match.start() - last_end in (1, 2) and sentence[last_end : match.start()].strip(". ") == ""
         if key is None:
-            _flush(group, group_initial, group_prep, found, lexicon)
-            group = []
+            _flush(_gendered(group, raw, language), group_initial, group_prep, found, lexicon)
+            group, raw = [], []
             last_end = -10
             continue
         if group and adjacent:
             group.append(key)
+            raw.append(word)
         else:
-            _flush(group, group_initial, group_prep, found, lexicon)
+            _flush(_gendered(group, raw, language), group_initial, group_prep, found, lexicon)
             before = _PREVIOUS_WORD.search(sentence, 0, match.start())
             group_prep = before is not None and before.group(1).lower() in _PLACE_PREPOSITIONS
-            group, group_initial = [key], initial
+            group, raw, group_initial = [key], [word], initial
         last_end = match.end()
-    _flush(group, group_initial, group_prep, found, lexicon)
+    _flush(_gendered(group, raw, language), group_initial, group_prep, found, lexicon)
     return found
+
+
+def _gendered(group: list[str], raw: list[str], language: str) -> list[str]:
+    """Наташа Ростова, not Наташа Ростов: a woman's surname keeps its feminine nominative."""
+    if language != "ru" or len(group) < 2 or not _russian_female_name(group[0]):
+        return group
+    return [group[0], *(_russian_feminine_surname(w) or k for k, w in zip(group[1:], raw[1:], strict=True))]
+
+
+@lru_cache(maxsize=50_000)
+def _russian_female_name(key: str) -> bool:
+    return any("Name" in p.tag and "femn" in p.tag for p in morph_analyzer().parse(key))
+
+
+@lru_cache(maxsize=50_000)
+def _russian_feminine_surname(word: str) -> str | None:
+    for parse in morph_analyzer().parse(word):
+        if ("Surn" in parse.tag or "Patr" in parse.tag) and "femn" in parse.tag:
+            nominative = parse.inflect({"nomn", "sing", "femn"})
+            if nominative is not None:
+                return nominative.word.capitalize()
+    return None
 
 
 def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str | None:
@@ -103,7 +135,9 @@ def _flush(
 
 _ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
 _PREVIOUS_WORD = re.compile(r"(\w+)\W{1,3}$")
-_PLACE_PREPOSITIONS = {"in", "at", "to", "from", "into", "near", "of", "в", "во", "на", "из", "под"}
+# English only: Russian place names are already rejected by pymorphy3's Geox tag, and "смотрел на Наташу"
+# is as common as "в Москве".
+_PLACE_PREPOSITIONS = {"in", "at", "to", "from", "into", "near", "of"}
 
 
 @lru_cache(maxsize=4)
@@ -158,11 +192,7 @@ def merge_characters(
             continue
         new_key = " ".join(words)
         merge_name_stats(stats, {new_key: msgspec.structs.replace(merged[key], key=new_key)})
-    stats = {
-        k: s
-        for k, s in stats.items()
-        if not (" " not in k and common.get(k.lower(), 0) * 2 >= s.count) and s.after_place_prep * 2 < s.count
-    }
+    stats = {k: s for k, s in stats.items() if not (" " not in k and common.get(k.lower(), 0) * 2 >= s.count)}
     groups = _alias_groups(stats, language, titled)
     characters: list[FoundCharacter] = []
     for members in groups:
@@ -170,9 +200,17 @@ def merge_characters(
         total = sum(s.count for s in member_stats)
         if total < MIN_MENTIONS or sum(s.non_initial for s in member_stats) == 0:
             continue
+        if sum(s.after_place_prep for s in member_stats) * 2 >= total:
+            continue  # "in Nantucket", "to London": a place
         best = max(member_stats, key=lambda s: (s.count, len(s.key), s.key))
         # A full name ("Gregor Samsa") is canonical when it is used, not only once in a blue moon.
-        fuller = [s for s in member_stats if best.key in s.key.split() and s.count >= max(2, best.count / 10)]
+        fuller = [
+            s
+            for s in member_stats
+            if set(best.key.split()) < set(s.key.split())
+            and s.key.split()[0] not in titled
+            and s.count >= max(2, best.count / 10)
+        ]
         if fuller:
             best = max(fuller, key=lambda s: (s.count, len(s.key), s.key))
         quotes = sorted(
@@ -215,19 +253,34 @@ def _alias_groups(stats: dict[str, NameStat], language: str, titled: set[str]) -
             union(key, by_root[root])
         else:
             by_root[root] = key
+    # Which multi-word names contain each word ("Gregor" → {"Gregor Samsa"}).
     containing: dict[str, set[str]] = {}
     for key in sorted(stats):
         words = key.split()
         if len(words) < 2 or words[0] in titled:
             continue  # "Mr. Samsa" and "Gregor Samsa" are different people
         for word in words:
-            containing.setdefault(diminutive.get(word, word), set()).add(find(key))
-    for key in sorted(stats):
-        if " " in key:
+            containing.setdefault(diminutive.get(word, word), set()).add(key)
+    # A name joins the one longer name that contains all its words; with two candidates it is ambiguous.
+    for key in sorted(stats, key=lambda k: (len(k.split()), k)):
+        words = key.split()
+        if words[0] in titled:
             continue
-        owners = containing.get(diminutive.get(key, key), set())
+        sets = [containing.get(diminutive.get(w, w), set()) for w in words]
+        owners = {find(o) for o in set.intersection(*sets) if o != key} if sets else set()
+        owners.discard(find(key))
         if len(owners) == 1:
-            union(key, next(iter(owners)))
+            union(key, owners.pop())
+    # "Captain Ahab" is Ahab; but with "Mr. Samsa" and "Mrs. Samsa" a bare "Samsa" could be either one.
+    titled_variants: dict[str, list[str]] = {}
+    for key in sorted(stats):
+        words = key.split()
+        if len(words) > 1 and words[0] in titled and words[1] not in titled:
+            titled_variants.setdefault(" ".join(words[1:]), []).append(key)
+    for bare, variants in titled_variants.items():
+        top = max(variants, key=lambda k: (stats[k].count, k))
+        if bare in stats and stats[top].count >= 0.8 * sum(stats[k].count for k in variants):
+            union(top, bare)  # one title dominates ("King Ahab" once vs "Captain Ahab" 61 times)
     groups: dict[str, list[str]] = {}
     for key in sorted(stats):
         groups.setdefault(find(key), []).append(key)

@@ -32,6 +32,18 @@ def test_russian_diminutive_merges_with_full_name() -> None:
     assert characters[0].mention_count == 5
 
 
+def test_russian_full_names_keep_gender_and_absorb_their_parts() -> None:
+    text = (
+        "Вечером приехала Наташа Ростова. Все смотрели на Наташу Ростову. Потом позвали Наташу. "
+        "Хозяйкой была Анна Павловна Шерер. Гости окружили Анну Павловну. Все ждали Анну Павловну."
+    )
+    found = names(analyze_book([ChapterText(1, text)], "ru"))
+    assert set(found) == {"Наташа Ростова", "Анна Павловна"}
+    assert found["Наташа Ростова"].aliases == ["Наташа"]
+    assert found["Анна Павловна"].aliases == ["Анна Павловна Шерер"]
+    assert found["Анна Павловна"].mention_count == 3
+
+
 def test_aliases_of_a_full_name_merge(metamorphosis: list[ChapterText]) -> None:
     gregor = names(analyze_book(metamorphosis, "en"))["Gregor"]
     assert {"Gregor Samsa", "Samsa"} <= set(gregor.aliases)
