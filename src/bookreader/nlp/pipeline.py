@@ -93,9 +93,10 @@ class Pipeline:
 
     def _chapter(self, chapter: ChapterText, names: dict[str, NameStat]) -> list[FoundDescription]:
         text = chapter.text
-        persons = self._ner_persons(text) if self.nlp is not None else None
+        paragraphs = paragraph_spans(text, chapter.paragraphs)
+        persons = self._ner_persons(text, paragraphs) if self.nlp is not None else None
         runs: list[FoundDescription] = []
-        for p_start, p_end in paragraph_spans(text, chapter.paragraphs):
+        for p_start, p_end in paragraphs:
             sentences = sentence_spans(text, p_start, p_end)
             typed: list[Scored] = []
             last_name: str | None = None
@@ -188,9 +189,16 @@ class Pipeline:
             )
         return found
 
-    def _ner_persons(self, text: str) -> list[tuple[int, int, str]]:
-        doc = self.nlp(text)
-        return [(e.start_char, e.end_char, e.text) for e in doc.ents if e.label_ in _PERSON_LABELS]
+    def _ner_persons(self, text: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """PERSON entities as chapter offsets; paragraph by paragraph (spaCy caps a doc at ~1M chars)."""
+        self.nlp.max_length = max(self.nlp.max_length, *(e - s + 1 for s, e in paragraphs), 1)
+        docs = self.nlp.pipe(text[s:e] for s, e in paragraphs)
+        return [
+            (start + e.start_char, start + e.end_char, e.text)
+            for (start, _), doc in zip(paragraphs, docs, strict=True)
+            for e in doc.ents
+            if e.label_ in _PERSON_LABELS
+        ]
 
 
 def deduplicate(found: list[FoundDescription]) -> list[FoundDescription]:

@@ -60,6 +60,7 @@ def test_titled_names_stay_separate_people(metamorphosis: list[ChapterText]) -> 
 def test_sentence_initial_words_and_common_nouns_are_not_characters(moby_dick: list[ChapterText]) -> None:
     found = names(analyze_book(moby_dick, "en"))
     assert {"Ahab", "Queequeg", "Starbuck", "Stubb"} <= set(found)
+    assert "Captain Ahab" in found["Ahab"].aliases, "a dominant title merges with the bare name"
     assert not {"Call", "However", "Sperm", "Whale", "The"} & set(found)
 
 
