@@ -1,7 +1,7 @@
 // Reading preferences persisted per browser; the theme applies to the whole interface.
 
 const KEY = "br.prefs";
-const DEFAULTS = { theme: "light", font: "serif", size: 19, lineHeight: 1.6 };
+const DEFAULTS = { theme: "light", font: "serif", size: 19, lineHeight: 1.6, scenes: true };
 export const THEMES = ["light", "sepia", "dark"];
 export const FONTS = ["serif", "sans", "classic"];
 export const SIZE_RANGE = { min: 14, max: 30, step: 1 };
@@ -38,6 +38,7 @@ export function applyPrefs() {
   const root = document.documentElement;
   root.dataset.theme = THEMES.includes(prefs.theme) ? prefs.theme : "light";
   root.dataset.font = FONTS.includes(prefs.font) ? prefs.font : "serif";
+  root.dataset.scenes = prefs.scenes === false ? "off" : "on";
   root.style.setProperty("--reader-size", `${prefs.size}px`);
   root.style.setProperty("--reader-line", String(prefs.lineHeight));
 }

@@ -160,6 +160,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
     const descriptions = chapter.descriptions || [];
     state.descriptions = new Map(descriptions.map((d) => [d.id, d]));
     markDescriptions(pager.map, descriptions);
+    if (getPrefs().scenes === false) for (const mark of content.querySelectorAll("mark.desc")) mark.setAttribute("tabindex", "-1");
     for (const highlight of state.highlights) if (highlight.chapter === state.number) markHighlight(pager.map, highlight);
     let images = chapter.images;
     if (!Array.isArray(images)) images = await api(`books/${bookId}/images`).catch(() => []);
@@ -504,6 +505,8 @@ export async function mountReader(root, [bookId, chapterParam]) {
       });
       return h("div", { class: "field field-range" }, h("label", { for: id }, label, " ", output), input);
     };
+    const scenes = h("input", { type: "checkbox", id: "pref-scenes", checked: prefs.scenes !== false });
+    scenes.addEventListener("change", () => setPref("scenes", scenes.checked));
     const device = h("input", { type: "text", id: "pref-device", class: "input", value: deviceName(), maxlength: "60" });
     device.addEventListener("change", () => setDeviceName(device.value));
     return [
@@ -511,6 +514,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
       group(t("reader.font"), "font", FONTS, "reader.font"),
       range("size", t("reader.size"), SIZE_RANGE, (v) => `${v}px`),
       range("lineHeight", t("reader.line_height"), LINE_RANGE, (v) => Number(v).toFixed(1)),
+      h("div", { class: "field field-check" }, scenes, h("label", { for: "pref-scenes" }, t("reader.show_scenes"))),
       h("div", { class: "field" }, h("label", { for: "pref-device" }, t("reader.device")), device),
     ];
   }
@@ -563,7 +567,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
     if (hl) {
       const highlight = state.highlights.find((item) => item.id === hl.dataset.hlId);
       if (highlight) highlightPopover(highlight, hl.getBoundingClientRect());
-    } else if (desc && state.descriptions.has(desc.dataset.descId)) {
+    } else if (desc && getPrefs().scenes !== false && state.descriptions.has(desc.dataset.descId)) {
       scenePopover(state.descriptions.get(desc.dataset.descId), desc.getBoundingClientRect());
     }
   });
@@ -634,7 +638,15 @@ export async function mountReader(root, [bookId, chapterParam]) {
 
   const resizeObserver = new ResizeObserver(relayoutSoon);
   resizeObserver.observe(viewport);
-  const offPrefs = onPrefsChange(() => relayoutSoon());
+  // Hidden scene marks leave the tab order too.
+  const syncSceneFocus = () => {
+    const tabindex = getPrefs().scenes === false ? "-1" : "0";
+    for (const mark of content.querySelectorAll("mark.desc")) mark.setAttribute("tabindex", tabindex);
+  };
+  const offPrefs = onPrefsChange(() => {
+    syncSceneFocus();
+    relayoutSoon();
+  });
   const offImages = live.on("image.status", onImageEvent);
 
   // ---- Reading session --------------------------------------------------------------------------------
