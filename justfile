@@ -15,6 +15,15 @@ run: setup
 test *ARGS: setup browser
     {{py}} -m pytest "$@"
 
+# browser end-to-end tests only (headless Chromium); screenshots land in test-artifacts/screenshots/
+e2e *ARGS: setup browser
+    {{py}} -m pytest tests/e2e -m e2e "$@"
+
+# the UI screenshots (library, reader, stats, admin) → test-artifacts/screenshots/, via the e2e tests
+screenshots: setup browser
+    {{py}} -m pytest tests/e2e -m e2e -q
+    ls -l test-artifacts/screenshots/
+
 # create .venv and install the project with its dev tools (skipped when pyproject.toml is unchanged)
 setup:
     #!/usr/bin/env bash
