@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=_initial_state(settings),
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
         debug=False,
+        logging_config=None,  # ours (JSON, with request/job ids) is set up by configure_logging
     )
 
 
