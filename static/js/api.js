@@ -42,25 +42,32 @@ export function onSignedOut(fn) {
 
 let refreshing = null;
 
-// Concurrent 401s share one refresh: the server rotates refresh tokens and revokes a reused one.
+async function rotate(staleRefresh) {
+  // Another tab may have rotated the pair while we waited: reuse its result, never replay the old token
+  // (the server revokes the whole family when a used refresh token comes back).
+  const current = tokens.refresh;
+  if (!current) return false;
+  if (current !== staleRefresh) return true;
+  try {
+    const response = await fetch(`${BASE}/auth/refresh`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: current }),
+    });
+    if (!response.ok) return false;
+    tokens.set(await response.json());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Concurrent 401s share one refresh; across tabs the Web Locks API serializes it.
 export function refreshTokens() {
   if (!refreshing) {
-    refreshing = (async () => {
-      const refresh = tokens.refresh;
-      if (!refresh) return false;
-      try {
-        const response = await fetch(`${BASE}/auth/refresh`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ refresh_token: refresh }),
-        });
-        if (!response.ok) return false;
-        tokens.set(await response.json());
-        return true;
-      } catch {
-        return false;
-      }
-    })().finally(() => {
+    const stale = tokens.refresh;
+    const run = () => rotate(stale);
+    refreshing = (navigator.locks ? navigator.locks.request("bookreader-refresh", run) : run()).finally(() => {
       refreshing = null;
     });
   }

@@ -192,6 +192,12 @@ async def test_sign_up_upload_search_and_page_through(
     await until(page, "() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
     await page.screenshot(path=screenshots / "library.png")
 
+    # An expired access token is refreshed once, transparently; the reader stays signed in.
+    await page.evaluate("localStorage.setItem('br.access', 'expired.token.value')")
+    await page.reload()
+    await page.locator(".book-card", has_text="Metamorphosis").wait_for()
+    assert await page.evaluate("localStorage.getItem('br.access')") != "expired.token.value"
+
     await page.fill("#library-search", "no such book anywhere")
     await page.wait_for_selector(".book-card", state="detached")
     assert "No books match" in await page.inner_text("#main")
