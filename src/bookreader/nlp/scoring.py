@@ -42,6 +42,8 @@ def cue_counts(lowered_words: list[str], lookup: dict[str, tuple[int, ...]], siz
     get = lookup.get
     for word in lowered_words:
         cats = get(word)
+        if cats is None and "-" in word:
+            cats = get(word.rpartition("-")[2])  # "oil-painting" is a painting, "coal-black" black
         if cats:
             for c in cats:
                 counts[c] += 1
