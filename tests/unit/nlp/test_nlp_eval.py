@@ -25,7 +25,7 @@ def test_eval_sets_are_big_enough_and_labelled(eval_rows: dict[str, list[dict]])
             "action",
             "none",
         }
-        assert {r["split"] for r in rows} == {"dev", "test"}
+        assert {r["split"] for r in rows} == {"dev", "test", "fresh"}
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
