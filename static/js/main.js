@@ -39,7 +39,7 @@ export function navigate(path, { replace = false } = {}) {
 function navLink(path, label, iconName, active) {
   return h(
     "a",
-    { href: `#${path}`, class: `nav-link${active ? " is-active" : ""}`, "aria-current": active ? "page" : null },
+    { href: `#${path}`, class: `nav-link${active ? " is-active" : ""}`, "aria-current": active ? "page" : null, "aria-label": label, title: label },
     icon(iconName),
     h("span", { class: "nav-label" }, label),
   );

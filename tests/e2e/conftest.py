@@ -8,7 +8,10 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.support import sign_up as api_sign_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling home, which the closed network refuses.
@@ -25,6 +28,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 780}
+PASSWORD = "correct horse 1"  # tests.support.sign_up's default
+KAFKA = "epub2/gutenberg-kafka-metamorphosis.epub"
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +113,23 @@ def promote_to_admin(env: dict[str, str], email: str) -> None:
         capture_output=True,
         timeout=120,
     )
+
+
+@pytest.fixture(scope="session")
+async def kafka_reader(base_url: str, shared_books: Path) -> dict:
+    """An account with Metamorphosis ready, made over HTTP so a browser test can start reading at once."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        account = await api_sign_up(http, password=PASSWORD)
+        uploaded = await account.upload(shared_books / KAFKA)
+        assert uploaded.status_code in (200, 202), uploaded.text
+        book = await account.wait_for_book(uploaded.json()["id"])
+        assert book["status"] == "ready", book
+        return {"email": account.email, "book_id": book["id"]}
+
+
+async def sign_in(page, email: str) -> None:
+    await page.goto("/#/signin")
+    await page.fill("#auth-email", email)
+    await page.fill("#auth-password", PASSWORD)
+    await page.click("#auth-submit")
+    await page.wait_for_selector("#library-search")

@@ -6,17 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bookreader.testing import random_email
-from tests.e2e.conftest import PHONE, promote_to_admin
-from tests.support import sign_up as api_sign_up
+from tests.e2e.conftest import KAFKA, PASSWORD, PHONE, promote_to_admin, sign_in
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse 1"
-KAFKA = "epub2/gutenberg-kafka-metamorphosis.epub"
 ALICE = "epub3/epubjs-alice-without-cover.epub"
 BROKEN = "malformed/epubcheck-ocf-zip-unreadable-no-end-header-fatal.epub"
 
@@ -126,31 +122,11 @@ async def sign_up(page, email: str) -> None:
     await page.wait_for_selector("#library-search")
 
 
-async def sign_in(page, email: str) -> None:
-    await page.goto("/#/signin")
-    await page.fill("#auth-email", email)
-    await page.fill("#auth-password", PASSWORD)
-    await page.click("#auth-submit")
-    await page.wait_for_selector("#library-search")
-
-
 async def open_chapter_from_toc(page, title: str) -> None:
     await page.click("#reader-toc")
     await page.click(f"#toc .toc-link:text-is('{title}')")
     await page.wait_for_selector("#reader-drawer", state="hidden")
     await page.wait_for_selector("#reader:not(.is-loading)[data-chapter]")
-
-
-@pytest.fixture(scope="module")
-async def kafka_reader(base_url: str, shared_books: Path) -> dict:
-    """A signed-up account with Metamorphosis ready, made over HTTP so each browser test starts reading."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-        account = await api_sign_up(http)
-        uploaded = await account.upload(shared_books / KAFKA)
-        assert uploaded.status_code in (200, 202), uploaded.text
-        book = await account.wait_for_book(uploaded.json()["id"])
-        assert book["status"] == "ready", book
-        return {"email": account.email, "book_id": book["id"]}
 
 
 async def test_sign_up_upload_search_and_page_through(
