@@ -79,17 +79,19 @@ def analyze_chunk(chapters: list[ChapterText], language: str, model_name: str | 
     return get_pipeline(code, model_name).analyze(chapters)
 
 
-def merge_characters(chunks: Iterable[ChunkAnalysis], language: str) -> list[FoundCharacter]:
-    code = normalise_language(language) or "other"
+def merge_characters(chunks: Iterable[ChunkAnalysis], language: str | None = None) -> list[FoundCharacter]:
+    """The book's character bible from all chunks (language defaults to the chunks' own)."""
+    chunks = list(chunks)
+    code = normalise_language(language or (chunks[0].language if chunks else None)) or "other"
     if code not in SUPPORTED:
         return []
     titles = get_pipeline(code).lexicon.titles
-    chunks = list(chunks)
     return _merge_name_stats([c.names for c in chunks], code, titles, [c.lowercase for c in chunks])
 
 
-def merge_chunks(chunks: list[ChunkAnalysis], language: str) -> BookAnalysis:
+def merge_chunks(chunks: list[ChunkAnalysis], language: str | None = None) -> BookAnalysis:
     """Book-level step: character merge, then description entities → canonical names."""
+    language = language or (chunks[0].language if chunks else "other")
     characters = merge_characters(chunks, language)
     index = alias_index(characters)
     descriptions: list[FoundDescription] = []
