@@ -6,6 +6,7 @@ calls `warm_up` in its initializer so the first book does not pay for lexicon ex
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import re
@@ -32,9 +33,7 @@ _PRONOUN_START = re.compile(r"^\W*(?:he|she|his|her|он|она|его|её|ее
 _NORMALISE = re.compile(r"\W+")
 _TERMINATED = re.compile(r"[.!?…][\"'»”’)\]]*$")
 _PERSON_LABELS = {"PERSON", "PER"}
-
-
-_SCENE = {"location", "atmosphere", "object"}
+_SCENE = {"location", "atmosphere", "object"}  # a scene's place, weather and things make one picture
 
 
 def _joinable(a: str, b: str) -> bool:
@@ -106,7 +105,10 @@ class Pipeline:
                 counts = cue_counts(lowered, self.lexicon.lookup, self.size)
                 mentions = sentence_names(sentence, self.language, self.lexicon)
                 if persons:
-                    ner = {key for s, e, key in persons if start <= s and e <= end}
+                    first = bisect.bisect_left(persons, (start,))
+                    ner = {
+                        key for s, e, key in persons[first : bisect.bisect_left(persons, (end,))] if e <= end
+                    }
                     mentions = [m for m in mentions if m[0] not in ner] + [
                         (key, False, False) for key in sorted(ner)
                     ]
@@ -193,12 +195,12 @@ class Pipeline:
         """PERSON entities as chapter offsets; paragraph by paragraph (spaCy caps a doc at ~1M chars)."""
         self.nlp.max_length = max(self.nlp.max_length, *(e - s + 1 for s, e in paragraphs), 1)
         docs = self.nlp.pipe(text[s:e] for s, e in paragraphs)
-        return [
+        return sorted(
             (start + e.start_char, start + e.end_char, e.text)
             for (start, _), doc in zip(paragraphs, docs, strict=True)
             for e in doc.ents
             if e.label_ in _PERSON_LABELS
-        ]
+        )
 
 
 def deduplicate(found: list[FoundDescription]) -> list[FoundDescription]:
