@@ -2,8 +2,15 @@
 
 Chapter work records `NameStat`s keyed by a normalised name (Russian: pymorphy3 normal forms, so
 Наташа/Наташи/Наташей share a key). `merge_characters` runs once per book over all chunks: it sums the
-stats, groups aliases (a single name that belongs to exactly one multi-word name; Russian diminutives
-from the lexicon table), drops rare or common-noun-like candidates and picks a canonical name.
+stats, groups aliases and picks a canonical name:
+- a name whose words all occur in exactly one longer name joins it ("Gregor", "Samsa" → "Gregor Samsa";
+  "Анна Павловна" → "Анна Павловна Шерер"); with two candidates ("Bennet") it stays on its own;
+- a titled form joins the bare name when one title dominates ("Captain Ahab" → "Ahab"), but
+  "Mr. Samsa" / "Mrs. Samsa" stay two people;
+- Russian diminutives (Наташа = Наталья) come from the lexicon table; a woman's surname keeps its
+  feminine nominative (Наташа Ростова);
+- rare names (< 3 mentions), names only ever seen at a sentence start, words that also occur in lower
+  case (English: "Sperm", "Poor Alice") and names mostly after "in/at/to/from" (places) are dropped.
 """
 
 from __future__ import annotations
