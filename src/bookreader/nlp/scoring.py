@@ -81,13 +81,13 @@ def classify(
         + 0.3 * min(counts[PREP], 2) * (counts[PLACE] > 0)
         + 0.4 * visual,
         "character": (2.0 * counts[APPEARANCE] + 0.6 * counts[BODY] + 0.5 * counts[COLOUR])
-        * (1.0 if who else 0.6)
+        * (1.0 if who else 0.8)
         + 0.5 * who,
         "atmosphere": 1.4 * ambience + (1.0 if ambience >= 2 else 0.0),
         "object": 2.0 * counts[OBJECT] + 0.5 * (counts[MATERIAL] + counts[SHAPE] + counts[COLOUR]),
         "action": 2.5 * counts[ACTION],
     }
-    if counts[APPEARANCE] < 2 and not (counts[APPEARANCE] and who):
+    if counts[APPEARANCE] < 2 and not (counts[APPEARANCE] and (who or counts[COLOUR] >= 2)):
         scores["character"] = min(scores["character"], 2.0)
     best = max(scores, key=scores.__getitem__)  # ties: dict order = type weight order
     top = scores[best]
