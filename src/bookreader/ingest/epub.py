@@ -194,7 +194,11 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
         entries = toc_by_path.get(item.path, [])
         front = _is_front_document(item.id, item.path, package, body)
         file_entry = next((entry for entry in entries if not entry.fragment), None)
-        ids = {element.get("id"): element for element in body.iter() if element.get("id")}
+        ids = (
+            {element.get("id"): element for element in body.iter() if element.get("id")}
+            if any(entry.fragment for entry in entries)
+            else {}
+        )
         marks: dict[etree._Element, tuple[str, int]] = {}
         for entry in entries:
             target = ids.get(entry.fragment) if entry.fragment else None

@@ -37,7 +37,7 @@ class Links:
 
 
 def count_words(text: str) -> int:
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(_WORD.findall(text))
 
 
 def is_front_matter_title(title: str) -> bool:

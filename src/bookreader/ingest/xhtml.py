@@ -62,7 +62,10 @@ def find_body(root: etree._Element) -> etree._Element:
 
 
 def semantic_types(element: etree._Element) -> set[str]:
-    value = f"{element.get(_EPUB_TYPE, '')} {element.get('epub:type', '')} {element.get('role', '')}"
+    attrib = element.attrib
+    if not attrib:
+        return set()
+    value = f"{attrib.get(_EPUB_TYPE, '')} {attrib.get('epub:type', '')} {attrib.get('role', '')}"
     return set(value.split())
 
 

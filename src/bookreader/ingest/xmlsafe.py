@@ -59,7 +59,9 @@ def _replace_named_entities(data: bytes) -> bytes:
 def parse_xml(data: bytes, *, encoding: str | None = None) -> etree._Element:
     """The root element of `data`, recovering what a strict parse cannot; raise ValueError if hopeless."""
     refuse_entity_declarations(data)
-    data = _DOCTYPE.sub(b"", data, count=1)
+    doctype = _DOCTYPE.search(data, 0, 1 << 16)
+    if doctype is not None:
+        data = data[: doctype.start()] + data[doctype.end() :]
     if encoding is not None:
         data = _reencode(data, encoding)
     attempts = (
@@ -88,8 +90,14 @@ def _reencode(data: bytes, encoding: str) -> bytes:
     return _DECL.sub(b"", text.encode("utf-8"), count=1)
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def local(tag: object) -> str:
-    """Tag name without namespace; "" for comments and processing instructions."""
+    """Tag name without namespace; "" for comments and processing instructions (cached: hot path)."""
     if not isinstance(tag, str):
         return ""
-    return tag.rsplit("}", 1)[-1]
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1]
+    return name
