@@ -26,7 +26,7 @@ def _looks_like_fb2(head: bytes) -> bool:
             head = head.decode(encoding, errors="ignore").encode("utf-8")
         except UnicodeError:
             return False
-    return _FB2_ROOT.search(head[:4096]) is not None
+    return _FB2_ROOT.search(head) is not None
 
 
 def sniff_format(data: bytes) -> Format | None:
@@ -47,7 +47,7 @@ def sniff_format(data: bytes) -> Format | None:
         if any(name.endswith(".opf") for name in lowered):
             return "epub"
         return None
-    head = data[:4096]
+    head = data[:65536]  # a long leading comment may push the root element down
     for bom in _BOMS:
         if head.startswith(bom) and bom == b"\xef\xbb\xbf":
             head = head[len(bom) :]

@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from bookreader.ingest import IngestError, IngestLimits, parse_book
+from bookreader.ingest.fb2 import parse_fb2
 
 from .builders import make_epub, make_fb2, paragraphs, xhtml
 from .conftest import ASSET_BASE
@@ -110,6 +111,17 @@ def test_fb2_entity_attacks_are_refused(attack: str) -> None:
 def test_epub_entity_attacks_are_refused(attack: str) -> None:
     document = xhtml("<p>&lol9; &xxe; hello</p>", head=attack)
     assert _code(make_epub({"a.xhtml": document})) == "xml_entities"
+
+
+@pytest.mark.parametrize("attack", [BILLION_LAUGHS, XXE], ids=["billion-laughs", "xxe"])
+def test_entities_stay_unexpanded_even_when_the_prolog_check_is_dodged(attack: str) -> None:
+    # A 100 kB comment hides the DOCTYPE from the cheap prolog scan: the parser itself must still not expand.
+    document = make_fb2("<section><p>&lol9; &xxe; text " + "word " * 60 + "</p></section>", prolog=attack)
+    data = document.replace("?>", "?><!--" + "x" * 100_000 + "-->", 1).encode()
+    book = parse_fb2(data, IngestLimits(), "assets/")  # past the sniffing window: call the FB2 reader itself
+    text = _all_text(book)
+    assert "lollol" not in text and "root:" not in text
+    assert book.chapters[0].text.startswith("text word")
 
 
 def test_external_entity_never_reaches_output_via_undeclared_reference() -> None:
