@@ -72,8 +72,9 @@ export function pointFromOffset(map, offset) {
   if (!para) return null;
   let local = Math.max(0, Math.min(offset, para.end) - para.start);
   const nodes = textNodes(para.el);
+  // At a boundary between two text nodes prefer the start of the next: that is where the character is.
   for (const text of nodes) {
-    if (local <= text.length) return { node: text, offset: local, para };
+    if (local < text.length) return { node: text, offset: local, para };
     local -= text.length;
   }
   const last = nodes[nodes.length - 1];

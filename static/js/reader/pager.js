@@ -45,15 +45,19 @@ export class Pager {
   pageOfOffset(offset) {
     const point = pointFromOffset(this.map, offset);
     if (!point) return 0;
+    // Measure the character itself: a collapsed range at a line start reports the previous line's end,
+    // which is on the previous page when the line starts a page.
     const range = document.createRange();
-    range.setStart(point.node, point.offset);
-    range.collapse(true);
-    let rects = range.getClientRects();
-    if (!rects.length) {
-      range.setEnd(point.node, Math.min(point.offset + 1, point.node.length ?? 0));
-      rects = range.getClientRects();
+    const length = point.node.nodeType === Node.TEXT_NODE ? point.node.length : 0;
+    if (point.offset < length) {
+      range.setStart(point.node, point.offset);
+      range.setEnd(point.node, point.offset + 1);
+    } else {
+      range.setStart(point.node, point.offset);
+      range.collapse(true);
     }
-    const rect = rects[0] || point.para.el.getClientRects()[0];
+    const rects = [...range.getClientRects()].filter((r) => r.width > 0 || r.height > 0);
+    const rect = rects[rects.length - 1] || point.para.el.getClientRects()[0];
     return rect ? this.pageOfRect(rect) : 0;
   }
 

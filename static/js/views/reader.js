@@ -1,16 +1,19 @@
 // The reader: paginated chapter view with TOC, bookmarks, highlights, scene illustrations, live position sync
 // and reading sessions.
 import { api } from "../api.js";
-import { append, clear, debounce, formatDate, h, icon } from "../dom.js";
-import { lang, t } from "../i18n.js";
+import { debounce, h, icon } from "../dom.js";
+import { t } from "../i18n.js";
 import { live } from "../live.js";
-import { deviceName, FONTS, getPrefs, LINE_RANGE, onPrefsChange, setDeviceName, setPref, SIZE_RANGE, THEMES } from "../prefs.js";
-import { COLORS, excerpt, markDescriptions, markHighlight, placeIllustration, unmarkHighlight } from "../reader/annotations.js";
-import { buildParagraphMap, selectionOffsets, textLength } from "../reader/offsets.js";
+import { deviceName, getPrefs, onPrefsChange } from "../prefs.js";
+import { markDescriptions, markHighlight, placeIllustration } from "../reader/annotations.js";
+import { createDrawer } from "../reader/drawer.js";
+import { createHighlights } from "../reader/highlights.js";
+import { buildParagraphMap, textLength } from "../reader/offsets.js";
 import { Pager } from "../reader/pager.js";
 import { Popover } from "../reader/popover.js";
+import { createScenes } from "../reader/scenes.js";
 import { ReadingSession } from "../reader/session.js";
-import { errorText, openDialog, toast } from "../ui.js";
+import { errorText, toast } from "../ui.js";
 
 const PROGRESS_DEBOUNCE_MS = 1500;
 
@@ -184,11 +187,11 @@ export async function mountReader(root, [bookId, chapterParam]) {
       readerEl.dataset.offset = state.offset;
     }
     saveProgress();
-    if (state.panel === "toc") renderDrawer("toc");
+    if (state.panel === "toc") panels.render("toc");
   }
 
   function jump(chapter, offset) {
-    closeDrawer();
+    panels.close();
     if (chapter === state.number) {
       showPage(pager.pageOfOffset(offset));
       state.offset = offset;
@@ -207,345 +210,28 @@ export async function mountReader(root, [bookId, chapterParam]) {
     if (href.startsWith("#")) {
       const target = content.querySelector(`[id="${CSS.escape(href.slice(1))}"]`);
       if (target) showPage(pager.pageOfElement(target));
+    } else if (/^\?chapter=\d+#./.test(href)) {
+      // a footnote in another chapter (ingest writes `?chapter=<n>#p-<i>`)
+      const [, number, id] = href.match(/^\?chapter=(\d+)#(.+)$/);
+      openChapter(Number(number)).then(() => {
+        const target = content.querySelector(`[id="${CSS.escape(id)}"]`);
+        if (target) showPage(pager.pageOfElement(target));
+      });
     } else if (/^https?:/.test(href)) {
       window.open(href, "_blank", "noopener");
     }
   });
 
-  // ---- Highlights -------------------------------------------------------------------------------------
-  function selectionToolbar() {
-    const selection = document.getSelection();
-    if (!selection || selection.isCollapsed || !content.contains(selection.anchorNode)) return;
-    const offsets = selectionOffsets(pager.map, selection);
-    if (!offsets) return;
-    const rect = selection.getRangeAt(0).getBoundingClientRect();
-    const swatches = COLORS.map((color) => {
-      const swatch = h("button", { type: "button", class: `swatch swatch-${color}`, "aria-label": t("reader.highlight_color", { color: t(`reader.color.${color}`) }), dataset: { color } });
-      swatch.addEventListener("mousedown", (event) => event.preventDefault());
-      swatch.addEventListener("click", () => createHighlight(offsets, color, null));
-      return swatch;
-    });
-    const noteButton = h("button", { type: "button", class: "btn btn-small", id: "selection-note" }, icon("note"), t("reader.add_note"));
-    noteButton.addEventListener("mousedown", (event) => event.preventDefault());
-    noteButton.addEventListener("click", async () => {
-      const note = await askNote("");
-      if (note != null) createHighlight(offsets, "yellow", note);
-    });
-    popover.show(rect, [h("div", { class: "selection-tools", id: "selection-tools" }, ...swatches, noteButton)], { label: t("reader.highlight"), focus: false, kind: "popover-selection" });
-  }
-
-  async function askNote(initial) {
-    const area = h("textarea", { id: "note-text", rows: "4", class: "input", "aria-label": t("reader.note") });
-    area.value = initial || "";
-    setTimeout(() => area.focus(), 0);
-    return openDialog({ title: t("reader.note"), body: h("div", { class: "field" }, area), collect: () => area.value.trim() });
-  }
-
-  async function createHighlight(offsets, color, note) {
-    popover.close();
-    document.getSelection().removeAllRanges();
-    try {
-      const created = await api(`books/${bookId}/highlights`, {
-        method: "POST",
-        body: { chapter: state.number, start: offsets.start, end: offsets.end, text: offsets.text, color, note: note || null },
-      });
-      state.highlights.push(created);
-      markHighlight(pager.map, created);
-      if (state.panel === "highlights") renderDrawer("highlights");
-    } catch (error) {
-      toast(errorText(error), "error");
-    }
-  }
-
-  async function updateHighlight(highlight, changes) {
-    try {
-      const updated = await api(`highlights/${highlight.id}`, { method: "PATCH", body: changes });
-      Object.assign(highlight, updated || changes);
-      unmarkHighlight(content, highlight.id);
-      markHighlight(pager.map, highlight);
-    } catch (error) {
-      toast(errorText(error), "error");
-    }
-  }
-
-  async function deleteHighlight(highlight) {
-    try {
-      await api(`highlights/${highlight.id}`, { method: "DELETE" });
-      state.highlights = state.highlights.filter((item) => item.id !== highlight.id);
-      unmarkHighlight(content, highlight.id);
-      if (state.panel === "highlights") renderDrawer("highlights");
-    } catch (error) {
-      toast(errorText(error), "error");
-    }
-  }
-
-  function highlightPopover(highlight, rect) {
-    const colors = COLORS.map((color) => {
-      const swatch = h("button", { type: "button", class: `swatch swatch-${color}${color === highlight.color ? " is-current" : ""}`, "aria-label": t("reader.highlight_color", { color: t(`reader.color.${color}`) }), "aria-pressed": String(color === highlight.color) });
-      swatch.addEventListener("click", () => {
-        popover.close();
-        updateHighlight(highlight, { color });
-      });
-      return swatch;
-    });
-    const edit = h("button", { type: "button", class: "btn btn-small" }, icon("note"), t("reader.note"));
-    edit.addEventListener("click", async () => {
-      popover.close();
-      const note = await askNote(highlight.note);
-      if (note != null) updateHighlight(highlight, { note });
-    });
-    const remove = h("button", { type: "button", class: "icon-btn", "aria-label": t("reader.delete_highlight") }, icon("trash"));
-    remove.addEventListener("click", () => {
-      popover.close();
-      deleteHighlight(highlight);
-    });
-    popover.show(rect, [highlight.note ? h("p", { class: "popover-note" }, highlight.note) : null, h("div", { class: "selection-tools" }, ...colors, edit, remove)].filter(Boolean), { label: t("reader.highlight"), kind: "popover-highlight" });
-  }
-
-  // ---- Scenes and illustrations ------------------------------------------------------------------------
-  async function requestImage(desc) {
-    try {
-      const image = await api(`descriptions/${desc.id}/image`, { method: "POST" });
-      state.images.set(desc.id, image);
-      placeIllustration(content, pager.map, desc, image, relayoutSoon);
-      relayoutSoon();
-      return image;
-    } catch (error) {
-      toast(errorText(error), "error");
-      return null;
-    }
-  }
-
-  function scenePopover(desc, rect) {
-    const image = state.images.get(desc.id);
-    const body = [h("p", { class: "popover-kind" }, t(`desc.${desc.type}`)), h("p", { class: "popover-text" }, excerpt(desc.text, 260))];
-    if (!image || image.status === "failed") {
-      const generate = h("button", { type: "button", class: "btn btn-primary btn-small", id: "scene-generate" }, icon("image"), image ? t("reader.retry") : t("reader.generate"));
-      generate.addEventListener("click", async () => {
-        generate.disabled = true;
-        const created = await requestImage(desc);
-        if (created) popover.close();
-      });
-      body.push(generate);
-    } else if (image.status === "ready") {
-      const view = h("button", { type: "button", class: "btn btn-small" }, icon("image"), t("reader.gallery"));
-      view.addEventListener("click", () => {
-        popover.close();
-        const figure = content.querySelector(`figure.illustration[data-desc-id="${CSS.escape(desc.id)}"]`);
-        if (figure) showPage(pager.pageOfElement(figure));
-      });
-      body.push(view);
-    } else {
-      body.push(h("p", { class: "muted", role: "status" }, t("reader.generating")));
-    }
-    popover.show(rect, body, { label: t("reader.scene"), kind: "popover-scene" });
-  }
-
-  async function onImageEvent(event) {
-    if (event.book_id && event.book_id !== bookId) return;
-    // The event carries what the page needs; older servers send only ids, so fetch then.
-    let image = event.description_id ? { id: event.image_id, description_id: event.description_id, status: event.status, url: event.url } : null;
-    if (!image || (image.status === "ready" && !image.url)) {
-      try {
-        image = await api(`images/${event.image_id}`);
-      } catch {
-        return;
-      }
-    }
-    const desc = state.descriptions.get(image.description_id);
-    state.images.set(image.description_id, image);
-    if (!desc) return;
-    placeIllustration(content, pager.map, desc, image, relayoutSoon);
-    relayoutSoon();
-  }
-
-  // ---- Drawer: contents, bookmarks, highlights, settings ----------------------------------------------
-  function closeDrawer() {
-    drawer.hidden = true;
-    scrim.hidden = true;
-    state.panel = null;
-  }
-
-  function openDrawer(panel, opener) {
-    state.panel = panel;
-    drawer.hidden = false;
-    scrim.hidden = false;
-    drawer.returnFocus = opener;
-    renderDrawer(panel);
-    (drawer.querySelector("[aria-current='true']") || drawer.querySelector(".drawer-tab[aria-selected='true']") || drawer.querySelector("button, a, input, select"))?.focus();
-  }
-
-  function renderDrawer(panel) {
-    clear(drawer);
-    const close = h("button", { type: "button", class: "icon-btn", "aria-label": t("reader.close") }, icon("close"));
-    close.addEventListener("click", () => {
-      closeDrawer();
-      drawer.returnFocus?.focus();
-    });
-    const tabs = panel === "settings" ? null : h("div", { class: "drawer-tabs", role: "tablist" }, ...["toc", "bookmarks", "highlights"].map((name) => {
-      const tab = h("button", { type: "button", role: "tab", class: "drawer-tab", "aria-selected": String(name === panel), id: `tab-${name}` }, t(`reader.${name}`));
-      tab.addEventListener("click", () => {
-        state.panel = name;
-        renderDrawer(name);
-        drawer.querySelector(`#tab-${name}`)?.focus();
-      });
-      return tab;
-    }));
-    const title = panel === "settings" ? t("reader.settings") : state.book.title;
-    drawer.setAttribute("aria-label", title);
-    const body = h("div", { class: "drawer-body", role: panel === "settings" ? null : "tabpanel" });
-    if (panel === "toc") append(body, tocList());
-    if (panel === "bookmarks") append(body, bookmarkList());
-    if (panel === "highlights") append(body, highlightList());
-    if (panel === "settings") append(body, settingsForm());
-    append(drawer, [h("div", { class: "drawer-head" }, h("h2", {}, title), close), tabs, body]);
-  }
-
-  function tocList() {
-    return h(
-      "ol",
-      { class: "toc", id: "toc" },
-      chapters.map((chapter) => {
-        const current = chapter.number === state.number;
-        const link = h("button", { type: "button", class: `toc-link level-${Math.min(chapter.level || 1, 4)}`, "aria-current": current ? "true" : null, dataset: { chapter: chapter.number } }, chapter.title || t("reader.chapter", { n: chapter.number }));
-        link.addEventListener("click", () => {
-          closeDrawer();
-          openChapter(chapter.number, { offset: 0 });
-        });
-        return h("li", {}, link);
-      }),
-    );
-  }
-
-  function chapterTitle(number) {
-    const chapter = chapters.find((c) => c.number === number);
-    return chapter?.title || t("reader.chapter", { n: number });
-  }
-
-  function bookmarkList() {
-    const add = h("button", { type: "button", class: "btn btn-primary btn-small" }, icon("bookmark"), t("reader.add_bookmark"));
-    add.addEventListener("click", () => addBookmark().then(() => renderDrawer("bookmarks")));
-    const items = [...state.bookmarks].sort((a, b) => a.chapter - b.chapter || a.offset - b.offset);
-    const list = h("ul", { class: "annotation-list", id: "bookmark-list" });
-    for (const mark of items) {
-      const go = h("button", { type: "button", class: "annotation-jump" }, h("strong", {}, mark.title || chapterTitle(mark.chapter)), h("small", { class: "muted" }, `${chapterTitle(mark.chapter)} · ${formatDate(mark.created_at, lang())}`));
-      go.addEventListener("click", () => jump(mark.chapter, mark.offset));
-      const remove = h("button", { type: "button", class: "icon-btn", "aria-label": t("reader.delete_bookmark") }, icon("trash"));
-      remove.addEventListener("click", async () => {
-        try {
-          await api(`bookmarks/${mark.id}`, { method: "DELETE" });
-          state.bookmarks = state.bookmarks.filter((b) => b.id !== mark.id);
-          renderDrawer("bookmarks");
-        } catch (error) {
-          toast(errorText(error), "error");
-        }
-      });
-      list.append(h("li", { class: "annotation" }, go, remove));
-    }
-    return [add, items.length ? list : h("p", { class: "muted" }, t("reader.no_bookmarks"))];
-  }
-
-  function highlightList() {
-    const items = [...state.highlights].sort((a, b) => a.chapter - b.chapter || a.start - b.start);
-    const list = h("ul", { class: "annotation-list", id: "highlight-list" });
-    for (const item of items) {
-      const go = h(
-        "button",
-        { type: "button", class: "annotation-jump" },
-        h("span", { class: `hl-quote hl-${COLORS.includes(item.color) ? item.color : "yellow"}` }, excerpt(item.text, 160)),
-        item.note ? h("span", { class: "annotation-note" }, item.note) : null,
-        h("small", { class: "muted" }, chapterTitle(item.chapter)),
-      );
-      go.addEventListener("click", () => jump(item.chapter, item.start));
-      const remove = h("button", { type: "button", class: "icon-btn", "aria-label": t("reader.delete_highlight") }, icon("trash"));
-      remove.addEventListener("click", () => deleteHighlight(item));
-      list.append(h("li", { class: "annotation" }, go, remove));
-    }
-    const exportButton = h("button", { type: "button", class: "btn btn-ghost btn-small" }, t("reader.export"));
-    exportButton.addEventListener("click", exportHighlights);
-    return [items.length ? list : h("p", { class: "muted" }, t("reader.no_highlights")), items.length ? exportButton : null];
-  }
-
-  async function exportHighlights() {
-    try {
-      const text = await api(`books/${bookId}/highlights/export`, { query: { format: "markdown" } });
-      const url = URL.createObjectURL(new Blob([typeof text === "string" ? text : JSON.stringify(text, null, 2)], { type: "text/markdown" }));
-      const link = h("a", { href: url, download: `${state.book.title || "highlights"}.md` });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
-    } catch (error) {
-      toast(errorText(error), "error");
-    }
-  }
-
-  function settingsForm() {
-    const prefs = getPrefs();
-    const group = (legend, name, values, labelKey) =>
-      h(
-        "fieldset",
-        { class: "segmented" },
-        h("legend", {}, legend),
-        values.map((value) => {
-          const id = `pref-${name}-${value}`;
-          const input = h("input", { type: "radio", name, id, value, checked: prefs[name] === value });
-          input.addEventListener("change", () => setPref(name, value));
-          return h("label", { for: id, class: `segment segment-${name}-${value}` }, input, h("span", {}, t(`${labelKey}.${value}`)));
-        }),
-      );
-    const range = (name, label, limits, format) => {
-      const id = `pref-${name}`;
-      const output = h("output", { for: id }, format(prefs[name]));
-      const input = h("input", { type: "range", id, min: limits.min, max: limits.max, step: limits.step, value: prefs[name] });
-      input.addEventListener("input", () => {
-        const value = Number(input.value);
-        output.textContent = format(value);
-        setPref(name, value);
-      });
-      return h("div", { class: "field field-range" }, h("label", { for: id }, label, " ", output), input);
-    };
-    const scenes = h("input", { type: "checkbox", id: "pref-scenes", checked: prefs.scenes !== false });
-    scenes.addEventListener("change", () => setPref("scenes", scenes.checked));
-    const device = h("input", { type: "text", id: "pref-device", class: "input", value: deviceName(), maxlength: "60" });
-    device.addEventListener("change", () => setDeviceName(device.value));
-    return [
-      group(t("reader.theme"), "theme", THEMES, "reader.theme"),
-      group(t("reader.font"), "font", FONTS, "reader.font"),
-      range("size", t("reader.size"), SIZE_RANGE, (v) => `${v}px`),
-      range("lineHeight", t("reader.line_height"), LINE_RANGE, (v) => Number(v).toFixed(1)),
-      h("div", { class: "field field-check" }, scenes, h("label", { for: "pref-scenes" }, t("reader.show_scenes"))),
-      h("div", { class: "field" }, h("label", { for: "pref-device" }, t("reader.device")), device),
-    ];
-  }
-
-  async function addBookmark() {
-    const offset = pager.currentOffset();
-    // The words at the top of the page name the bookmark; a short heading alone says too little.
-    let words = "";
-    for (const para of pager.map) {
-      if (para.end <= offset) continue;
-      words += ` ${para.el.textContent.slice(Math.max(0, offset - para.start))}`;
-      if (words.length > 60) break;
-    }
-    const snippet = excerpt(words, 60);
-    const title = snippet ? `${chapterTitle(state.number)} — ${snippet}` : chapterTitle(state.number);
-    try {
-      const created = await api(`books/${bookId}/bookmarks`, { method: "POST", body: { chapter: state.number, offset, title } });
-      state.bookmarks.push(created);
-      bookmarkButton.classList.add("is-flash");
-      setTimeout(() => bookmarkButton.classList.remove("is-flash"), 600);
-      toast(t("reader.bookmarks") + ": " + title);
-    } catch (error) {
-      toast(errorText(error), "error");
-    }
-  }
-
   // ---- Input -----------------------------------------------------------------------------------------
-  tocButton.addEventListener("click", () => openDrawer("toc", tocButton));
-  settingsButton.addEventListener("click", () => openDrawer("settings", settingsButton));
-  bookmarkButton.addEventListener("click", () => addBookmark());
-  scrim.addEventListener("click", closeDrawer);
+  const ctx = { bookId, state, chapters, content, pager, popover, drawer, scrim, bookmarkButton, showPage, jump, openChapter, relayoutSoon };
+  const highlighter = (ctx.highlights = createHighlights(ctx));
+  const scenes = createScenes(ctx);
+  const panels = (ctx.drawer = createDrawer(ctx));
+
+  tocButton.addEventListener("click", () => panels.open("toc", tocButton));
+  settingsButton.addEventListener("click", () => panels.open("settings", settingsButton));
+  bookmarkButton.addEventListener("click", () => panels.addBookmark());
+  scrim.addEventListener("click", () => panels.close());
   prevButton.addEventListener("click", () => turn(-1));
   nextButton.addEventListener("click", () => turn(1));
   viewport.addEventListener("scroll", debounce(() => {
@@ -555,7 +241,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
 
   const onSelection = debounce(() => {
     const selection = document.getSelection();
-    if (selection && !selection.isCollapsed && content.contains(selection.anchorNode)) selectionToolbar();
+    if (selection && !selection.isCollapsed && content.contains(selection.anchorNode)) highlighter.selectionToolbar();
     else if (popover.open && popover.el.classList.contains("popover-selection")) popover.close();
   }, 250);
   document.addEventListener("selectionchange", onSelection);
@@ -566,9 +252,9 @@ export async function mountReader(root, [bookId, chapterParam]) {
     const desc = event.target.closest("mark.desc");
     if (hl) {
       const highlight = state.highlights.find((item) => item.id === hl.dataset.hlId);
-      if (highlight) highlightPopover(highlight, hl.getBoundingClientRect());
+      if (highlight) highlighter.highlightPopover(highlight, hl.getBoundingClientRect());
     } else if (desc && getPrefs().scenes !== false && state.descriptions.has(desc.dataset.descId)) {
-      scenePopover(state.descriptions.get(desc.dataset.descId), desc.getBoundingClientRect());
+      scenes.scenePopover(state.descriptions.get(desc.dataset.descId), desc.getBoundingClientRect());
     }
   });
   content.addEventListener("keydown", (event) => {
@@ -592,7 +278,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
     if (event.key === "Escape") {
       if (popover.open) popover.close();
       else if (!drawer.hidden) {
-        closeDrawer();
+        panels.close();
         drawer.returnFocus?.focus();
       }
       return;
@@ -647,7 +333,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
     syncSceneFocus();
     relayoutSoon();
   });
-  const offImages = live.on("image.status", onImageEvent);
+  const offImages = live.on("image.status", scenes.onImageEvent);
 
   // ---- Reading session --------------------------------------------------------------------------------
   const session = new ReadingSession(bookId);

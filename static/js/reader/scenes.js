@@ -1,0 +1,68 @@
+// Scenes: tap a marked description to illustrate it; live image events place the picture inline.
+import { api } from "../api.js";
+import { h, icon } from "../dom.js";
+import { t } from "../i18n.js";
+import { errorText, toast } from "../ui.js";
+import { excerpt, placeIllustration } from "./annotations.js";
+
+export function createScenes(ctx) {
+  const { bookId, state, content, pager, popover } = ctx;
+
+  async function requestImage(desc) {
+    try {
+      const image = await api(`descriptions/${desc.id}/image`, { method: "POST" });
+      state.images.set(desc.id, image);
+      placeIllustration(content, pager.map, desc, image, ctx.relayoutSoon);
+      ctx.relayoutSoon();
+      return image;
+    } catch (error) {
+      toast(errorText(error), "error");
+      return null;
+    }
+  }
+
+  function scenePopover(desc, rect) {
+    const image = state.images.get(desc.id);
+    const body = [h("p", { class: "popover-kind" }, t(`desc.${desc.type}`)), h("p", { class: "popover-text" }, excerpt(desc.text, 260))];
+    if (!image || image.status === "failed") {
+      const generate = h("button", { type: "button", class: "btn btn-primary btn-small", id: "scene-generate" }, icon("image"), image ? t("reader.retry") : t("reader.generate"));
+      generate.addEventListener("click", async () => {
+        generate.disabled = true;
+        const created = await requestImage(desc);
+        if (created) popover.close();
+      });
+      body.push(generate);
+    } else if (image.status === "ready") {
+      const view = h("button", { type: "button", class: "btn btn-small" }, icon("image"), t("reader.gallery"));
+      view.addEventListener("click", () => {
+        popover.close();
+        const figure = content.querySelector(`figure.illustration[data-desc-id="${CSS.escape(desc.id)}"]`);
+        if (figure) ctx.showPage(pager.pageOfElement(figure));
+      });
+      body.push(view);
+    } else {
+      body.push(h("p", { class: "muted", role: "status" }, t("reader.generating")));
+    }
+    popover.show(rect, body, { label: t("reader.scene"), kind: "popover-scene" });
+  }
+
+  async function onImageEvent(event) {
+    if (event.book_id && event.book_id !== bookId) return;
+    // The event carries what the page needs; older servers send only ids, so fetch then.
+    let image = event.description_id ? { id: event.image_id, description_id: event.description_id, status: event.status, url: event.url } : null;
+    if (!image || (image.status === "ready" && !image.url)) {
+      try {
+        image = await api(`images/${event.image_id}`);
+      } catch {
+        return;
+      }
+    }
+    const desc = state.descriptions.get(image.description_id);
+    state.images.set(image.description_id, image);
+    if (!desc) return;
+    placeIllustration(content, pager.map, desc, image, ctx.relayoutSoon);
+    ctx.relayoutSoon();
+  }
+
+  return { scenePopover, onImageEvent };
+}
