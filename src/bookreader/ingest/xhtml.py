@@ -112,7 +112,10 @@ class XhtmlWalker:
 
     def walk_body(self, body: etree._Element) -> None:
         self.has_blocks = blocks_with_block_children(body)
-        self._children(body)
+        if local(body.tag) == "body":
+            self._block(body, "body")
+        else:
+            self._children(body)
         self.writer.end_para()
 
     def resolve(self, href: str) -> tuple[str, str]:
@@ -161,8 +164,10 @@ class XhtmlWalker:
         else:
             self._inline(element, name)
 
-    def _attrs(self, element: etree._Element, name: str) -> dict[str, str]:
+    def _attrs(self, element: etree._Element | None, name: str) -> dict[str, str]:
         attrs: dict[str, str] = {}
+        if element is None:
+            return attrs
         lang = element.get(_XML_LANG) or element.get("lang")
         if lang:
             attrs["lang"] = lang
@@ -184,7 +189,14 @@ class XhtmlWalker:
     def _block(self, element: etree._Element, name: str) -> None:
         tag = name if name in BLOCK_TAGS else "div"
         if name == "body":
+            # The document's language and direction (often on <html>) wrap its content: RTL books need it.
+            attrs = {**self._attrs(element.getparent(), "html"), **self._attrs(element, name)}
+            attrs = {key: value for key, value in attrs.items() if key in ("lang", "dir")}
+            if attrs:
+                self.writer.open_block("div", attrs)
             self._children(element)
+            if attrs:
+                self.writer.close_block()
         elif element in self.has_blocks:
             # A <p> or heading holding blocks is invalid HTML; as a container it must be a div.
             tag = "div" if tag in _LEAF_ONLY else tag

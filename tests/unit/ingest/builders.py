@@ -29,6 +29,7 @@ def make_epub(
     extra_manifest: str = "",
     metadata: str = "",
     with_mimetype: bool = True,
+    guide: str = "",
 ) -> bytes:
     """An EPUB 2 whose spine is `documents` (name -> xhtml, under OEBPS/) and whose NCX is `toc`."""
     manifest = "".join(
@@ -47,7 +48,7 @@ def make_epub(
         f'<dc:title>{title}</dc:title><dc:language>{language}</dc:language><dc:identifier id="id">x</dc:identifier>'
         f"{metadata}</metadata>"
         f'<manifest><item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>{manifest}{extra_manifest}'
-        f'</manifest><spine toc="ncx">{spine}</spine></package>'
+        f'</manifest><spine toc="ncx">{spine}</spine><guide>{guide}</guide></package>'
     )
     ncx = f'<?xml version="1.0"?><ncx xmlns="http://www.daisy.org/z3986/2005/ncx/"><navMap>{points}</navMap></ncx>'
     buffer = io.BytesIO()

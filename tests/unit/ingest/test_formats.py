@@ -185,3 +185,24 @@ def test_writer_splits_and_reopens_containers() -> None:
         assert html.startswith("<blockquote>") and html.endswith("</blockquote>")
         assert 'id="p-0"' in html
     assert chapters[1].title == "A (continued)"
+
+
+def test_document_language_and_direction_wrap_the_chapter() -> None:
+    document = xhtml(paragraphs(5)).replace("<html ", '<html dir="rtl" xml:lang="ar" ', 1)
+    html = parse_book(make_epub({"a.xhtml": document})).chapters[0].html
+    assert html.startswith('<div lang="ar" dir="rtl">') and html.endswith("</div>")
+
+
+def test_cover_from_the_guide_reference_page() -> None:
+    cover, other = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64, b"\x89PNG\r\n\x1a\n" + b"\x02" * 64
+    documents = {
+        "a.xhtml": xhtml('<p><img src="images/o.png"/></p>' + paragraphs(5)),
+        "cover.xhtml": xhtml('<div><img src="images/c.png"/></div>'),
+    }
+    files = {"OEBPS/images/c.png": cover, "OEBPS/images/o.png": other}
+    without_guide = parse_book(make_epub(documents, extra_files=files))
+    assert without_guide.cover is not None and without_guide.cover.data == other  # first image
+    guide = '<reference type="cover" href="cover.xhtml" title="Cover"/>'
+    book = parse_book(make_epub(documents, extra_files=files, guide=guide))
+    assert book.cover is not None and book.cover.data == cover
+    assert book.chapters[-1].is_front_matter  # the cover page: image only
