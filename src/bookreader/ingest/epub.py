@@ -73,11 +73,18 @@ def _read_toc(archive: SafeZip, package: Package) -> list[TocEntry]:
         if item is None:
             continue
         data = archive.try_read(item.path)
-        root = parse_xhtml(data) if data else None
+        root = (parse_xhtml(data) if reader is nav_toc else _parse_or_none(data)) if data else None
         entries = reader(item.path, root) if root is not None else []
         if entries:
             return entries
     return []
+
+
+def _parse_or_none(data: bytes) -> etree._Element | None:
+    try:
+        return parse_xml(data)
+    except ValueError:
+        return None
 
 
 def _cover(archive: SafeZip, package: Package, meta: EpubMetadata) -> ParsedAsset | None:

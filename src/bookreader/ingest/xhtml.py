@@ -41,9 +41,11 @@ SplitMarks = dict[etree._Element, tuple[str, int]]
 
 
 def parse_xhtml(data: bytes) -> etree._Element | None:
-    """XML first (keeps `<a id="x"/>` and `<title/>` intact); an HTML parser only for a hopeless file."""
+    """XML first (keeps `<a id="x"/>` and `<title/>` intact); when that fails, XML recovery for a broken
+    XHTML file, the HTML parser for a file that is really HTML (no XHTML namespace: `<br>` unclosed)."""
+    is_xhtml = b"http://www.w3.org/1999/xhtml" in data[:4096]
     try:
-        return parse_xml(data)
+        return parse_xml(data, recover=is_xhtml)
     except ValueError:
         pass
     try:
@@ -153,12 +155,14 @@ class XhtmlWalker:
             for child in element:
                 if local(child.tag) == "default":
                     self._children(child)
-        elif name == "hr":
-            self.writer.rule()
-        elif name == "br":
-            self.writer.line_break()
-        elif name == "img":
-            self._image(element.get("src"), element.get("alt"))
+        elif name in ("hr", "br", "img"):
+            if name == "hr":
+                self.writer.rule()
+            elif name == "br":
+                self.writer.line_break()
+            else:
+                self._image(element.get("src"), element.get("alt"))
+            self._children(element)  # void, but a recovering parser may have nested the rest inside
         elif name in BLOCK_INPUT:
             self._block(element, name)
         else:

@@ -56,7 +56,7 @@ def _replace_named_entities(data: bytes) -> bytes:
     return _NAMED_REF.sub(substitute, data)
 
 
-def parse_xml(data: bytes, *, encoding: str | None = None) -> etree._Element:
+def parse_xml(data: bytes, *, encoding: str | None = None, recover: bool = True) -> etree._Element:
     """The root element of `data`, recovering what a strict parse cannot; raise ValueError if hopeless."""
     refuse_entity_declarations(data)
     doctype = _DOCTYPE.search(data, 0, 1 << 16)
@@ -70,9 +70,9 @@ def parse_xml(data: bytes, *, encoding: str | None = None) -> etree._Element:
         (_replace_named_entities(data), True),
     )
     last_error: Exception | None = None
-    for payload, recover in attempts:
+    for payload, lenient in attempts[: 3 if recover else 2]:
         try:
-            root = etree.fromstring(payload, parser=_parser(recover))
+            root = etree.fromstring(payload, parser=_parser(lenient))
         except etree.XMLSyntaxError as exc:
             last_error = exc
             continue

@@ -283,3 +283,15 @@ def test_results_and_errors_survive_pickling() -> None:
     assert pickle.loads(pickle.dumps(book)) == book
     error = pickle.loads(pickle.dumps(IngestError("zip_bomb", "too big")))
     assert (error.code, error.message) == ("zip_bomb", "too big")
+
+
+def test_tag_soup_html_document_keeps_its_text(check_book) -> None:
+    # Not XML at all (unclosed <br>, <img>, <hr>): read by the HTML parser, nothing nested away and lost.
+    soup = "<html><head><title/></head><body><p>line<br>next &nbsp; x<p>after<img src=a.png>tail<hr><p>end</body>"
+    tidy = '<html><head><title/></head><body><p>a<a id="x"/>b</p><p>c</p></body></html>'  # XML without xmlns
+    book = parse_book(make_epub({"soup.html": soup, "tidy.html": tidy}))
+    check_book(book, "assets/")
+    assert (
+        "\n\n".join(chapter.text for chapter in book.chapters)
+        == "line\nnext x\n\naftertail\n\nend\n\nab\n\nc"
+    )
