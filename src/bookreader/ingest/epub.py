@@ -21,6 +21,7 @@ from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook
 from bookreader.ingest.opf import Package, TocEntry, nav_toc, ncx_toc, read_package, rootfile_path
 from bookreader.ingest.writer import ChapterWriter
 from bookreader.ingest.xhtml import (
+    FRONT_TYPES,
     XhtmlWalker,
     find_body,
     paragraph_of,
@@ -32,10 +33,6 @@ from bookreader.ingest.xmlsafe import local, parse_xml
 _OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#rc"}
 _FONT_FILE = re.compile(r"\.(ttf|otf|woff2?|eot|pfb|pfm)$", re.IGNORECASE)
 _HTML_TYPES = {"application/xhtml+xml", "text/html", "application/xml", "text/xml", ""}
-_FRONT_TYPES = {
-    "cover", "titlepage", "title-page", "halftitlepage", "copyright-page", "toc", "dedication", "imprint",
-    "colophon", "landmarks", "loi", "lot", "imprimatur", "other.ms-coverimage-standard",
-}  # fmt: skip
 _FRONT_NAMES = re.compile(
     r"^(cover|titlepage|title[-_]?page|title|halftitle|copyright|toc|contents|dedication|colophon|imprint|"
     r"wrap0000|pg-header|pg-footer|license|nav)(\b|[-_.\d])",
@@ -140,7 +137,7 @@ def _starts_with_heading(body: etree._Element) -> bool:
 
 
 def _is_front_document(item_id: str, path: str, package: Package, body: etree._Element) -> bool:
-    if package.guide.get(path) in _FRONT_TYPES:
+    if package.guide.get(path) in FRONT_TYPES:
         return True
     item = package.manifest.get(item_id)
     if item is not None and "nav" in item.properties:
@@ -149,7 +146,7 @@ def _is_front_document(item_id: str, path: str, package: Package, body: etree._E
     for child in body[:2]:
         if isinstance(child.tag, str):
             types |= semantic_types(child)
-    if types & _FRONT_TYPES:
+    if types & FRONT_TYPES:
         return True
     return bool(_FRONT_NAMES.match(posixpath.basename(path)) or _FRONT_NAMES.match(item_id))
 

@@ -128,6 +128,12 @@ class ChapterWriter:
         self._title_from_heading = title is None
         self.current.html.extend(f"<{tag}{attrs}>" for tag, attrs in self._stack)
 
+    def has_text(self) -> bool:
+        """Whether the current chapter already holds text (a pending paragraph counts)."""
+        if self._in_para and self._para_text:
+            return True
+        return self.current is not None and self.current.text_len > 0
+
     def mark_front_matter(self, value: bool = True) -> None:
         if self.current is not None:
             self.current.front_matter = value

@@ -30,6 +30,10 @@ _SKIP = {
     "applet", "param", "source", "track", "col", "colgroup", "rp", "noscript",
 }  # fmt: skip
 _INLINE_ALIASES = {"font": "span", "tt": "code", "strike": "s", "acronym": "abbr", "big": "big"}
+FRONT_TYPES = {
+    "cover", "titlepage", "title-page", "halftitlepage", "copyright-page", "toc", "dedication", "imprint",
+    "colophon", "landmarks", "loi", "lot", "imprimatur", "other.ms-coverimage-standard",
+}  # fmt: skip
 _LEAF_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "caption", "dt", "address"}
 _NOTEREF = {"noteref", "doc-noteref"}
 _FOOTNOTE = {"footnote", "endnote", "rearnote", "note", "doc-footnote", "doc-endnote", "doc-rearnote"}
@@ -143,6 +147,8 @@ class XhtmlWalker:
         if mark is not None:
             title, level = mark
             self.writer.begin_chapter(title, level, from_toc=True, front_matter=self.front_matter(title))
+        if element.attrib and semantic_types(element) & FRONT_TYPES and not self.writer.has_text():
+            self.writer.mark_front_matter()  # e.g. <section epub:type="titlepage"> opening the chapter
         for attr in ("id", "name") if name == "a" else ("id",):
             anchor_id = element.get(attr)
             if anchor_id:
