@@ -206,3 +206,16 @@ def test_cover_from_the_guide_reference_page() -> None:
     book = parse_book(make_epub(documents, extra_files=files, guide=guide))
     assert book.cover is not None and book.cover.data == cover
     assert book.chapters[-1].is_front_matter  # the cover page: image only
+
+
+def test_semantic_title_page_section_is_front_matter() -> None:
+    body = (
+        '<section epub:type="frontmatter"><section epub:type="titlepage"><h1>The Poem</h1><p>by Someone</p>'
+        '</section></section><section id="one"><h2>I. First</h2>' + paragraphs(5) + "</section>"
+    )
+    book = parse_book(
+        make_epub({"a.xhtml": xhtml(body)}, toc=[("Title", "a.xhtml"), ("I. First", "a.xhtml#one")])
+    )
+    assert [(chapter.title, chapter.is_front_matter) for chapter in book.chapters] == [
+        ("Title", True), ("I. First", False),
+    ]  # fmt: skip
