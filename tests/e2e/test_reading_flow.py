@@ -101,6 +101,15 @@ FETCH_JSON = """async (url) => {
 }"""
 
 
+# A horizontal finger swipe across the page, from x0 to x1.
+SWIPE = """([x0, x1]) => {
+  const viewport = document.querySelector('#reader-viewport');
+  const touch = (x) => new Touch({ identifier: 1, target: viewport, clientX: x, clientY: 300 });
+  viewport.dispatchEvent(new TouchEvent('touchstart', { touches: [touch(x0)], changedTouches: [touch(x0)], bubbles: true }));
+  viewport.dispatchEvent(new TouchEvent('touchend', { touches: [], changedTouches: [touch(x1)], bubbles: true }));
+}"""
+
+
 async def until(page, script: str, timeout: float = 20) -> None:
     """Poll a page predicate from here: `wait_for_function` evals a string, which the UI's CSP forbids."""
     for _ in range(int(timeout * 10)):
@@ -226,7 +235,8 @@ async def test_annotate_illustrate_and_resume_on_another_device(
     # Stored as offsets into the chapter's plain text, pointing at exactly the selected words.
     number = (await reader_state(page))["chapter"]
     chapter = await page.evaluate(FETCH_JSON, f"/api/v1/books/{book_id}/chapters/{number}")
-    [stored] = await page.evaluate(FETCH_JSON, f"/api/v1/books/{book_id}/highlights")
+    listed = await page.evaluate(FETCH_JSON, f"/api/v1/books/{book_id}/highlights")
+    [stored] = listed["items"] if isinstance(listed, dict) else listed
     assert chapter["text"][stored["start"] : stored["end"]] == selected["text"]
     assert stored["note"] == "Gregor's first doubt"
 
@@ -275,6 +285,12 @@ async def test_annotate_illustrate_and_resume_on_another_device(
     offset = int((await reader_state(phone))["offset"])
     # A narrower page starts elsewhere, but the saved offset is on the page the phone shows.
     assert abs(offset - int(position["offset"])) < 1500
+    # Swiping right-to-left turns the page forward, left-to-right back.
+    page_before = int((await reader_state(phone))["page"])
+    await phone.evaluate(SWIPE, [300, 60])
+    await until(phone, f"() => document.querySelector('#reader').dataset.page === '{page_before + 1}'")
+    await phone.evaluate(SWIPE, [60, 300])
+    await until(phone, f"() => document.querySelector('#reader').dataset.page === '{page_before}'")
     await phone.click("#reader-toc")
     await phone.click("#tab-highlights")
     assert "Gregor's first doubt" in await phone.inner_text("#highlight-list")
