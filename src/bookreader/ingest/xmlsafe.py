@@ -34,17 +34,6 @@ def _parser(recover: bool) -> etree.XMLParser:
     )
 
 
-def refuse_entity_declarations(data: bytes) -> None:
-    """Raise `xml_entities` when the prolog declares entities (only the part before the root is searched)."""
-    head_end = data.find(b"]>", 0, 1 << 20)
-    if b"<!DOCTYPE" in data[:4096] or b"<!doctype" in data[:4096]:
-        prolog = data[: head_end + 2] if head_end >= 0 else data[:65536]
-        if _ENTITY_DECL.search(prolog):
-            raise IngestError(
-                "xml_entities", "The XML declares entities; refused as a possible entity attack."
-            )
-
-
 def _replace_named_entities(data: bytes) -> bytes:
     def substitute(match: re.Match[bytes]) -> bytes:
         name = match.group(1)
@@ -56,38 +45,28 @@ def _replace_named_entities(data: bytes) -> bytes:
     return _NAMED_REF.sub(substitute, data)
 
 
-def parse_xml(data: bytes, *, encoding: str | None = None, recover: bool = True) -> etree._Element:
+def parse_xml(data: bytes, *, recover: bool = True) -> etree._Element:
     """The root element of `data`, recovering what a strict parse cannot; raise ValueError if hopeless."""
-    refuse_entity_declarations(data)
     doctype = _DOCTYPE.search(data, 0, 1 << 16)
     if doctype is not None:
+        if doctype.group(1) and _ENTITY_DECL.search(doctype.group(1)):
+            raise IngestError(
+                "xml_entities", "The XML declares entities; refused as a possible entity attack."
+            )
         data = data[: doctype.start()] + data[doctype.end() :]
-    if encoding is not None:
-        data = _reencode(data, encoding)
-    attempts = (
-        (data, False),
-        (_replace_named_entities(data), False),
-        (_replace_named_entities(data), True),
-    )
+    # (A DOCTYPE beyond the window is left to lxml, which never expands entities here.)
     last_error: Exception | None = None
-    for payload, lenient in attempts[: 3 if recover else 2]:
+    for attempt in range(3 if recover else 2):
+        if attempt == 1:
+            data = _replace_named_entities(data)
         try:
-            root = etree.fromstring(payload, parser=_parser(lenient))
+            root = etree.fromstring(data, parser=_parser(attempt == 2))
         except etree.XMLSyntaxError as exc:
             last_error = exc
             continue
         if root is not None:
             return root
     raise ValueError(f"unparseable XML: {last_error}")
-
-
-_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.DOTALL)
-
-
-def _reencode(data: bytes, encoding: str) -> bytes:
-    """UTF-8 bytes without an XML declaration, decoded from `encoding` (used when the declaration lies)."""
-    text = data.decode(encoding, errors="replace").lstrip("\ufeff")
-    return _DECL.sub(b"", text.encode("utf-8"), count=1)
 
 
 _LOCAL_NAMES: dict[str, str] = {}
