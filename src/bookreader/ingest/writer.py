@@ -107,9 +107,11 @@ class ChapterWriter:
         self.end_para()
         current = self.current
         if current is not None and not current.paragraphs:
+            # Nothing written yet: this point names the chapter instead of starting another one.
             if title is not None and (current.title is None or not current.from_toc):
                 current.title, current.level, current.from_toc = title, level, from_toc
-            current.front_matter = current.front_matter and front_matter
+                self._title_from_heading = False
+            current.front_matter = front_matter
             return
         if (
             current is not None
@@ -121,6 +123,7 @@ class ChapterWriter:
             # An untitled sliver: let it run on into the chapter that starts here.
             if title is not None:
                 current.title, current.level, current.from_toc = title, level, from_toc
+                self._title_from_heading = False
             return
         self._close_current()
         self.current = DraftChapter(title, level, front_matter, from_toc)
