@@ -219,3 +219,17 @@ def test_semantic_title_page_section_is_front_matter() -> None:
     assert [(chapter.title, chapter.is_front_matter) for chapter in book.chapters] == [
         ("Title", True), ("I. First", False),
     ]  # fmt: skip
+
+
+def test_writer_sliver_takes_the_toc_title_and_keeps_it() -> None:
+    writer = ChapterWriter(max_chars=100_000, min_chars=200)
+    writer.begin_chapter(None)
+    writer.text("tiny untitled sliver")
+    writer.begin_chapter("Real Title", 2, from_toc=True)  # the sliver runs on into this chapter
+    writer.start_para("h2")
+    writer.text("A heading inside")
+    writer.end_para()
+    writer.text("body " * 60)
+    (chapter,) = writer.finish()
+    assert (chapter.title, chapter.level) == ("Real Title", 2)
+    assert chapter.text.startswith("tiny untitled sliver\n\nA heading inside")
