@@ -242,6 +242,7 @@ async def test_annotate_illustrate_and_resume_on_another_device(
 
     # -- Bookmark -----------------------------------------------------------------------------------
     await page.click("#reader-bookmark")
+    await page.wait_for_selector("#reader-bookmark[aria-pressed=true]")  # this page now shows as bookmarked
     await page.click("#reader-toc")
     await page.click("#tab-bookmarks")
     assert await page.locator("#bookmark-list li").count() == 1
@@ -261,6 +262,7 @@ async def test_annotate_illustrate_and_resume_on_another_device(
         await page.keyboard.press("ArrowRight")
         await page.wait_for_timeout(100)
     assert await page.evaluate(FIGURE_ON_PAGE)
+    await page.evaluate("document.getElementById('toasts').replaceChildren()")  # a clean picture of the page
     await page.screenshot(path=screenshots / "reader.png")
 
     # -- The position is saved as you read; reload restores it -------------------------------------------

@@ -80,15 +80,7 @@ export function createDrawer(ctx) {
       const go = h("button", { type: "button", class: "annotation-jump" }, h("strong", {}, mark.title || chapterTitle(mark.chapter)), h("small", { class: "muted" }, `${chapterTitle(mark.chapter)} · ${formatDate(mark.created_at, lang())}`));
       go.addEventListener("click", () => ctx.jump(mark.chapter, mark.offset));
       const remove = h("button", { type: "button", class: "icon-btn", "aria-label": t("reader.delete_bookmark") }, icon("trash"));
-      remove.addEventListener("click", async () => {
-        try {
-          await api(`bookmarks/${mark.id}`, { method: "DELETE" });
-          state.bookmarks = state.bookmarks.filter((b) => b.id !== mark.id);
-          renderDrawer("bookmarks");
-        } catch (error) {
-          toast(errorText(error), "error");
-        }
-      });
+      remove.addEventListener("click", () => deleteBookmark(mark));
       list.append(h("li", { class: "annotation" }, go, remove));
     }
     return [add, items.length ? list : h("p", { class: "muted" }, t("reader.no_bookmarks"))];
@@ -182,13 +174,42 @@ export function createDrawer(ctx) {
     try {
       const created = await api(`books/${bookId}/bookmarks`, { method: "POST", body: { chapter: state.number, offset, title } });
       state.bookmarks.push(created);
-      bookmarkButton.classList.add("is-flash");
-      setTimeout(() => bookmarkButton.classList.remove("is-flash"), 600);
-      toast(t("reader.bookmarks") + ": " + title);
+      syncBookmarkButton();
+      toast(`${t("reader.bookmarks")}: ${title}`);
     } catch (error) {
       toast(errorText(error), "error");
     }
   }
 
-  return { open: openDrawer, close: closeDrawer, render: renderDrawer, addBookmark };
+  async function deleteBookmark(mark) {
+    try {
+      await api(`bookmarks/${mark.id}`, { method: "DELETE" });
+      state.bookmarks = state.bookmarks.filter((b) => b.id !== mark.id);
+      syncBookmarkButton();
+      if (state.panel === "bookmarks") renderDrawer("bookmarks");
+    } catch (error) {
+      toast(errorText(error), "error");
+    }
+  }
+
+  function bookmarkOnPage() {
+    return state.bookmarks.find((mark) => mark.chapter === state.number && pager.pageOfOffset(mark.offset) === pager.page);
+  }
+
+  // The toolbar button shows whether this page is bookmarked, and toggles it.
+  function syncBookmarkButton() {
+    const on = Boolean(bookmarkOnPage());
+    const label = on ? t("reader.remove_bookmark") : t("reader.add_bookmark");
+    bookmarkButton.classList.toggle("is-on", on);
+    bookmarkButton.setAttribute("aria-pressed", String(on));
+    bookmarkButton.setAttribute("aria-label", label);
+    bookmarkButton.title = label;
+  }
+
+  function toggleBookmark() {
+    const mark = bookmarkOnPage();
+    return mark ? deleteBookmark(mark) : addBookmark();
+  }
+
+  return { open: openDrawer, close: closeDrawer, render: renderDrawer, addBookmark, toggleBookmark, syncBookmarkButton };
 }

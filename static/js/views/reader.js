@@ -63,6 +63,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
   root.append(readerEl);
   const popover = new Popover(readerEl);
   const pager = new Pager(viewport, content);
+  let panels = null; // the drawer, made once the functions it calls exist
 
   // ---- Data -------------------------------------------------------------------------------------------
   const [book, chapters, progress, highlights, bookmarks] = await Promise.all([
@@ -108,6 +109,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
     prevButton.disabled = index <= 0 && pager.page === 0;
     nextButton.disabled = index === chapters.length - 1 && pager.page >= pager.pages - 1;
     session.position(state.number, state.offset);
+    if (panels) panels.syncBookmarkButton();
   }
 
   function showPage(page) {
@@ -226,11 +228,11 @@ export async function mountReader(root, [bookId, chapterParam]) {
   const ctx = { bookId, state, chapters, content, pager, popover, drawer, scrim, bookmarkButton, showPage, jump, openChapter, relayoutSoon };
   const highlighter = (ctx.highlights = createHighlights(ctx));
   const scenes = createScenes(ctx);
-  const panels = (ctx.drawer = createDrawer(ctx));
+  panels = ctx.drawer = createDrawer(ctx);
 
   tocButton.addEventListener("click", () => panels.open("toc", tocButton));
   settingsButton.addEventListener("click", () => panels.open("settings", settingsButton));
-  bookmarkButton.addEventListener("click", () => panels.addBookmark());
+  bookmarkButton.addEventListener("click", () => panels.toggleBookmark());
   scrim.addEventListener("click", () => panels.close());
   prevButton.addEventListener("click", () => turn(-1));
   nextButton.addEventListener("click", () => turn(1));
