@@ -24,6 +24,7 @@ from bookreader.core.storage import Storage
 from bookreader.domain.accounts.controllers import AuthController, UserController
 from bookreader.domain.books.controllers import BookController
 from bookreader.domain.descriptions.controllers import DescriptionController
+from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
 from bookreader.domain.live.controllers import events_socket
 from bookreader.settings import Settings, load_settings
 
@@ -39,6 +40,7 @@ ROUTE_HANDLERS: list = [
     BookController,
     DescriptionController,
     events_socket,
+    *ILLUSTRATION_ROUTES,
 ]
 
 

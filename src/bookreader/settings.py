@@ -74,6 +74,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     image_retries: int = 4
     illustrate_ahead_chapters: int = 2
     illustrate_ahead_per_chapter: int = 2
+    image_style: str = "watercolor"  # default style preset (users and books may choose another)
+    image_rate_per_minute: int = 30  # image requests per user per minute (0 = unlimited)
+    image_backoff_base: float = 1.0  # seconds; provider retries back off exponentially from this
+    image_pregenerate: int = 3  # placeholder pictures for a new book's first chapter (0 = off)
 
     # optional LLM prompt refinement (off when no base URL)
     llm_base_url: str | None = None

@@ -19,11 +19,15 @@ from bookreader.core.queue import SERIALIZERS, redis_settings
 from bookreader.core.storage import Storage
 from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.descriptions import jobs as description_jobs
+from bookreader.domain.illustrations import jobs as illustration_jobs
 from bookreader.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-FUNCTIONS: list[Any] = [instrumented(fn) for fn in (*book_jobs.FUNCTIONS, *description_jobs.FUNCTIONS)]
+FUNCTIONS: list[Any] = [
+    instrumented(fn)
+    for fn in (*book_jobs.FUNCTIONS, *description_jobs.FUNCTIONS, *illustration_jobs.FUNCTIONS)
+]
 CRON_JOBS: list[Any] = [
     cron(
         instrumented(book_jobs.recover_stuck_books), second={7}, run_at_startup=True, unique=True, timeout=60

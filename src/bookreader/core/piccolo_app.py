@@ -8,9 +8,10 @@ from piccolo.conf.apps import AppConfig
 from bookreader.domain.accounts.tables import RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
+from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
 
 # Domains add their tables here (order: referenced tables first).
-TABLES = [User, RefreshToken, Book, Chapter, Description, Character, NlpRun]
+TABLES = [User, RefreshToken, Book, Chapter, Description, Character, NlpRun, ImageFile, Image, ImageStyle]
 
 APP_CONFIG = AppConfig(
     app_name="bookreader",

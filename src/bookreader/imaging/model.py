@@ -35,6 +35,7 @@ class ImageRequest(msgspec.Struct, frozen=True):
     # What the placeholder draws: the description type and its original text.
     kind: str = "scene"
     text: str = ""
+    style: str = ""  # shown on the placeholder card, so each style is its own picture
 
 
 class GeneratedImage(msgspec.Struct, frozen=True):

@@ -12,9 +12,12 @@ async def usage_for(user: User, settings: Settings) -> Usage:
     from bookreader.domain.books.tables import Book
 
     limits = limits_for(user.plan, settings)
+    from bookreader.domain.illustrations.service import images_this_month
+
     books = await Book.count().where(Book.owner == user.id)
     return Usage(
         books=books,
         books_limit=limits.books,
+        images_this_month=await images_this_month(user.id),
         images_per_month_limit=limits.images_per_month,
     )

@@ -3,6 +3,8 @@ domain does not import every other domain."""
 
 from __future__ import annotations
 
+import msgspec
+
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book
 from bookreader.domain.descriptions.tables import Description
@@ -27,4 +29,7 @@ async def chapter_extras(user: User, book: Book, number: int) -> tuple[list[dict
     )
     for row in rows:
         row["id"] = str(row["id"])
-    return rows, []
+    from bookreader.domain.illustrations.service import chapter_images
+
+    images = [msgspec.to_builtins(image) for image in await chapter_images(user.id, book.id, number)]
+    return rows, images

@@ -90,8 +90,8 @@ def _draw_motif(
             draw.line((x, y, x + w // 3, y - h // 4), fill=(*accent, 170), width=rng.randint(3, 12))
 
 
-def render_card(kind: str, text: str, width: int, height: int) -> bytes:
-    seed = int.from_bytes(hashlib.sha256(f"{kind}\n{text}".encode()).digest()[:8], "big")
+def render_card(kind: str, text: str, width: int, height: int, style: str = "") -> bytes:
+    seed = int.from_bytes(hashlib.sha256(f"{kind}\n{style}\n{text}".encode()).digest()[:8], "big")
     rng = random.Random(seed)
     colours = palette_for(text, kind)
     top, bottom, _accent = colours
@@ -107,7 +107,12 @@ def render_card(kind: str, text: str, width: int, height: int) -> bytes:
     band = max(48, height // 6)
     draw.rectangle((0, height - band, width, height), fill=(10, 10, 15, 170))
     label_font, title_font = _font(max(11, band // 4)), _font(max(14, band // 3))
-    draw.text((16, height - band + 6), kind.upper(), font=label_font, fill=(*colours[2], 255))
+    draw.text(
+        (16, height - band + 6),
+        (f"{kind} · {style}" if style else kind).upper(),
+        font=label_font,
+        fill=(*colours[2], 255),
+    )
     words = title_words(text) or kind
     draw.text((16, height - band + 8 + band // 3), words, font=title_font, fill=(245, 245, 240, 255))
 
@@ -128,7 +133,7 @@ class PlaceholderProvider:
         height = request.height or self.config.height
         text = request.text or request.prompt
         # Rendering a card takes ~10-20 ms: off the event loop.
-        data = await anyio.to_thread.run_sync(render_card, request.kind, text, width, height)
+        data = await anyio.to_thread.run_sync(render_card, request.kind, text, width, height, request.style)
         media_type, real_width, real_height = checked_image(data)
         return GeneratedImage(
             data=data,

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import Provide
+from litestar.params import Parameter
+from litestar.response import File
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+
+from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.illustrations import service
+from bookreader.domain.illustrations.schemas import ImageRead, StylePresetRead, StyleRead, StyleUpdate
+from bookreader.imaging.prompts import STYLES
+
+ContentHash = Annotated[str, Parameter(pattern=r"^[0-9a-f]{64}$")]
+
+
+class DescriptionImageController(Controller):
+    path = "/api/v1/descriptions"
+    tags = ["images"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @post(
+        "/{description_id:uuid}/image",
+        operation_id="requestImage",
+        status_code=HTTP_202_ACCEPTED,
+        description="202 with the queued image; 200 with the existing one when it is already up to date. "
+        "402/429 with code `quota_exceeded` over the plan's monthly allowance or the per-minute rate.",
+    )
+    async def request_image(
+        self, request: Request, user: User, description_id: uuid.UUID
+    ) -> Response[ImageRead]:
+        state = request.app.state
+        image, started = await service.request_image(
+            user, description_id, settings=state.settings, queue=state.queue
+        )
+        return Response(image, status_code=HTTP_202_ACCEPTED if started else HTTP_200_OK)
+
+
+class BookImageController(Controller):
+    path = "/api/v1/books/{book_id:uuid}"
+    tags = ["images"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @get("/images", operation_id="listBookImages")
+    async def list_images(
+        self, user: User, book_id: uuid.UUID, chapter: Annotated[int | None, Parameter(ge=1)] = None
+    ) -> list[ImageRead]:
+        return await service.list_book_images(user, book_id, chapter)
+
+    @get("/image-style", operation_id="getBookImageStyle")
+    async def get_style(self, request: Request, user: User, book_id: uuid.UUID) -> StyleRead:
+        return await service.book_style(user, book_id, request.app.state.settings)
+
+    @put("/image-style", operation_id="setBookImageStyle", status_code=HTTP_200_OK)
+    async def set_style(
+        self, request: Request, user: User, book_id: uuid.UUID, data: StyleUpdate
+    ) -> StyleRead:
+        return await service.set_style(user, book_id, data.style, request.app.state.settings)
+
+
+class ImageController(Controller):
+    path = "/api/v1/images"
+    tags = ["images"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @get("/{image_id:uuid}", operation_id="getImage")
+    async def get_image(self, user: User, image_id: uuid.UUID) -> ImageRead:
+        return await service.get_image(user, image_id)
+
+
+class ImageFileController(Controller):
+    """The pictures themselves. URLs are content hashes, so they are cached forever; only users owning a
+    book that uses a picture can fetch it (others get 404)."""
+
+    path = "/api/v1/image-files"
+    tags = ["images"]
+    dependencies = {"user": Provide(provide_user)}
+
+    async def _file(self, request: Request, user: User, content_hash: str, thumbnail: bool) -> File:
+        path, media_type = await service.file_for(
+            user, request.app.state.storage, content_hash, thumbnail=thumbnail
+        )
+        headers = {
+            "Cache-Control": service.IMMUTABLE_PUBLIC,
+            "ETag": f'"{content_hash}{"-t" if thumbnail else ""}"',
+        }
+        return File(path=path, media_type=media_type, headers=headers, content_disposition_type="inline")
+
+    @get("/{content_hash:str}", operation_id="getImageFile")
+    async def original(self, request: Request, user: User, content_hash: ContentHash) -> File:
+        return await self._file(request, user, content_hash, thumbnail=False)
+
+    @get("/{content_hash:str}/thumbnail", operation_id="getImageThumbnail")
+    async def thumbnail(self, request: Request, user: User, content_hash: ContentHash) -> File:
+        return await self._file(request, user, content_hash, thumbnail=True)
+
+
+class ImagePreferencesController(Controller):
+    """A reader's default style preset for all their books; `/books/{id}/image-style` overrides it."""
+
+    path = "/api/v1/users/me/preferences"
+    tags = ["images"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @get("/image-style", operation_id="getImageStyle")
+    async def get_style(self, request: Request, user: User) -> StyleRead:
+        return await service.effective_style(user.id, None, request.app.state.settings)
+
+    @put("/image-style", operation_id="setImageStyle", status_code=HTTP_200_OK)
+    async def set_style(self, request: Request, user: User, data: StyleUpdate) -> StyleRead:
+        return await service.set_style(user, None, data.style, request.app.state.settings)
+
+
+@get("/api/v1/image-styles", operation_id="listImageStyles", tags=["images"])
+async def list_styles() -> list[StylePresetRead]:
+    return [StylePresetRead(name, preset.suffix) for name, preset in STYLES.items()]
+
+
+ROUTES = [
+    DescriptionImageController,
+    BookImageController,
+    ImageController,
+    ImageFileController,
+    ImagePreferencesController,
+    list_styles,
+]

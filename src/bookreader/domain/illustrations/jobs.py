@@ -1,0 +1,170 @@
+"""ARQ job `generate_image`: queued → generating → ready | failed, one picture per prompt hash.
+
+Idempotent: the job id is the image id, the status moves only forward by conditional updates, a picture
+already in the cache is reused, and a Redis lock per prompt hash lets exactly one job call the provider
+for identical requests (the others wait and then find the file).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from arq import Retry
+from redis.exceptions import LockError
+
+from bookreader.core.events import ImageStatusEvent, publish
+from bookreader.core.jobs import is_transient
+from bookreader.core.queue import JobPayload
+from bookreader.domain.illustrations.files import file_url, imaging_config, store_image
+from bookreader.domain.illustrations.prompting import character_bible
+from bookreader.domain.illustrations.tables import Image, ImageFile
+from bookreader.imaging import ImageProvider, ImageRequest, ProviderError, build_provider
+from bookreader.imaging.llm import LlmConfig, refine_prompt
+from bookreader.imaging.prompts import compose
+from bookreader.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 5  # the worker's max_tries: the last try fails the image instead of asking for another
+
+
+class GenerateImage(JobPayload, frozen=True):
+    function = "generate_image"
+    image_id: str
+
+    def job_id(self) -> str:
+        return f"generate_image:{self.image_id}"
+
+
+def provider_for(ctx: dict[str, Any], name: str) -> ImageProvider:
+    """One provider per name per worker, so its concurrency limit holds across jobs."""
+    providers = ctx.setdefault("image_providers", {})
+    if name not in providers:
+        providers[name] = build_provider(imaging_config(ctx["settings"], name), ctx["http"])
+    return providers[name]
+
+
+async def _set_status(ctx: dict[str, Any], row: dict, status: str, url: str | None = None) -> None:
+    event = ImageStatusEvent(
+        image_id=str(row["id"]), book_id=str(row["book"]), status=status,  # type: ignore[arg-type]
+        description_id=str(row["description"]), url=url,
+    )  # fmt: skip
+    await publish(ctx["redis"], ctx["settings"].events_prefix, row["owner"], event)
+
+
+async def _fail(ctx: dict[str, Any], row: dict, code: str, message: str) -> str:
+    await Image.update({
+        Image.status: "failed", Image.error_code: code, Image.error_message: message[:2000],
+        Image.updated_at: datetime.now(UTC),
+    }).where(Image.id == row["id"])  # fmt: skip
+    await _set_status(ctx, row, "failed")
+    return f"failed: {code}"
+
+
+async def _cached(digest: str) -> dict | None:
+    return (
+        await ImageFile.select(ImageFile.id, ImageFile.content_hash)
+        .where(ImageFile.prompt_hash == digest)
+        .first()
+    )
+
+
+async def _refined_prompt(ctx: dict[str, Any], row: dict) -> str:
+    settings: Settings = ctx["settings"]
+    if not settings.llm_base_url or row["provider"] == "placeholder":
+        return row["prompt"]
+    config = LlmConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model or "gpt-4o-mini")
+    refined = await refine_prompt(
+        ctx["http"], config, description=row["text"], kind=row["kind"],
+        characters=await character_bible(row["book"]), fallback=row["prompt"],
+    )  # fmt: skip
+    if not refined.refined:
+        return row["prompt"]
+    prompt = compose(refined.text, row["style"])[0]
+    await Image.update({Image.prompt: prompt}).where(Image.id == row["id"])
+    return prompt
+
+
+async def _produce(ctx: dict[str, Any], row: dict) -> dict:
+    """The ImageFile for the row's prompt hash: from the cache, or made now (once across all workers)."""
+    settings: Settings = ctx["settings"]
+    if cached := await _cached(row["prompt_hash"]):
+        return cached
+    ttl = settings.image_timeout * (settings.image_retries + 1) + 60
+    lock = ctx["redis"].lock(
+        f"{settings.events_prefix}:image-lock:{row['prompt_hash']}", timeout=ttl, blocking_timeout=ttl
+    )
+    async with lock:
+        if cached := await _cached(row["prompt_hash"]):
+            return cached
+        prompt = await _refined_prompt(ctx, row)
+        image = await provider_for(ctx, row["provider"]).generate(
+            ImageRequest(
+                prompt=prompt, negative_prompt=row["negative_prompt"], width=row["width"], height=row["height"],
+                seed=row["seed"], kind=row["kind"], text=row["text"], style=row["style"],
+            )
+        )  # fmt: skip
+        content_hash = await store_image(ctx["storage"], image)
+        await ImageFile.insert(
+            ImageFile(
+                prompt_hash=row["prompt_hash"], content_hash=content_hash, media_type=image.media_type,
+                width=image.width, height=image.height, size_bytes=len(image.data), provider=image.provider,
+                model=image.model,
+            )
+        ).on_conflict(action="DO NOTHING")  # fmt: skip
+    cached = await _cached(row["prompt_hash"])
+    assert cached is not None
+    return cached
+
+
+async def generate_image(ctx: dict[str, Any], raw: dict) -> str:
+    job = GenerateImage.load(raw)
+    image_id = uuid.UUID(job.image_id)
+    row = (
+        await Image.select(
+            Image.id, Image.owner, Image.book, Image.description, Image.status, Image.kind, Image.prompt,
+            Image.negative_prompt, Image.style, Image.provider, Image.width, Image.height, Image.seed,
+            Image.prompt_hash, Image.description.text.as_alias("text"),
+        )
+        .where(Image.id == image_id)
+        .first()
+    )  # fmt: skip
+    if row is None or row["status"] not in ("queued", "generating"):
+        return "skipped"
+    moved = await Image.update({
+        Image.status: "generating", Image.attempts: Image.attempts + 1, Image.updated_at: datetime.now(UTC)
+    }).where(Image.id == image_id, Image.status.is_in(["queued", "generating"])).returning(Image.id)  # fmt: skip
+    if not moved:
+        return "skipped"
+    await _set_status(ctx, row, "generating")
+    tries = ctx.get("job_try", 1)
+    try:
+        made = await _produce(ctx, row)
+    except ProviderError as exc:
+        if exc.transient and tries < MAX_TRIES:
+            log.warning("image %s: %s; retry %d later", image_id, exc.message, tries)
+            await Image.update({Image.status: "queued"}).where(
+                Image.id == image_id, Image.status == "generating"
+            )
+            await _set_status(ctx, row, "queued")
+            raise Retry(defer=min(120, 5 * 2**tries)) from exc
+        return await _fail(ctx, row, exc.code, exc.message)
+    except Exception as exc:
+        if (is_transient(exc) or isinstance(exc, LockError)) and tries < MAX_TRIES:
+            log.warning("image %s: transient %s, retry %d", image_id, type(exc).__name__, tries)
+            raise Retry(defer=min(60, 2**tries)) from exc
+        log.exception("image %s failed", image_id)
+        return await _fail(ctx, row, "internal_error", f"Generating the image failed: {type(exc).__name__}")
+    done = await Image.update({
+        Image.status: "ready", Image.file: made["id"], Image.error_code: None, Image.error_message: None,
+        Image.updated_at: datetime.now(UTC),
+    }).where(Image.id == image_id, Image.status == "generating").returning(Image.id)  # fmt: skip
+    if done:
+        await _set_status(ctx, row, "ready", file_url(made["content_hash"]))
+    return "ready"
+
+
+FUNCTIONS = [generate_image]

@@ -1,0 +1,61 @@
+from piccolo.columns import UUID, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.books.tables import Book
+from bookreader.domain.descriptions.tables import Description
+
+
+class ImageFile(Table, tablename="image_files"):
+    """A generated picture, shared by everyone whose request hashes the same (prompt, style, provider, size)."""
+
+    id = UUID(primary_key=True)
+    prompt_hash = Varchar(length=64, unique=True)
+    content_hash = Varchar(length=64, index=True)  # sha256 of the bytes: the file's name and URL
+    media_type = Varchar(length=32)
+    width = Integer()
+    height = Integer()
+    size_bytes = BigInt()
+    provider = Varchar(length=32)
+    model = Varchar(length=200, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Image(Table, tablename="images"):
+    """One user's illustration of one description; points at a shared ImageFile once ready."""
+
+    id = UUID(primary_key=True)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    description = ForeignKey(references=Description, on_delete=OnDelete.cascade)
+    file = ForeignKey(references=ImageFile, on_delete=OnDelete.set_null, null=True, default=None)
+    chapter = Integer()
+    status = Varchar(length=16, default="queued")  # queued | generating | ready | failed
+    kind = Varchar(length=16)  # the description type
+    prompt = Text()
+    negative_prompt = Text(default="")
+    style = Varchar(length=32)
+    provider = Varchar(length=32)
+    model = Varchar(length=200, null=True, default=None)
+    width = Integer()
+    height = Integer()
+    seed = BigInt(null=True, default=None)
+    prompt_hash = Varchar(length=64)
+    origin = Varchar(length=16, default="request")  # request | ahead | pregen (pregen is free of quota)
+    error_code = Varchar(length=64, null=True, default=None)
+    error_message = Text(null=True, default=None)
+    attempts = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ImageStyle(Table, tablename="image_styles"):
+    """A reader's style preset: for all their books (book is null) or for one book (wins)."""
+
+    id = UUID(primary_key=True)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=True, default=None)
+    style = Varchar(length=32)
+    updated_at = Timestamptz(default=TimestamptzNow())
