@@ -55,7 +55,7 @@ class StubApiServer:
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests the server was answering at once
         self.chat_answer = "A lone lighthouse on a crimson cliff at sunset, waves below"
-        self._scripted: deque[Reply] = deque()
+        self._scripted: deque[tuple[str, Reply]] = deque()
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stub = self
@@ -80,10 +80,10 @@ class StubApiServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def queue(self, *replies: Reply) -> None:
-        """Answer the next requests with these, in order, then go back to normal answers."""
+    def queue(self, *replies: Reply, path: str = "") -> None:
+        """Answer the next requests whose path contains `path` with these, in order, then normally."""
         with self._lock:
-            self._scripted.extend(replies)
+            self._scripted.extend((path, reply) for reply in replies)
 
     def reset(self) -> None:
         with self._lock:
@@ -98,8 +98,10 @@ class StubApiServer:
     def _answer(self, hit: Hit) -> Reply:
         with self._lock:
             self.hits.append(hit)
-            if self._scripted:
-                return self._scripted.popleft()
+            for index, (path, reply) in enumerate(self._scripted):
+                if path in hit.path:
+                    del self._scripted[index]
+                    return reply
         return self._normal(hit)
 
     def _enter(self) -> None:
