@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from arq import Retry
 from redis.exceptions import LockError
 
@@ -39,9 +41,15 @@ class GenerateImage(JobPayload, frozen=True):
         return f"generate_image:{self.image_id}"
 
 
+# arq hands each job a copy of the worker's ctx, so per-worker state hangs off the worker's shared HTTP client
+_PROVIDERS: weakref.WeakKeyDictionary[httpx.AsyncClient, dict[str, ImageProvider]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def provider_for(ctx: dict[str, Any], name: str) -> ImageProvider:
-    """One provider per name per worker, so its concurrency limit holds across jobs."""
-    providers = ctx.setdefault("image_providers", {})
+    """One provider per name per worker, so its concurrency limit holds across all jobs."""
+    providers = _PROVIDERS.setdefault(ctx["http"], {})
     if name not in providers:
         providers[name] = build_provider(imaging_config(ctx["settings"], name), ctx["http"])
     return providers[name]
