@@ -1,4 +1,4 @@
-"""Command line: `bookreader serve | api | worker | migrate | create-admin`."""
+"""Command line: `bookreader serve | api | worker | migrate | create-admin | backup | restore`."""
 
 from __future__ import annotations
 
@@ -26,11 +26,15 @@ def _serve(settings: Settings, *, embedded_worker: bool) -> None:
     from granian.server import Server
 
     from bookreader.core.db import migrate
+    from bookreader.core.observability import GRANIAN_LOG_CONFIG, configure_logging
 
+    configure_logging(settings.log_level, settings.log_json)  # this process: stderr only, JSON like the app
     servers, settings = _with_servers(settings)
     try:
         asyncio.run(migrate(settings))
         os.environ["BOOKREADER_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
+        # the app process also logs to a rotated file (`just logs`) unless told otherwise
+        os.environ.setdefault("BOOKREADER_LOG_FILE", str(settings.data_path / "logs" / "bookreader.log"))
         print(f"BookReader listening on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
         Server(
             "bookreader.app:create_app",
@@ -40,6 +44,7 @@ def _serve(settings: Settings, *, embedded_worker: bool) -> None:
             interface=Interfaces.ASGI,
             workers=1,
             log_access=False,
+            log_dictconfig=GRANIAN_LOG_CONFIG,
         ).serve()
     finally:
         servers.stop()
@@ -78,6 +83,32 @@ def _create_admin(settings: Settings, email: str, password: str | None) -> None:
         servers.stop()
 
 
+def _backup(settings: Settings, archive: str | None) -> None:
+    from pathlib import Path
+
+    from bookreader.core.backup import backup, default_archive_path
+
+    servers, settings = _with_servers(settings)
+    try:
+        written = backup(settings, Path(archive) if archive else default_archive_path())
+        print(f"backup written: {written}", file=sys.stderr)
+    finally:
+        servers.stop()
+
+
+def _restore(settings: Settings, archive: str) -> None:
+    from pathlib import Path
+
+    from bookreader.core.backup import restore
+
+    servers, settings = _with_servers(settings)
+    try:
+        manifest = restore(settings, Path(archive))
+        print(f"restored backup of {manifest['created_at']} ({manifest['files']} files)", file=sys.stderr)
+    finally:
+        servers.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bookreader", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -88,6 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     admin = sub.add_parser("create-admin", help="create an admin account (or promote an existing one)")
     admin.add_argument("email")
     admin.add_argument("--password", help="default: $BOOKREADER_ADMIN_PASSWORD or a prompt")
+    backup = sub.add_parser("backup", help="database dump + data files into one .tar.gz")
+    backup.add_argument("archive", nargs="?", help="default: backups/bookreader-<UTC time>.tar.gz")
+    restore = sub.add_parser("restore", help="restore an archive made by `backup` (stop the service first)")
+    restore.add_argument("archive")
     args = parser.parse_args(argv)
 
     try:
@@ -107,6 +142,10 @@ def main(argv: list[str] | None = None) -> None:
         _migrate(settings)
     elif command == "create-admin":
         _create_admin(settings, args.email, args.password)
+    elif command == "backup":
+        _backup(settings, args.archive)
+    elif command == "restore":
+        _restore(settings, args.archive)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,11 @@ from bookreader.core.errors import EXCEPTION_HANDLERS
 from bookreader.core.headers import security_headers_middleware
 from bookreader.core.observability import configure_logging, metrics_middleware
 from bookreader.core.queue import create_queue
+from bookreader.core.ratelimit import rate_limit_middleware
 from bookreader.core.service_routes import STATIC_DIR, health, index, metrics, ready
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.controllers import AuthController, UserController
+from bookreader.domain.admin.controllers import AdminController
 from bookreader.domain.books.controllers import BookController
 from bookreader.domain.descriptions.controllers import DescriptionController
 from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
@@ -39,6 +41,7 @@ ROUTE_HANDLERS: list = [
     UserController,
     BookController,
     DescriptionController,
+    AdminController,
     events_socket,
     *ILLUSTRATION_ROUTES,
 ]
@@ -46,7 +49,7 @@ ROUTE_HANDLERS: list = [
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, settings.log_file)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -79,11 +82,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         include_in_schema=False,
         send_as_attachment=False,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, static_router],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[metrics_middleware, security_headers_middleware],
+        middleware=[rate_limit_middleware],
         cors_config=CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True)
         if settings.cors_origins
         else None,
@@ -105,6 +108,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
         logging_config=None,  # ours (JSON, with request/job ids) is set up by configure_logging
     )
+    # outside routing, so 404/405 and CORS preflights get headers, request ids and metrics too
+    app.asgi_handler = metrics_middleware(security_headers_middleware(app.asgi_handler))
+    return app
 
 
 def _initial_state(settings: Settings):

@@ -35,6 +35,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_json: bool = True
     cors_origins: list[str] = []
     migrations_dir: str | None = None
+    log_file: str | None = None  # also log here (rotated); `serve` defaults it to <data>/logs/bookreader.log
+
+    # operations: rate limits per window (0 = off), worker metrics, maintenance
+    rate_limit_window: int = 60  # seconds
+    rate_limit_general: int = 600  # API requests per user (or per IP when anonymous) per window
+    rate_limit_auth: int = 10  # login/register attempts per IP + email per window
+    rate_limit_trust_forwarded: bool = False  # behind our proxy: the client is X-Forwarded-For's first hop
+    worker_metrics_port: int = 0  # a standalone `worker` serves /metrics here (0 = off)
+    orphan_min_age: int = 3600  # seconds a book folder without a book row is kept before removal
 
     # auth
     access_token_ttl: int = 900  # seconds

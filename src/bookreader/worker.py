@@ -12,7 +12,7 @@ import httpx
 from arq import cron
 from arq.worker import Worker
 
-from bookreader.core import db
+from bookreader.core import db, maintenance
 from bookreader.core.jobs import instrumented
 from bookreader.core.procpool import create_process_pool
 from bookreader.core.queue import SERIALIZERS, redis_settings
@@ -32,6 +32,8 @@ CRON_JOBS: list[Any] = [
     cron(
         instrumented(book_jobs.recover_stuck_books), second={7}, run_at_startup=True, unique=True, timeout=60
     ),
+    cron(instrumented(maintenance.purge_refresh_tokens), hour={3}, minute={17}, second={0}, unique=True),
+    cron(instrumented(maintenance.remove_orphaned_files), minute={23}, second={0}, unique=True, timeout=600),
 ]
 
 
@@ -50,9 +52,13 @@ async def startup(ctx: dict[str, Any]) -> None:
 
     ctx["reset_process_pool"] = reset_process_pool
     ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(settings.image_timeout, connect=10))
+    await maintenance.start_heartbeat(ctx)
+    await maintenance.recover_at_startup(ctx)  # a crash's leftovers run again now, not in ~10 minutes
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "worker_id" in ctx:
+        await maintenance.stop_heartbeat(ctx)
     if "http" in ctx:
         await ctx["http"].aclose()
     if "process_pool" in ctx:
@@ -68,6 +74,8 @@ class WorkerSettings:
     cron_jobs = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown
+    on_job_start = maintenance.on_job_start
+    on_job_end = maintenance.on_job_end
     job_serializer = SERIALIZERS["job_serializer"]
     job_deserializer = SERIALIZERS["job_deserializer"]
     keep_result = 60
@@ -80,6 +88,8 @@ def create_worker(settings: Settings, *, embedded: bool = False, **overrides: An
         "cron_jobs": WorkerSettings.cron_jobs,
         "on_startup": WorkerSettings.on_startup,
         "on_shutdown": WorkerSettings.on_shutdown,
+        "on_job_start": WorkerSettings.on_job_start,
+        "on_job_end": WorkerSettings.on_job_end,
         "job_serializer": WorkerSettings.job_serializer,
         "job_deserializer": WorkerSettings.job_deserializer,
         "keep_result": WorkerSettings.keep_result,
@@ -97,4 +107,12 @@ def create_worker(settings: Settings, *, embedded: bool = False, **overrides: An
 
 
 def run_worker(settings: Settings) -> None:
+    from bookreader.core.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json, settings.log_file)
+    if settings.worker_metrics_port:  # a standalone worker has no API to serve /metrics for it
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker_metrics_port, addr=settings.host)
+        log.info("worker metrics on http://%s:%d/metrics", settings.host, settings.worker_metrics_port)
     create_worker(settings).run()

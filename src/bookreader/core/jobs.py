@@ -9,7 +9,7 @@ from typing import Any
 
 from arq import Retry
 
-from bookreader.core.observability import JOB_DURATION, JOBS, job_id_var
+from bookreader.core.observability import JOB_DURATION, JOBS, job_id_var, record_job_outcome
 
 JobFunction = Callable[..., Awaitable[Any]]
 
@@ -30,6 +30,8 @@ def instrumented(fn: JobFunction) -> JobFunction:
         finally:
             JOBS.labels(fn.__name__, outcome).inc()
             JOB_DURATION.labels(fn.__name__).observe(time.perf_counter() - started)
+            if "redis" in ctx and "settings" in ctx:
+                await record_job_outcome(ctx["redis"], ctx["settings"].queue_name, fn.__name__, outcome)
             job_id_var.reset(token)
 
     return wrapper

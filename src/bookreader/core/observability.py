@@ -29,6 +29,8 @@ JOB_DURATION = Histogram(
 )  # fmt: skip
 QUEUE_DEPTH = Gauge("bookreader_queue_depth", "Jobs waiting in the ARQ queue")
 
+access_log = logging.getLogger("bookreader.access")
+
 
 def metrics_payload() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
@@ -60,8 +62,11 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
         finally:
             route = scope.get("path_template") or ("unmatched" if status == 404 else scope.get("path", ""))
             method = scope.get("method", "GET")
+            elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            HTTP_DURATION.labels(method, route).observe(elapsed)
+            if access_log.isEnabledFor(logging.INFO):  # one JSON line per request, carrying its request_id
+                access_log.info("%s %s %d %.1fms", method, scope.get("path", ""), status, elapsed * 1000)
             request_id_var.reset(token)
 
     return middleware
@@ -85,13 +90,68 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
+LOG_FILE_BYTES = 20 * 1024 * 1024
+LOG_FILE_BACKUPS = 5
+
+# Granian installs its own plain-text handlers on these loggers; this hands their records to ours instead.
+GRANIAN_LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {},
+    "handlers": {},
+    "loggers": {
+        "_granian": {"handlers": [], "propagate": True},
+        "granian.access": {"handlers": [], "propagate": True},
+    },
+}
+
+
+def configure_logging(level: str = "INFO", json_logs: bool = True, log_file: str | None = None) -> None:
+    formatter = (
         JsonFormatter() if json_logs else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        from logging.handlers import RotatingFileHandler
+        from pathlib import Path
+
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            RotatingFileHandler(
+                log_file, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
+            )
+        )
+    for handler in handlers:
+        handler.setFormatter(formatter)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for old in root.handlers:
+        old.close()
+    root.handlers[:] = handlers
     root.setLevel(level.upper())
+    logging.captureWarnings(True)  # Python warnings as JSON records too, not raw stderr text
     for noisy in ("httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in ("_granian", "granian.access", "arq", "arq.worker"):  # whoever configured them before us
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+
+
+# Job outcomes are also counted in Redis so any process (admin API on any replica) sees the whole fleet's.
+def job_stats_key(queue_name: str) -> str:
+    return f"{queue_name}:stats:jobs"
+
+
+async def record_job_outcome(redis, queue_name: str, function: str, outcome: str) -> None:
+    try:
+        await redis.hincrby(job_stats_key(queue_name), f"{function}:{outcome}", 1)
+    except Exception:  # Redis down: the job itself already reported through the process's metrics
+        logging.getLogger(__name__).debug("job outcome not counted in Redis", exc_info=True)
+
+
+async def job_counts(redis, queue_name: str) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for field, value in (await redis.hgetall(job_stats_key(queue_name))).items():
+        function, _, outcome = (field.decode() if isinstance(field, bytes) else field).rpartition(":")
+        counts.setdefault(function, {})[outcome] = int(value)
+    return counts

@@ -1,0 +1,171 @@
+"""Worker upkeep: heartbeats, crash recovery at start, and the scheduled clean-ups (ARQ cron jobs).
+
+Crash recovery: ARQ marks a running job with `arq:in-progress:<id>` for the job timeout (+10 s). A worker
+killed with -9 leaves that mark behind, and nobody would run the job again until it expires (~10 min).
+Each worker therefore keeps a heartbeat key (TTL a few seconds) listing the jobs it runs; a starting worker
+deletes in-progress marks of our queue's jobs that no live worker claims, so they run again at once, then
+re-enqueues every book Postgres says is unfinished (idempotent: a queued job id is not added twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from arq.constants import in_progress_key_prefix
+
+from bookreader.core.observability import QUEUE_DEPTH
+from bookreader.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 3.0  # seconds
+HEARTBEAT_TTL = 10  # seconds: a worker silent this long is dead
+
+
+def workers_prefix(queue_name: str) -> str:
+    return f"{queue_name}:workers:"
+
+
+async def write_heartbeat(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    key = workers_prefix(settings.queue_name) + ctx["worker_id"]
+    running = msgspec.json.encode(sorted(ctx["running_jobs"]))
+    await ctx["redis"].set(key, running, ex=HEARTBEAT_TTL)
+
+
+async def _heartbeat_loop(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]
+    while True:
+        try:
+            await write_heartbeat(ctx)
+            QUEUE_DEPTH.set(await ctx["redis"].zcard(settings.queue_name))
+        except Exception as exc:  # Redis away: keep beating, the connection pool reconnects
+            log.debug("heartbeat failed: %s", exc)
+        await asyncio.sleep(HEARTBEAT_EVERY)
+
+
+async def start_heartbeat(ctx: dict[str, Any]) -> None:
+    ctx["worker_id"] = uuid.uuid4().hex
+    ctx["running_jobs"] = set()
+    ctx["heartbeat_task"] = asyncio.create_task(_heartbeat_loop(ctx), name="worker-heartbeat")
+
+
+async def stop_heartbeat(ctx: dict[str, Any]) -> None:
+    task = ctx.pop("heartbeat_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    with contextlib.suppress(Exception):
+        await ctx["redis"].delete(workers_prefix(ctx["settings"].queue_name) + ctx["worker_id"])
+
+
+async def on_job_start(ctx: dict[str, Any]) -> None:
+    ctx["running_jobs"].add(ctx["job_id"])
+    with contextlib.suppress(Exception):
+        await write_heartbeat(ctx)  # claim the job before another worker's recovery could see it as stale
+
+
+async def on_job_end(ctx: dict[str, Any]) -> None:
+    ctx["running_jobs"].discard(ctx["job_id"])
+
+
+async def live_workers(redis, queue_name: str) -> dict[str, list[str]]:
+    """Worker id → the job ids it runs, for every worker whose heartbeat has not expired."""
+    prefix = workers_prefix(queue_name)
+    workers: dict[str, list[str]] = {}
+    async for key in redis.scan_iter(match=prefix + "*", count=200):
+        raw = await redis.get(key)
+        if raw is not None:
+            name = key.decode() if isinstance(key, bytes) else key
+            workers[name[len(prefix) :]] = msgspec.json.decode(raw, type=list[str])
+    return workers
+
+
+async def release_orphaned_jobs(redis, queue_name: str, *, own_worker: str | None = None) -> list[str]:
+    """Delete in-progress marks of our queue's jobs that no live worker claims; their jobs run again."""
+    claimed: set[str] = set()
+    for worker, jobs in (await live_workers(redis, queue_name)).items():
+        if worker != own_worker:
+            claimed.update(jobs)
+    released = []
+    async for key in redis.scan_iter(match=in_progress_key_prefix + "*", count=500):
+        job_id = (key.decode() if isinstance(key, bytes) else key)[len(in_progress_key_prefix) :]
+        if job_id in claimed or await redis.zscore(queue_name, job_id) is None:
+            continue  # running elsewhere, or another queue's job
+        await redis.delete(key)
+        released.append(job_id)
+    if released:
+        log.warning("released %d jobs a dead worker left in progress: %s", len(released), released[:10])
+    return released
+
+
+async def recover_at_startup(ctx: dict[str, Any]) -> None:
+    """Run once when a worker starts (before it takes jobs)."""
+    from bookreader.domain.books.jobs import recover_stuck_books
+
+    settings: Settings = ctx["settings"]
+    try:
+        await release_orphaned_jobs(ctx["redis"], settings.queue_name, own_worker=ctx.get("worker_id"))
+        # every unfinished book, whatever its age: enqueueing a job id that is already queued is a no-op
+        await recover_stuck_books({**ctx, "stuck_after": 0})
+    except Exception:
+        log.exception("crash recovery at startup failed; the stuck-book cron will retry")
+
+
+# --- scheduled clean-ups (registered as ARQ cron jobs in worker.py) ---
+
+
+async def purge_refresh_tokens(ctx: dict[str, Any]) -> int:
+    from bookreader.domain.accounts.service import purge_expired_refresh_tokens
+
+    deleted = await purge_expired_refresh_tokens(timedelta(days=1))
+    if deleted:
+        log.info("purged %d expired refresh tokens", deleted)
+    return deleted
+
+
+def _stale_dirs(books_root: Path, min_age: float) -> dict[uuid.UUID, Path]:
+    cutoff = time.time() - min_age
+    found: dict[uuid.UUID, Path] = {}
+    if not books_root.is_dir():
+        return found
+    for entry in books_root.iterdir():
+        try:
+            book_id = uuid.UUID(entry.name)
+        except ValueError:
+            continue  # not ours to judge
+        if entry.is_dir() and entry.stat().st_mtime < cutoff:
+            found[book_id] = entry
+    return found
+
+
+async def remove_orphaned_files(ctx: dict[str, Any]) -> int:
+    """Book folders with no book row (a crash between file and row, or a delete that lost its files step),
+    older than `orphan_min_age` so an upload in flight is never touched."""
+    from bookreader.domain.books.tables import Book
+
+    settings: Settings = ctx["settings"]
+    books_root = ctx["storage"].root / "books"
+    candidates = await asyncio.to_thread(_stale_dirs, books_root, settings.orphan_min_age)
+    if not candidates:
+        return 0
+    known = {
+        row["id"]
+        for row in await Book.select(Book.id).where(Book.id.is_in(list(candidates)))  # type: ignore[arg-type]
+    }
+    orphans = [path for book_id, path in candidates.items() if book_id not in known]
+    for path in orphans:
+        await asyncio.to_thread(shutil.rmtree, path, True)
+    if orphans:
+        log.info("removed %d orphaned book folders", len(orphans))
+    return len(orphans)

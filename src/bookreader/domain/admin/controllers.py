@@ -1,0 +1,50 @@
+"""Admin API: users (list, role/plan/disable) and system figures. Admins only: 401 without a token, 403 for
+everyone else."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Request, get, patch
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from bookreader.core.auth import authenticate
+from bookreader.core.errors import Forbidden
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.admin import service
+from bookreader.domain.admin.schemas import AdminUser, AdminUserPage, AdminUserUpdate, SystemStatus
+
+
+async def provide_admin(request: Request) -> User:
+    user = await authenticate(request)
+    if user.role != "admin":
+        raise Forbidden("Administrators only.")
+    return user
+
+
+class AdminController(Controller):
+    path = "/api/v1/admin"
+    tags = ["admin"]
+    dependencies = {"admin": Provide(provide_admin)}
+
+    @get("/users", operation_id="adminListUsers")
+    async def list_users(
+        self,
+        admin: User,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+        q: Annotated[str | None, Parameter(max_length=200)] = None,
+    ) -> AdminUserPage:
+        items, total = await service.list_users(limit=limit, offset=offset, q=q)
+        return AdminUserPage(items=items, total=total, limit=limit, offset=offset)
+
+    @patch("/users/{user_id:uuid}", operation_id="adminUpdateUser")
+    async def update_user(self, admin: User, user_id: uuid.UUID, data: AdminUserUpdate) -> AdminUser:
+        return await service.update_user(admin, user_id, data)
+
+    @get("/system", operation_id="adminSystem")
+    async def system(self, request: Request, admin: User) -> SystemStatus:
+        state = request.app.state
+        return await service.system_status(state.settings, state.redis)
