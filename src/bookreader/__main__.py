@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import os
 import sys
 
@@ -21,21 +22,39 @@ def _with_servers(settings: Settings):
     return servers, load_settings()
 
 
+def _logged_migrate(settings: Settings) -> None:
+    """Migrations, with Piccolo's printed progress turned into log records (the logs stay JSON lines)."""
+    import contextlib
+    import io
+
+    from bookreader.core.db import migrate
+
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            asyncio.run(migrate(settings))
+    finally:
+        for line in printed.getvalue().splitlines():
+            if line.strip():
+                logging.getLogger("bookreader.migrations").info(line.strip())
+
+
 def _serve(settings: Settings, *, embedded_worker: bool) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
 
-    from bookreader.core.db import migrate
     from bookreader.core.observability import GRANIAN_LOG_CONFIG, configure_logging
 
     configure_logging(settings.log_level, settings.log_json)  # this process: stderr only, JSON like the app
     servers, settings = _with_servers(settings)
     try:
-        asyncio.run(migrate(settings))
+        _logged_migrate(settings)
         os.environ["BOOKREADER_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
         # the app process also logs to a rotated file (`just logs`) unless told otherwise
         os.environ.setdefault("BOOKREADER_LOG_FILE", str(settings.data_path / "logs" / "bookreader.log"))
-        print(f"BookReader listening on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
+        logging.getLogger("bookreader").info(
+            "BookReader listening on http://%s:%d", settings.host, settings.port
+        )
         Server(
             "bookreader.app:create_app",
             factory=True,
@@ -142,10 +161,14 @@ def main(argv: list[str] | None = None) -> None:
         _migrate(settings)
     elif command == "create-admin":
         _create_admin(settings, args.email, args.password)
-    elif command == "backup":
-        _backup(settings, args.archive)
-    elif command == "restore":
-        _restore(settings, args.archive)
+    elif command in ("backup", "restore"):
+        from bookreader.core.backup import BackupError
+
+        try:
+            _backup(settings, args.archive) if command == "backup" else _restore(settings, args.archive)
+        except (BackupError, OSError) as exc:
+            print(f"bookreader {command}: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,64 @@
+"""Logs are JSON lines under Granian (with request ids, also in the rotated log file); a standalone worker
+serves its own /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+
+from bookreader.core.embedded import free_port
+from bookreader.testing import LiveService
+
+
+def json_lines(path: Path) -> list[dict]:
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    assert lines, f"{path} is empty"
+    records = []
+    for line in lines:
+        record = json.loads(line)  # every line, including Granian's own, is a JSON object
+        assert {"ts", "level", "logger", "message"} <= record.keys(), line
+        records.append(record)
+    return records
+
+
+async def test_serve_logs_json_with_request_ids_to_stderr_and_file(migrated, tmp_path) -> None:
+    data = tmp_path / "data"
+    env = {**migrated, "BOOKREADER_DATA_DIR": str(data), "BOOKREADER_LOG_JSON": "1"}
+    service = LiveService(env, log_path=tmp_path / "serve.log").start()
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url) as http:
+            response = await http.get("/api/v1/books", headers={"X-Request-ID": "trace-me-123"})
+            assert response.headers["x-request-id"] == "trace-me-123"
+            await asyncio.sleep(0.3)
+    finally:
+        service.stop()
+    records = json_lines(tmp_path / "serve.log")
+    assert any(r["logger"].startswith("_granian") for r in records)  # Granian's lines went through ours
+    assert any(r.get("request_id") == "trace-me-123" and r["logger"] == "bookreader.access" for r in records)
+    file_records = json_lines(data / "logs" / "bookreader.log")
+    assert any(r.get("request_id") == "trace-me-123" for r in file_records)
+
+
+async def test_standalone_worker_serves_metrics(migrated, tmp_path) -> None:
+    port = free_port()
+    env = {**migrated, "BOOKREADER_WORKER_METRICS_PORT": str(port), "BOOKREADER_LOG_JSON": "1"}
+    worker = LiveService(env, command="worker", log_path=tmp_path / "worker.log").start()
+    try:
+        text = ""
+        async with httpx.AsyncClient() as http:
+            for _ in range(100):
+                try:
+                    text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+                    if "bookreader_queue_depth" in text:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        assert "bookreader_queue_depth" in text and "bookreader_jobs_total" in text
+    finally:
+        worker.stop()
+    records = json_lines(tmp_path / "worker.log")
+    assert any(r["logger"].startswith("arq") for r in records)
