@@ -176,3 +176,31 @@ async def generate_image(ctx: dict[str, Any], raw: dict) -> str:
 
 
 FUNCTIONS = [generate_image]
+
+
+async def recover_stuck_images(ctx: dict[str, Any]) -> str:
+    """Cron: images left queued/generating (a lost job, a worker killed mid-way) are enqueued again.
+    Harmless for live ones: a job id that is queued or running is not enqueued twice."""
+    from datetime import timedelta
+
+    from arq.constants import result_key_prefix
+
+    from bookreader.core.queue import enqueue
+
+    settings: Settings = ctx["settings"]
+    cutoff = datetime.now(UTC) - timedelta(seconds=settings.stuck_after)
+    rows = (
+        await Image.select(Image.id)
+        .where(Image.status.is_in(["queued", "generating"]), Image.updated_at < cutoff)
+        .limit(500)
+    )
+    requeued = 0
+    for row in rows:
+        payload = GenerateImage(image_id=str(row["id"]))
+        if await ctx["redis"].exists(f"{result_key_prefix}{payload.job_id()}"):
+            await ctx["redis"].delete(f"{result_key_prefix}{payload.job_id()}")
+        await Image.update({Image.status: "queued", Image.updated_at: datetime.now(UTC)}).where(
+            Image.id == row["id"], Image.status.is_in(["queued", "generating"])
+        )
+        requeued += await enqueue(ctx["redis"], payload)
+    return f"requeued {requeued} of {len(rows)} stuck images"
