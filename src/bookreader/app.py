@@ -28,6 +28,7 @@ from bookreader.domain.books.controllers import BookController
 from bookreader.domain.descriptions.controllers import DescriptionController
 from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
 from bookreader.domain.live.controllers import events_socket
+from bookreader.domain.reading.controllers import ROUTES as READING_ROUTES
 from bookreader.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ ROUTE_HANDLERS: list = [
     AdminController,
     events_socket,
     *ILLUSTRATION_ROUTES,
+    *READING_ROUTES,
 ]
 
 

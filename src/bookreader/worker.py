@@ -20,6 +20,7 @@ from bookreader.core.storage import Storage
 from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.descriptions import jobs as description_jobs
 from bookreader.domain.illustrations import jobs as illustration_jobs
+from bookreader.domain.reading import jobs as reading_jobs
 from bookreader.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,12 @@ CRON_JOBS: list[Any] = [
     cron(instrumented(illustration_jobs.recover_stuck_images), second={37}, unique=True, timeout=60),
     cron(instrumented(maintenance.purge_refresh_tokens), hour={3}, minute={17}, second={0}, unique=True),
     cron(instrumented(maintenance.remove_orphaned_files), minute={23}, second={0}, unique=True, timeout=600),
+    cron(
+        instrumented(reading_jobs.close_idle_reading_sessions),
+        minute=set(range(2, 60, 5)),
+        second={41},
+        unique=True,
+    ),
 ]
 
 

@@ -9,9 +9,18 @@ from bookreader.domain.accounts.tables import RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
 from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
+from bookreader.domain.reading.tables import (
+    Bookmark,
+    Highlight,
+    PositionWrite,
+    ReadingGoal,
+    ReadingPosition,
+    ReadingSession,
+)
 
 # Domains add their tables here (order: referenced tables first).
 TABLES = [User, RefreshToken, Book, Chapter, Description, Character, NlpRun, ImageFile, Image, ImageStyle]
+TABLES += [ReadingPosition, PositionWrite, Bookmark, Highlight, ReadingSession, ReadingGoal]
 
 APP_CONFIG = AppConfig(
     app_name="bookreader",
