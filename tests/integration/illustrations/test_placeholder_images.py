@@ -91,6 +91,14 @@ async def test_fresh_install_illustrates_and_serves_pictures(
     # only requested pictures count against the plan; pre-generated ones are free
     me = (await reader.get("/api/v1/users/me")).json()
     assert me["usage"]["images_this_month"] == 1
+    # asking for a pre-generated one returns it as it is, now counted
+    adopted = await reader.post(f"/api/v1/descriptions/{pregenerated[0]['description_id']}/image")
+    assert (adopted.status_code, adopted.json()["id"], adopted.json()["status"]) == (
+        200,
+        pregenerated[0]["id"],
+        "ready",
+    )
+    assert (await reader.get("/api/v1/users/me")).json()["usage"]["images_this_month"] == 2
 
     # another user sees none of it
     assert (await other_reader.get(f"/api/v1/images/{image['id']}")).status_code == 404

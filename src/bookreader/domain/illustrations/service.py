@@ -254,12 +254,13 @@ async def request_image(
         .where(Image.owner == user.id, Image.description == description_id)
         .first()
     )
-    if existing and existing["prompt_hash"] == plan.prompt_hash and existing["status"] != "failed":
-        if existing["origin"] != "pregen":
-            return await _read(existing["id"]), False
+    up_to_date = existing and existing["prompt_hash"] == plan.prompt_hash and existing["status"] != "failed"
+    if up_to_date and existing["origin"] != "pregen":
+        return await _read(existing["id"]), False
     await check_monthly_quota(user, settings)
+    # a matching pre-generated picture is only re-labelled as asked for (and counted): nothing starts
     image_id = await _upsert(user.id, description, plan, origin="request", settings=settings, queue=queue)
-    return await _read(image_id), True
+    return await _read(image_id), not up_to_date
 
 
 async def _upsert(
@@ -318,19 +319,21 @@ async def _upsert(
             Image.attempts: 0, Image.created_at: now,
         })  # fmt: skip
         await Image.update(values).where(Image.id == image_id)
-    await _start(image_id, owner, description["book"], plan.prompt_hash, settings=settings, queue=queue)
+    await _start(image_id, owner, description, plan.prompt_hash, settings=settings, queue=queue)
     return image_id
 
 
 async def _start(
     image_id: uuid.UUID,
     owner: uuid.UUID,
-    book_id: uuid.UUID,
+    description: dict[str, Any],
     digest: str,
     *,
     settings: Settings,
     queue: ArqRedis,
 ) -> None:
+    """Ready at once from the cache, or queue the job."""
+    book_id, description_id = str(description["book"]), str(description["id"])
     cached = (
         await ImageFile.select(ImageFile.id, ImageFile.content_hash)
         .where(ImageFile.prompt_hash == digest)
@@ -341,7 +344,11 @@ async def _start(
             {Image.status: "ready", Image.file: cached["id"], Image.updated_at: datetime.now(UTC)}
         ).where(Image.id == image_id)
         event = ImageStatusEvent(
-            image_id=str(image_id), book_id=str(book_id), status="ready", url=file_url(cached["content_hash"])
+            str(image_id),
+            book_id,
+            "ready",
+            description_id=description_id,
+            url=file_url(cached["content_hash"]),
         )
         await publish(queue, settings.events_prefix, owner, event)
         return
@@ -349,9 +356,8 @@ async def _start(
     # a finished job keeps its result for a while, and arq refuses the same id until it expires
     await queue.delete(f"{result_key_prefix}{payload.job_id()}")
     await enqueue(queue, payload)
-    await publish(
-        queue, settings.events_prefix, owner, ImageStatusEvent(str(image_id), str(book_id), "queued")
-    )
+    event = ImageStatusEvent(str(image_id), book_id, "queued", description_id=description_id)
+    await publish(queue, settings.events_prefix, owner, event)
 
 
 # --- automatic illustration ----------------------------------------------------------------------------
