@@ -25,7 +25,6 @@ from bookreader.domain.accounts.plans import limits_for
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book
 from bookreader.domain.descriptions.tables import Description
-from bookreader.domain.illustrations.files import IMMUTABLE_PUBLIC as IMMUTABLE_PUBLIC
 from bookreader.domain.illustrations.files import file_path, file_url, thumbnail_path
 from bookreader.domain.illustrations.jobs import GenerateImage
 from bookreader.domain.illustrations.prompting import Plan, character_bible, plan_for
@@ -33,8 +32,6 @@ from bookreader.domain.illustrations.schemas import ImageError, ImageRead, Style
 from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
 from bookreader.imaging.prompts import STYLES
 from bookreader.settings import Settings
-
-APPEARANCE_CHARS = 220  # of character-bible text per character in a prompt
 
 log = logging.getLogger(__name__)
 
