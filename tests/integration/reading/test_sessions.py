@@ -77,6 +77,9 @@ async def test_time_and_words_come_from_the_server(kafka_pair, db) -> None:
         <= HEARTBEAT_CREDIT.total_seconds() + 5
     )
 
+    stay = await beat(reader, session["id"], offset=0)  # an offset alone stays in the session's chapter
+    assert (stay["chapter"], stay["offset"], stay["words_read"]) == (last, 0, slept["words_read"])
+
     bad = await reader.patch(f"/api/v1/reading-sessions/{session['id']}", json={"chapter": 999, "offset": 0})
     assert bad.status_code == 422
     ended = await beat(reader, session["id"], ended=True)

@@ -8,12 +8,13 @@ the credited time (a jump through the table of contents is not reading). Nothing
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from bookreader.core.db import get_engine
-from bookreader.core.errors import Conflict, NotFound
+from bookreader.core.errors import Conflict, InvalidInput, NotFound
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.reading.locate import locate, owned_book
 from bookreader.domain.reading.schemas import SessionHeartbeat, SessionRead
@@ -51,9 +52,10 @@ async def start_session(user: User, book_id: uuid.UUID) -> SessionRead:
     )
     chapter = offset = words_at = None
     if position is not None:
-        location = await locate(book.id, position["chapter"])
-        chapter, offset = position["chapter"], location.clamp(position["char_offset"])
-        words_at = location.words_at(offset)
+        with contextlib.suppress(InvalidInput):  # a position into a chapter that is gone: start unplaced
+            location = await locate(book.id, position["chapter"])
+            chapter, offset = position["chapter"], location.clamp(position["char_offset"])
+            words_at = location.words_at(offset)
     [row] = await ReadingSession.insert(
         ReadingSession(
             owner=user.id, book=book.id, chapter=chapter, char_offset=offset, words_at=words_at,
@@ -106,12 +108,13 @@ async def heartbeat(user: User, session_id: uuid.UUID, data: SessionHeartbeat) -
 
 async def _advance(row: dict[str, Any], credit: timedelta, data: SessionHeartbeat) -> dict[str, Any]:
     changes: dict[str, Any] = {"active_seconds": row["active_seconds"] + credit.total_seconds()}
-    if data.chapter is None:
+    chapter = data.chapter if data.chapter is not None else row["chapter"]  # an offset alone: same chapter
+    if chapter is None or (data.chapter is None and data.offset is None):
         return changes
-    location = await locate(row["book"], data.chapter)
+    location = await locate(row["book"], chapter)
     offset = location.clamp(data.offset or 0)
     words_at = location.words_at(offset)
-    changes |= {"chapter": data.chapter, "char_offset": offset, "words_at": words_at}
+    changes |= {"chapter": chapter, "char_offset": offset, "words_at": words_at}
     if row["words_at"] is None:
         changes["start_words_at"] = words_at
     else:
