@@ -27,8 +27,8 @@ from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = 3.0  # seconds
-HEARTBEAT_TTL = 10  # seconds: a worker silent this long is dead
+HEARTBEAT_EVERY = 2.0  # seconds
+HEARTBEAT_TTL = 6  # seconds: a worker silent this long is dead
 
 
 def workers_prefix(queue_name: str) -> str:
@@ -60,11 +60,12 @@ async def start_heartbeat(ctx: dict[str, Any]) -> None:
 
 
 async def stop_heartbeat(ctx: dict[str, Any]) -> None:
-    task = ctx.pop("heartbeat_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    for name in ("heartbeat_task", "recovery_task"):
+        task = ctx.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
     with contextlib.suppress(Exception):
         await ctx["redis"].delete(workers_prefix(ctx["settings"].queue_name) + ctx["worker_id"])
 
@@ -110,7 +111,8 @@ async def release_orphaned_jobs(redis, queue_name: str, *, own_worker: str | Non
 
 
 async def recover_at_startup(ctx: dict[str, Any]) -> None:
-    """Run once when a worker starts (before it takes jobs)."""
+    """Run when a worker starts (before it takes jobs), and once more when the heartbeat of a worker that
+    died just before we started has expired (a quick restart after kill -9 still sees it alive)."""
     from bookreader.domain.books.jobs import recover_stuck_books
 
     settings: Settings = ctx["settings"]
@@ -120,6 +122,15 @@ async def recover_at_startup(ctx: dict[str, Any]) -> None:
         await recover_stuck_books({**ctx, "stuck_after": 0})
     except Exception:
         log.exception("crash recovery at startup failed; the stuck-book cron will retry")
+
+    async def again() -> None:
+        await asyncio.sleep(HEARTBEAT_TTL + 1)
+        try:
+            await release_orphaned_jobs(ctx["redis"], settings.queue_name, own_worker=ctx.get("worker_id"))
+        except Exception:
+            log.exception("second crash-recovery pass failed")
+
+    ctx["recovery_task"] = asyncio.create_task(again(), name="crash-recovery")
 
 
 # --- scheduled clean-ups (registered as ARQ cron jobs in worker.py) ---
