@@ -38,27 +38,31 @@ WATCH_LIBRARY = """() => {
   });
 }"""
 
-# Selects characters [from, to) of the first paragraph that is entirely on the current page.
-SELECT_ON_PAGE = """([from, to]) => {
+# Selects `length` characters starting a few lines down the current page, inside one paragraph.
+SELECT_ON_PAGE = """(length) => {
   const view = document.querySelector('#reader-viewport').getBoundingClientRect();
-  const paragraphs = [...document.querySelectorAll('#reader-content [id^="p-"]')];
-  const paragraph = paragraphs.find((el) => {
-    const rects = [...el.getClientRects()];
-    return el.textContent.length > to + 10 && rects.length &&
-      rects.every((r) => r.left >= view.left - 1 && r.right <= view.right + 1);
-  });
-  const walker = document.createTreeWalker(paragraph, NodeFilter.SHOW_TEXT);
-  let node = walker.nextNode();
-  let position = 0;
-  while (node && position + node.length <= from) { position += node.length; node = walker.nextNode(); }
-  const range = document.createRange();
-  range.setStart(node, from - position);
-  range.setEnd(node, Math.min(node.length, to - position));
-  const selection = getSelection();
-  selection.removeAllRanges();
-  selection.addRange(range);
-  return { id: paragraph.id, text: range.toString() };
+  for (let y = view.top + 80; y < view.bottom - 40; y += 30) {
+    const caret = document.caretRangeFromPoint(view.left + 4, y);
+    if (!caret || caret.startContainer.nodeType !== Node.TEXT_NODE) continue;
+    const paragraph = caret.startContainer.parentElement.closest('[id^="p-"]');
+    if (!paragraph) continue;
+    const walker = document.createTreeWalker(paragraph, NodeFilter.SHOW_TEXT);
+    walker.currentNode = caret.startContainer;
+    let node = caret.startContainer;
+    let left = length + caret.startOffset;
+    while (node && left > node.length) { left -= node.length; node = walker.nextNode(); }
+    if (!node) continue;
+    const range = document.createRange();
+    range.setStart(caret.startContainer, caret.startOffset);
+    range.setEnd(node, left);
+    const selection = getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return { id: paragraph.id, text: range.toString() };
+  }
+  return null;
 }"""
+
 
 # The first scene mark that is visible on the current page.
 FOCUS_VISIBLE_SCENE = """() => {
@@ -72,9 +76,9 @@ FOCUS_VISIBLE_SCENE = """() => {
   return mark.dataset.descId;
 }"""
 
-FIGURE_ON_PAGE = """() => {
+FIGURE_ON_PAGE = """(descId) => {
   const view = document.querySelector('#reader-viewport').getBoundingClientRect();
-  return [...document.querySelectorAll('figure.illustration img')].some((img) => {
+  return [...document.querySelectorAll(`figure.illustration[data-desc-id="${descId}"] img`)].some((img) => {
     const r = img.getBoundingClientRect();
     return img.complete && img.naturalWidth > 0 && r.left >= view.left - 1 && r.right <= view.right + 1;
   });
@@ -208,9 +212,6 @@ async def test_sign_up_upload_search_and_page_through(
     assert state["page"] == "2" and int(state["offset"]) > int(start["offset"])
 
 
-@pytest.mark.xfail(
-    reason="needs the reading and illustrations APIs (other engineers, in progress)", strict=False
-)
 async def test_annotate_illustrate_and_resume_on_another_device(
     open_page, kafka_reader: dict, screenshots: Path
 ) -> None:
@@ -224,20 +225,22 @@ async def test_annotate_illustrate_and_resume_on_another_device(
     await page.keyboard.press("ArrowRight")
 
     # -- Highlight with a note ------------------------------------------------------------------------
-    selected = await page.evaluate(SELECT_ON_PAGE, [5, 45])
+    selected = await page.evaluate(SELECT_ON_PAGE, 40)
     await page.wait_for_selector("#selection-tools")
     await page.click("#selection-note")
     await page.fill("#note-text", "Gregor's first doubt")
     await page.click("dialog.dialog button[type=submit]")
     highlight = page.locator(f"#{selected['id']} mark.hl")
     await highlight.first.wait_for()
-    assert "".join(await highlight.all_inner_texts()) == selected["text"]
-    # Stored as offsets into the chapter's plain text, pointing at exactly the selected words.
+    # Stored as offsets into the chapter's plain text; a selection cutting a word grows to whole words.
     number = (await reader_state(page))["chapter"]
     chapter = await page.evaluate(FETCH_JSON, f"/api/v1/books/{book_id}/chapters/{number}")
     listed = await page.evaluate(FETCH_JSON, f"/api/v1/books/{book_id}/highlights")
     [stored] = listed["items"] if isinstance(listed, dict) else listed
-    assert chapter["text"][stored["start"] : stored["end"]] == selected["text"]
+    assert chapter["text"][stored["start"] : stored["end"]] == stored["text"]
+    assert selected["text"].strip() in stored["text"]
+    assert stored["text"][0].isalnum() or stored["text"][0] in "“\"'", stored["text"]
+    assert "".join(await highlight.all_inner_texts()) == stored["text"]
     assert stored["note"] == "Gregor's first doubt"
 
     # -- Bookmark -----------------------------------------------------------------------------------
@@ -250,18 +253,23 @@ async def test_annotate_illustrate_and_resume_on_another_device(
 
     # -- Illustrate a scene on this page (placeholder provider), see it inline -------------------------
     for _ in range(6):  # most pages have a scene; step on until one does
-        if await page.evaluate(FOCUS_VISIBLE_SCENE):
+        scene = await page.evaluate(FOCUS_VISIBLE_SCENE)
+        if scene:
             break
         await page.keyboard.press("ArrowRight")
     await page.keyboard.press("Enter")
-    await page.click("#scene-generate")
-    await page.wait_for_selector("figure.illustration[data-status=ready] img", timeout=60_000)
+    if await page.locator("#scene-generate").count():  # not already illustrated ahead of the reader
+        await page.click("#scene-generate")
+        await page.wait_for_selector(".popover", state="hidden")
+    await page.wait_for_selector(
+        f"figure.illustration[data-desc-id='{scene}'][data-status=ready] img", timeout=60_000
+    )
     for _ in range(6):  # the figure follows its paragraph, so it may sit on one of the next pages
-        if await page.evaluate(FIGURE_ON_PAGE):
+        if await page.evaluate(FIGURE_ON_PAGE, scene):
             break
         await page.keyboard.press("ArrowRight")
         await page.wait_for_timeout(100)
-    assert await page.evaluate(FIGURE_ON_PAGE)
+    assert await page.evaluate(FIGURE_ON_PAGE, scene)
     await page.evaluate("document.getElementById('toasts').replaceChildren()")  # a clean picture of the page
     await page.screenshot(path=screenshots / "reader.png")
 
@@ -302,9 +310,6 @@ async def test_annotate_illustrate_and_resume_on_another_device(
     await page.wait_for_selector("#gallery-grid img")
 
 
-@pytest.mark.xfail(
-    reason="needs GET /api/v1/stats and the admin API (other engineers, in progress)", strict=False
-)
 async def test_statistics_and_admin_pages(
     open_page, kafka_reader: dict, screenshots: Path, migrated: dict
 ) -> None:

@@ -135,5 +135,37 @@ export function selectionOffsets(map, selection) {
     end = inside.length ? inside[inside.length - 1].end : null;
   }
   if (start == null || end == null || end <= start) return null;
-  return { start, end, text: range.toString().trim() };
+  ({ start, end } = snapToWords(map, start, end));
+  if (end <= start) return null;
+  return { start, end, text: textBetween(map, start, end) };
+}
+
+const WORD = /[\p{L}\p{N}'’-]/u;
+
+// A selection that cuts a word in half grows to take the whole word, as readers expect of a highlight.
+function snapToWords(map, start, end) {
+  const first = paragraphAt(map, start);
+  const last = paragraphAt(map, Math.max(start, end - 1));
+  if (first) {
+    const text = first.el.textContent;
+    let local = start - first.start;
+    while (local > 0 && WORD.test(text[local - 1]) && WORD.test(text[local] || "")) local -= 1;
+    while (local < text.length && /\s/.test(text[local])) local += 1;
+    start = first.start + local;
+  }
+  if (last) {
+    const text = last.el.textContent;
+    let local = end - last.start;
+    while (local < text.length && WORD.test(text[local]) && WORD.test(text[local - 1] || "")) local += 1;
+    while (local > 0 && /\s/.test(text[local - 1])) local -= 1;
+    end = last.start + local;
+  }
+  return { start, end: Math.max(end, start) };
+}
+
+function textBetween(map, start, end) {
+  return map
+    .filter((p) => p.end > start && p.start < end)
+    .map((p) => p.el.textContent.slice(Math.max(start, p.start) - p.start, Math.min(end, p.end) - p.start))
+    .join("\n\n");
 }
