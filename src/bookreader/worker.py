@@ -111,7 +111,7 @@ def create_worker(settings: Settings, *, embedded: bool = False, **overrides: An
         "poll_delay": 0.1,
     }
     options.update(overrides)
-    return Worker(**options)
+    return maintenance.ResilientWorker(**options)
 
 
 def run_worker(settings: Settings) -> None:

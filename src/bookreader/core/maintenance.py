@@ -21,6 +21,9 @@ from typing import Any
 
 import msgspec
 from arq.constants import in_progress_key_prefix
+from arq.worker import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bookreader.core.observability import QUEUE_DEPTH
 from bookreader.settings import Settings
@@ -180,3 +183,23 @@ async def remove_orphaned_files(ctx: dict[str, Any]) -> int:
     if orphans:
         log.info("removed %d orphaned book folders", len(orphans))
     return len(orphans)
+
+
+class ResilientWorker(Worker):
+    """ARQ's poll loop lets a Redis error end the worker (in `serve` silently: the API lives on, jobs stop).
+    This one logs, waits and polls again; redis-py reconnects by itself once Redis is back."""
+
+    _redis_down_since: float | None = None
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            if self._redis_down_since is None:
+                self._redis_down_since = time.monotonic()
+                log.warning("worker lost Redis (%s); polling again until it is back", type(exc).__name__)
+            await asyncio.sleep(1.0)
+            return
+        if self._redis_down_since is not None:
+            log.warning("worker reconnected to Redis after %.1f s", time.monotonic() - self._redis_down_since)
+            self._redis_down_since = None
