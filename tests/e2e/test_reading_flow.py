@@ -320,6 +320,14 @@ async def test_statistics_and_admin_pages(
     await page.wait_for_selector("#chart-minutes")
     await until(page, "() => document.querySelector('#chart-minutes').width > 0")
     assert await page.locator("#stat-grid .stat").count() >= 5
+    # The API's figures are read, not left as "—" (words per minute may honestly be unknown yet).
+    assert "min" in await page.inner_text("#stat-total")
+    assert "day" in await page.inner_text("#stat-streak")
+    await page.fill("#goal-minutes", "25")
+    async with page.expect_response(lambda r: r.request.method == "PUT" and "/stats/goal" in r.url) as saved:
+        await page.click("#stat-goal button[type=submit]")
+    assert (await saved.value).ok
+    assert "25 min" in await page.inner_text("#stat-goal")
     await page.screenshot(path=screenshots / "stats.png", full_page=True)
 
     # -- Admin (the operator promotes this account) ------------------------------------------------------
@@ -327,5 +335,13 @@ async def test_statistics_and_admin_pages(
     await page.goto("/#/admin")
     await page.reload()
     await page.wait_for_selector("#admin-users table")
-    assert email in await page.inner_text("#admin-users")
+    assert "Queue depth" in await page.inner_text("#admin-system")
     await page.screenshot(path=screenshots / "admin.png", full_page=True)
+    await page.fill("#admin-search", email)
+    row = page.locator(f"#admin-users tr:has-text('{email}')")
+    await until(page, "() => document.querySelectorAll('#admin-users tbody tr').length === 1")
+    async with page.expect_response(
+        lambda r: r.request.method == "PATCH" and "/admin/users/" in r.url
+    ) as patched:
+        await row.get_by_label(f"Plan: {email}").select_option("premium")
+    assert (await (await patched.value).json())["plan"] == "premium"

@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { authedImage } from "../images.js";
 import { paragraphAt, unwrap, wrapOffsets } from "./offsets.js";
 
-export const COLORS = ["yellow", "green", "blue", "pink"];
+export const COLORS = ["yellow", "green", "blue", "pink", "orange", "purple"];
 
 export function markDescriptions(map, descriptions) {
   for (const desc of descriptions) {
@@ -47,6 +47,8 @@ export function illustrationFigure(desc, image, onLoad) {
   const figure = h("figure", { class: "illustration", dataset: { descId: desc.id, imageId: image.id, status: image.status } });
   if (image.status === "ready" && image.url) {
     const img = h("img", { alt: excerpt(desc.text, 200), decoding: "async" });
+    // Known dimensions reserve the exact space before the file arrives.
+    if (image.width && image.height) img.style.aspectRatio = `${image.width} / ${image.height}`;
     img.addEventListener("load", onLoad, { once: true });
     authedImage(img, image.url, () => figure.classList.add("is-broken"));
     figure.append(img);

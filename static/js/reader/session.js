@@ -46,7 +46,14 @@ export class ReadingSession {
 
   beat() {
     if (!this.id || document.visibilityState !== "visible") return;
-    api(`reading-sessions/${this.id}`, { method: "PATCH", body: this.body() }).catch(() => {});
+    api(`reading-sessions/${this.id}`, { method: "PATCH", body: this.body() }).catch((error) => {
+      // The server closed it (idle too long, e.g. a sleeping laptop): carry on in a fresh session.
+      if (error.status === 409 || error.status === 404) {
+        clearInterval(this.timer);
+        this.id = null;
+        this.start();
+      }
+    });
   }
 
   end(keepalive = false) {

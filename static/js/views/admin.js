@@ -1,11 +1,22 @@
 // Admin: users (role, plan, disabled) and whatever the system endpoint reports, rendered generically.
 import { api } from "../api.js";
-import { formatDate, h } from "../dom.js";
+import { debounce, formatDate, formatNumber, h } from "../dom.js";
 import { lang, t } from "../i18n.js";
 import { errorText, toast } from "../ui.js";
 
 const ROLES = ["user", "admin"];
 const KNOWN_PLANS = ["free", "premium", "admin"];
+
+function formatBytes(bytes) {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${formatNumber(Math.round(value * 10) / 10, lang())} ${units[unit]}`;
+}
 
 function humanKey(key) {
   return key.replace(/_/g, " ").replace(/^\w/, (c) => c.toUpperCase());
@@ -26,8 +37,9 @@ function renderValue(value) {
     return value.length ? value.map(String).join(", ") : h("span", { class: "muted" }, "—");
   }
   if (typeof value === "object") {
-    return h("dl", { class: "kv" }, Object.entries(value).map(([k, v]) => [h("dt", {}, humanKey(k)), h("dd", {}, renderValue(v))]));
+    return h("dl", { class: "kv" }, Object.entries(value).map(([k, v]) => [h("dt", {}, humanKey(k)), h("dd", {}, /bytes$/.test(k) && typeof v === "number" ? formatBytes(v) : renderValue(v))]));
   }
+  if (typeof value === "number") return formatNumber(value, lang());
   if (typeof value === "boolean") return value ? "✓" : "✗";
   return String(value);
 }
@@ -43,16 +55,16 @@ export async function mountAdmin(root, _params, user) {
   const systemBox = h("div", { class: "card", id: "admin-system" }, h("h2", {}, t("admin.system")));
   section.append(h("div", { class: "admin-grid" }, systemBox, usersBox));
 
-  const [users, system] = await Promise.allSettled([api("admin/users", { query: { limit: 200 } }), api("admin/system")]);
-  if (system.status === "fulfilled") systemBox.append(renderValue(system.value));
+  const system = await api("admin/system").then(
+    (value) => ({ value }),
+    (reason) => ({ reason }),
+  );
+  if (system.value) systemBox.append(renderValue(system.value));
   else systemBox.append(h("p", { class: "muted" }, system.reason?.status === 404 ? t("admin.unavailable") : errorText(system.reason)));
 
-  if (users.status !== "fulfilled") {
-    usersBox.append(h("p", { class: "muted" }, users.reason?.status === 404 ? t("admin.unavailable") : errorText(users.reason)));
-    return null;
-  }
-  const list = Array.isArray(users.value) ? users.value : users.value.items || [];
-  const plans = [...new Set([...KNOWN_PLANS, ...list.map((u) => u.plan).filter(Boolean)])];
+  const search = h("input", { type: "search", id: "admin-search", class: "input", placeholder: t("admin.search"), "aria-label": t("admin.search"), autocomplete: "off" });
+  const tableBox = h("div", { class: "table-wrap" });
+  usersBox.append(search, tableBox);
 
   async function patch(account, changes, control) {
     control.disabled = true;
@@ -67,7 +79,7 @@ export async function mountAdmin(root, _params, user) {
     }
   }
 
-  const rows = list.map((account) => {
+  function row(account, plans) {
     const label = account.email || account.id;
     const role = h("select", { class: "input input-small", "aria-label": `${t("admin.role")}: ${label}` }, ROLES.map((r) => h("option", { value: r, selected: account.role === r }, r)));
     role.addEventListener("change", () => patch(account, { role: role.value }, role));
@@ -83,20 +95,34 @@ export async function mountAdmin(root, _params, user) {
       h("td", {}, role),
       h("td", {}, plan),
       h("td", { class: "center" }, disabled),
+      h("td", { class: "num" }, account.book_count ?? "—"),
       h("td", {}, formatDate(account.created_at, lang())),
     );
-  });
-  usersBox.append(
-    h(
-      "div",
-      { class: "table-wrap" },
+  }
+
+  async function load() {
+    let page;
+    try {
+      page = await api("admin/users", { query: { limit: 200, q: search.value.trim() } });
+    } catch (error) {
+      tableBox.replaceChildren(h("p", { class: "muted" }, error.status === 404 ? t("admin.unavailable") : errorText(error)));
+      return;
+    }
+    const list = Array.isArray(page) ? page : page.items || [];
+    const plans = [...new Set([...KNOWN_PLANS, ...list.map((u) => u.plan).filter(Boolean)])];
+    const headings = [t("admin.email"), t("admin.name"), t("admin.role"), t("admin.plan"), t("admin.disabled"), t("admin.books"), t("admin.created")];
+    tableBox.replaceChildren(
       h(
         "table",
         { class: "table" },
-        h("thead", {}, h("tr", {}, [t("admin.email"), t("admin.name"), t("admin.role"), t("admin.plan"), t("admin.disabled"), t("admin.created")].map((label) => h("th", { scope: "col" }, label)))),
-        h("tbody", {}, rows),
+        h("thead", {}, h("tr", {}, headings.map((label) => h("th", { scope: "col" }, label)))),
+        h("tbody", {}, list.map((account) => row(account, plans))),
       ),
-    ),
-  );
-  return null;
+    );
+  }
+
+  const onSearch = debounce(load, 250);
+  search.addEventListener("input", onSearch);
+  await load();
+  return () => onSearch.cancel();
 }

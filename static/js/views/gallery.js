@@ -22,7 +22,7 @@ export async function mountGallery(root, [bookId]) {
     for (const image of ready) {
       const desc = byId.get(image.description_id);
       const img = h("img", { alt: desc ? excerpt(desc.text, 200) : "", loading: "lazy", decoding: "async" });
-      authedImage(img, image.url);
+      authedImage(img, image.thumbnail_url || image.url);
       const caption = h("figcaption", {}, desc ? h("span", { class: "figure-kind" }, t(`desc.${desc.type}`)) : null, " ", desc ? excerpt(desc.text, 160) : "");
       const target = desc ? `#/read/${bookId}/${desc.chapter}` : `#/read/${bookId}`;
       const link = h("a", { href: target, class: "gallery-link", "aria-label": desc ? `${t("gallery.in_chapter", { n: desc.chapter })}: ${excerpt(desc.text, 80)}` : t("gallery.to_reader") }, h("figure", { class: "gallery-figure" }, img, caption));

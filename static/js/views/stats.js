@@ -3,9 +3,11 @@
 import { api } from "../api.js";
 import { formatNumber, h } from "../dom.js";
 import { lang, t } from "../i18n.js";
-import { errorText } from "../ui.js";
+import { errorText, toast } from "../ui.js";
 
 const CHART_SRC = "/static/vendor/chart.umd.min.js";
+// Days (and so streaks) are counted in the reader's own timezone.
+const TIMEZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 let chartLoading = null;
 
 function loadChart() {
@@ -80,25 +82,15 @@ export async function mountStats(root) {
   root.append(section);
   let raw;
   try {
-    raw = await api("stats");
+    raw = await api("stats", { query: { tz: TIMEZONE } });
   } catch (error) {
     section.append(h("p", { class: "alert alert-error", role: "alert" }, errorText(error)));
     return null;
   }
   const stats = normalizeStats(raw || {});
-  const n = (value, fraction = 0) => (value == null ? "—" : formatNumber(Math.round(value * 10 ** fraction) / 10 ** fraction, lang()));
-  const goalPercent = stats.goalMinutes ? Math.min(100, Math.round(((stats.todayMinutes || 0) / stats.goalMinutes) * 100)) : null;
-  const goal = h(
-    "div",
-    { class: "stat stat-goal", id: "stat-goal" },
-    h("span", { class: "stat-value" }, stats.goalMinutes == null ? "—" : t("stats.minutes", { n: n(stats.goalMinutes) })),
-    h("span", { class: "stat-label" }, t("stats.daily_goal")),
-  );
-  if (goalPercent != null) {
-    const ring = h("div", { class: "goal-bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(goalPercent), "aria-label": t("stats.daily_goal") }, h("div", { class: "goal-fill" }));
-    ring.firstChild.style.width = `${goalPercent}%`;
-    goal.append(ring, h("span", { class: "stat-label" }, t("stats.goal_today", { done: n(stats.todayMinutes), goal: n(stats.goalMinutes) })));
-  }
+  // Small amounts keep a decimal: a first session of twenty seconds should not read as nothing.
+  const n = (value, fraction = Math.abs(value) < 10 ? 1 : 0) => (value == null ? "—" : formatNumber(Math.round(value * 10 ** fraction) / 10 ** fraction, lang()));
+  const goal = goalCard(stats, n);
   section.append(
     h(
       "div",
@@ -120,7 +112,7 @@ export async function mountStats(root) {
     h("div", { class: "card chart-card" }, h("h2", {}, t("stats.wpm")), h("div", { class: "chart-box" }, wpmCanvas)),
   );
   section.append(charts);
-  if (!stats.days.length) section.append(h("p", { class: "muted empty" }, t("stats.no_data")));
+  if (!stats.days.some((day) => day.minutes > 0)) section.append(h("p", { class: "muted empty" }, t("stats.no_data")));
 
   const Chart = await loadChart().catch(() => null);
   if (!Chart || !section.isConnected) return null;
@@ -139,8 +131,8 @@ export async function mountStats(root) {
   const made = [
     new Chart(minutesCanvas, {
       type: "bar",
-      data: { labels: shortLabels, datasets: [{ label: t("stats.minutes_per_day"), data: days.length ? days.map((d) => Math.round(d.minutes)) : labels.map(() => 0), backgroundColor: accent, borderRadius: 4 }] },
-      options: stats.goalMinutes ? { ...common, plugins: { ...common.plugins } } : common,
+      data: { labels: shortLabels, datasets: [{ label: t("stats.minutes_per_day"), data: days.length ? days.map((d) => Math.round(d.minutes * 10) / 10) : labels.map(() => 0), backgroundColor: accent, borderRadius: 4 }] },
+      options: common,
     }),
     new Chart(wpmCanvas, {
       type: "line",
@@ -149,6 +141,38 @@ export async function mountStats(root) {
     }),
   ];
   return () => made.forEach((chart) => chart.destroy());
+}
+
+// The daily goal: today's progress and a small form to change the target (PUT /stats/goal).
+function goalCard(stats, n) {
+  const value = h("span", { class: "stat-value" });
+  const bar = h("div", { class: "goal-bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-label": t("stats.daily_goal") }, h("div", { class: "goal-fill" }));
+  const today = h("span", { class: "stat-label" });
+  const show = (goalMinutes, todayMinutes) => {
+    value.textContent = goalMinutes == null ? "—" : t("stats.minutes", { n: n(goalMinutes) });
+    const percent = goalMinutes ? Math.min(100, Math.round(((todayMinutes || 0) / goalMinutes) * 100)) : 0;
+    bar.hidden = !goalMinutes;
+    bar.setAttribute("aria-valuenow", String(percent));
+    bar.firstChild.style.width = `${percent}%`;
+    today.textContent = !goalMinutes ? "" : percent >= 100 ? t("stats.goal_met") : t("stats.goal_today", { done: n(todayMinutes || 0), goal: n(goalMinutes) });
+  };
+  show(stats.goalMinutes, stats.todayMinutes);
+  const input = h("input", { type: "number", id: "goal-minutes", class: "input input-small", min: "1", max: "1440", value: String(stats.goalMinutes || 20), "aria-label": t("stats.set_goal") });
+  const save = h("button", { type: "submit", class: "btn btn-small" }, t("stats.save_goal"));
+  const form = h("form", { class: "goal-form" }, input, save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    save.disabled = true;
+    try {
+      const saved = await api("stats/goal", { method: "PUT", query: { tz: TIMEZONE }, body: { minutes_per_day: Number(input.value) } });
+      show(saved.minutes ?? saved.minutes_per_day ?? Number(input.value), saved.today_minutes ?? stats.todayMinutes);
+    } catch (error) {
+      toast(errorText(error), "error");
+    } finally {
+      save.disabled = false;
+    }
+  });
+  return h("div", { class: "stat stat-goal", id: "stat-goal" }, value, h("span", { class: "stat-label" }, t("stats.daily_goal")), bar, today, form);
 }
 
 function lastDays(count) {
