@@ -74,7 +74,7 @@ fmt: setup
     {{venv}}/bin/ruff format src tests bench
 
 # every benchmark
-bench: bench-ingest bench-nlp bench-images bench-load
+bench: bench-ingest bench-nlp bench-images bench-load bench-reading
 
 bench-ingest: setup
     {{py}} bench/bench_ingest.py
@@ -87,6 +87,10 @@ bench-images: setup
 
 bench-load: setup
     {{py}} bench/bench_load.py
+
+# progress writes, session heartbeats and the stats page through the running app
+bench-reading: setup
+    {{py}} bench/bench_reading.py
 
 # precision and recall of description types on the labelled set
 eval-nlp: setup

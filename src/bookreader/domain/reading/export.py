@@ -43,7 +43,7 @@ async def export_highlights(user: User, book_id: uuid.UUID, fmt: str) -> Export:
         .where(Highlight.owner == user.id, Highlight.book == book.id)
         .order_by(Highlight.chapter, Highlight.start, Highlight.created_at)
     )
-    authors = [str(a) for a in (book.authors or [])]
+    authors = book.authors
     document = _document(book.id, book.title, authors, chapters, rows)
     stem = _file_stem(book.title)
     if fmt == "json":

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 
 import msgspec
 
 from bookreader.core.errors import InvalidInput, NotFound
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book, Chapter
+
+# A stored chapter never changes (a re-parse writes the same text) and measuring one reads its whole text:
+# each process remembers the last LOCATION_CACHE_SIZE chapters it measured.
+LOCATION_CACHE_SIZE = 4096
 
 
 class Location(msgspec.Struct, frozen=True):
@@ -25,16 +30,41 @@ class Location(msgspec.Struct, frozen=True):
         return self.words_before + self.word_count * self.clamp(offset) / max(self.length, 1)
 
 
-async def owned_book(user: User, book_id: uuid.UUID) -> Book:
-    book = (
-        await Book.objects().output(load_json=True).where(Book.id == book_id, Book.owner == user.id).first()
+class OwnedBook(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    title: str
+    authors: list[str]
+
+
+async def owned_book(user: User, book_id: uuid.UUID) -> OwnedBook:
+    """The caller's book (404 for anybody else's), with only what reading needs."""
+    row = (
+        await Book.select(Book.id, Book.title, Book.authors)
+        .output(load_json=True)
+        .where(Book.id == book_id, Book.owner == user.id)
+        .first()
     )
-    if book is None:
+    if row is None:
         raise NotFound("No such book.", code="book_not_found")
-    return book
+    return OwnedBook(row["id"], row["title"], [str(a) for a in row["authors"] or []])
+
+
+_locations: OrderedDict[tuple[uuid.UUID, int], Location] = OrderedDict()
 
 
 async def locate(book_id: uuid.UUID, chapter: int) -> Location:
+    key = (book_id, chapter)
+    if (cached := _locations.get(key)) is not None:
+        _locations.move_to_end(key)
+        return cached
+    location = await _measure(book_id, chapter)
+    _locations[key] = location
+    if len(_locations) > LOCATION_CACHE_SIZE:
+        _locations.popitem(last=False)
+    return location
+
+
+async def _measure(book_id: uuid.UUID, chapter: int) -> Location:
     rows = await Chapter.raw(
         """
         SELECT c.word_count, char_length(c.text) AS length,

@@ -16,8 +16,7 @@ from arq.connections import ArqRedis
 
 from bookreader.core.errors import NotFound
 from bookreader.domain.accounts.tables import User
-from bookreader.domain.books.tables import Book
-from bookreader.domain.reading.locate import locate, owned_book
+from bookreader.domain.reading.locate import OwnedBook, locate, owned_book
 from bookreader.domain.reading.schemas import ProgressRead, ProgressWrite
 from bookreader.domain.reading.tables import ReadingPosition
 from bookreader.settings import Settings
@@ -66,9 +65,16 @@ async def write_progress(
     [outcome] = await ReadingPosition.raw(UPSERT_POSITION, user.id, book.id, *values, *values)
     if outcome["accepted"] and outcome["previous_chapter"] != data.chapter:
         await on_position_moved(user, book, data.chapter, settings=settings, queue=queue)
+    if outcome[
+        "accepted"
+    ]:  # what this write stored (a newer write may follow it; that one answers for itself)
+        return ProgressRead(
+            book_id=book.id, chapter=data.chapter, offset=offset, percentage=data.percentage, device=device,
+            updated_at=client_time,
+        )  # fmt: skip
     current = await _current(user.id, book.id)
-    assert current is not None  # this write or a newer one is stored
-    current.accepted = outcome["accepted"]
+    assert current is not None  # refused only because a newer position is stored
+    current.accepted = False
     return current
 
 
@@ -99,7 +105,7 @@ async def _current(owner: uuid.UUID, book_id: uuid.UUID) -> ProgressRead | None:
 
 
 async def on_position_moved(
-    user: User, book: Book, chapter: int, *, settings: Settings, queue: ArqRedis
+    user: User, book: OwnedBook, chapter: int, *, settings: Settings, queue: ArqRedis
 ) -> None:
     """A reader entered `chapter` (first position, or another chapter than before): illustrate ahead of them.
     Never fails the position write that triggered it."""
