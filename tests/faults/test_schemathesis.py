@@ -1,0 +1,67 @@
+"""Schemathesis over the live OpenAPI document, signed in as an admin (so the admin routes are exercised
+too): no request may produce a server error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bookreader.testing import LiveService, random_email
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+OPTIONS = [
+    "--checks", "not_a_server_error",
+    "--exclude-path-regex", "/auth/logout$",  # would end the session mid-run
+    "--phases", "examples,coverage,fuzzing",
+    "--max-examples", "12",
+    "--workers", "2",
+    "--request-timeout", "20",
+    "--generation-database", "none",
+    "--seed", "20261123",
+    "--no-color",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+def test_no_server_errors_on_generated_requests(fault_env, tmp_path) -> None:
+    service = LiveService(fault_env, log_path=tmp_path / "service.log").start()
+    try:
+        email, password = random_email(), "fuzzing admin 1"
+        created = subprocess.run(
+            [sys.executable, "-m", "bookreader", "create-admin", email, "--password", password],
+            env={**os.environ, **fault_env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert created.returncode == 0, created.stderr
+        login = httpx.post(
+            f"{service.base_url}/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        token = login.json()["access_token"]
+        run = subprocess.run(
+            [
+                str(SCHEMATHESIS),
+                "run",
+                f"{service.base_url}/schema/openapi.json",
+                *OPTIONS,
+                "--header",
+                f"Authorization: Bearer {token}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=360,
+            cwd=tmp_path,
+        )
+    finally:
+        service.stop()
+    output = run.stdout + run.stderr
+    print(output[-3000:])
+    assert run.returncode == 0, output[-6000:]
+    assert "not_a_server_error" in output
