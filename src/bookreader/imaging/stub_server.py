@@ -53,7 +53,7 @@ class StubApiServer:
         self.png = png or tiny_png()
         self.hits: list[Hit] = []
         self.in_flight = 0
-        self.max_in_flight = 0  # the most requests the server was answering at once
+        self.max_in_flight = 0  # the most image requests the server was answering at once (chat excluded)
         self.chat_answer = "A lone lighthouse on a crimson cliff at sunset, waves below"
         self._scripted: deque[tuple[str, Reply]] = deque()
         self._lock = threading.Lock()
@@ -104,12 +104,16 @@ class StubApiServer:
                     return reply
         return self._normal(hit)
 
-    def _enter(self) -> None:
+    def _enter(self, path: str) -> None:
+        if path.endswith("/chat/completions"):
+            return
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
 
-    def _leave(self) -> None:
+    def _leave(self, path: str) -> None:
+        if path.endswith("/chat/completions"):
+            return
         with self._lock:
             self.in_flight -= 1
 
@@ -148,13 +152,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         stub = self.server.stub
-        stub._enter()
+        stub._enter(parts.path)
         try:
             reply = stub._answer(Hit(self.command, parts.path, parse_qs(parts.query), body))
             if reply.delay:
                 time.sleep(reply.delay)
         finally:
-            stub._leave()
+            stub._leave(parts.path)
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)

@@ -43,3 +43,12 @@ async def descriptions(reader: Reader, book_id: str) -> list[dict]:
     found = (await reader.get(f"/api/v1/books/{book_id}/descriptions")).json()
     assert found, "the book has descriptions"
     return found
+
+
+async def pregenerated_images(reader: Reader, book_id: str, per_book: int = 3) -> list[dict]:
+    """The placeholder pictures a fresh book gets: the best `per_book` of its first illustrated chapter
+    (rows appear one by one, so wait for all of them)."""
+    found = await descriptions(reader, book_id)
+    first = min(d["chapter"] for d in found)
+    expected = min(per_book, sum(1 for d in found if d["chapter"] == first))
+    return await wait_book_images(reader, book_id, at_least=expected)

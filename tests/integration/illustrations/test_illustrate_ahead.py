@@ -6,7 +6,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from tests.integration.illustrations.helpers import METAMORPHOSIS, descriptions, ready_book, wait_book_images
+from tests.integration.illustrations.helpers import (
+    METAMORPHOSIS,
+    descriptions,
+    pregenerated_images,
+    ready_book,
+    wait_book_images,
+)
 from tests.support import Reader
 
 from bookreader.core.queue import create_queue
@@ -18,7 +24,7 @@ async def test_illustrate_ahead_queues_the_best_of_the_next_chapters(
     migrated: dict[str, str], db, reader: Reader, other_reader: Reader, shared_books: Path
 ) -> None:
     book = await ready_book(reader, shared_books / METAMORPHOSIS)
-    pregenerated = await wait_book_images(reader, book["id"])
+    pregenerated = await pregenerated_images(reader, book["id"])
     found = await descriptions(reader, book["id"])
     settings = load_settings(migrated)
     start = min(d["chapter"] for d in found)

@@ -11,8 +11,8 @@ import websockets
 from tests.integration.illustrations.helpers import (
     METAMORPHOSIS,
     descriptions,
+    pregenerated_images,
     ready_book,
-    wait_book_images,
     wait_image,
 )
 from tests.support import Reader
@@ -42,7 +42,7 @@ async def test_fresh_install_illustrates_and_serves_pictures(
         listener = asyncio.create_task(image_events(socket, events))
         try:
             book = await ready_book(reader, shared_books / METAMORPHOSIS)
-            pregenerated = await wait_book_images(reader, book["id"], at_least=1)
+            pregenerated = await pregenerated_images(reader, book["id"])
 
             # pictures of the best descriptions of the first illustrated chapter, made without any key
             found = await descriptions(reader, book["id"])
@@ -111,7 +111,7 @@ async def test_fresh_install_illustrates_and_serves_pictures(
 
 async def test_style_per_book_and_per_user(reader: Reader, shared_books: Path) -> None:
     book = await ready_book(reader, shared_books / METAMORPHOSIS)
-    await wait_book_images(reader, book["id"])
+    await pregenerated_images(reader, book["id"])
     styles = (await reader.get("/api/v1/image-styles")).json()
     assert {"watercolor", "ink", "oil", "realistic", "anime"} <= {s["name"] for s in styles}
 

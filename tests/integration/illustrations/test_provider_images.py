@@ -4,18 +4,23 @@ refinement: transient failures retried, identical requests generated once across
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from arq.constants import result_key_prefix
 from tests.integration.illustrations.helpers import METAMORPHOSIS, descriptions, ready_book, wait_image
 from tests.support import Reader, sign_up
 
+from bookreader.core.queue import create_queue
 from bookreader.domain.accounts.tables import User
 from bookreader.imaging.stub_server import Reply, StubApiServer, json_reply
+from bookreader.settings import load_settings
 from bookreader.testing import LiveService
 
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 MONTHLY = 3
 PER_MINUTE = 5
 
@@ -42,12 +47,14 @@ def provider_service(
         "BOOKREADER_IMAGE_BASE_URL": f"{stub.base_url}/prompt",
         "BOOKREADER_IMAGE_TIMEOUT": "5",
         "BOOKREADER_IMAGE_RETRIES": "3",
+        "BOOKREADER_IMAGE_CONCURRENCY": "1",  # → at most 5 image jobs per worker, the rest deferred
         "BOOKREADER_IMAGE_BACKOFF_BASE": "0.05",
         "BOOKREADER_LLM_BASE_URL": f"{stub.base_url}/v1",
         "BOOKREADER_PLAN_FREE_IMAGES_PER_MONTH": str(MONTHLY),
         "BOOKREADER_IMAGE_RATE_PER_MINUTE": str(PER_MINUTE),
     }
-    service = LiveService(env, log_path=work / "service.log").start()
+    ARTIFACTS.mkdir(exist_ok=True)
+    service = LiveService(env, log_path=ARTIFACTS / f"provider-service-{work.name}-{os.getpid()}.log").start()
     try:
         yield service
     finally:
@@ -181,3 +188,29 @@ async def test_request_rate_refuses_with_429(http, db, stub, book_path) -> None:
             break
     assert statuses[-1] == 429
     assert len(statuses) > PER_MINUTE
+
+
+async def test_a_busy_worker_defers_image_jobs_and_all_finish(http, db, migrated, stub, book_path) -> None:
+    reader = await sign_up(http)
+    await User.update({User.plan: "admin"}).where(User.email == reader.email)  # no quota, no rate
+    book = await ready_book(reader, book_path)
+    # a style no other test uses: every prompt is new, none comes from the shared cache
+    await reader.put("/api/v1/users/me/preferences/image-style", json={"style": "noir"})
+    targets = (await descriptions(reader, book["id"]))[:12]
+    stub.reset()
+    stub.latency = 0.2
+    try:
+        posted = [await reader.post(f"/api/v1/descriptions/{t['id']}/image") for t in targets]
+        assert all(p.status_code == 202 for p in posted)
+        images = await asyncio.gather(*(wait_image(reader, p.json()["id"], timeout=90) for p in posted))
+    finally:
+        stub.latency = 0.0
+
+    assert [i["status"] for i in images] == ["ready"] * len(targets)
+    assert prompt_hits(stub) == len(targets) and stub.max_in_flight == 1  # the provider limit held
+    queue = await create_queue(load_settings(migrated))
+    try:  # jobs over the cap were put back under a derived id rather than waiting in a worker slot
+        deferred = [key async for key in queue.scan_iter(f"{result_key_prefix}generate_image:*:1")]
+    finally:
+        await queue.aclose()
+    assert deferred

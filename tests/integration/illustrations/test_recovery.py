@@ -6,7 +6,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.integration.illustrations.helpers import METAMORPHOSIS, ready_book, wait_book_images, wait_image
+from tests.integration.illustrations.helpers import (
+    METAMORPHOSIS,
+    pregenerated_images,
+    ready_book,
+    wait_image,
+)
 from tests.support import Reader
 
 from bookreader.core.queue import create_queue
@@ -19,7 +24,7 @@ async def test_stuck_image_is_generated_again(
     migrated: dict[str, str], db, reader: Reader, shared_books: Path
 ) -> None:
     book = await ready_book(reader, shared_books / METAMORPHOSIS)
-    image = (await wait_book_images(reader, book["id"]))[0]
+    image = (await pregenerated_images(reader, book["id"]))[0]
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     # as if the worker died while generating: no job left, the row stuck
     await Image.update({Image.status: "generating", Image.file: None, Image.updated_at: long_ago}).where(

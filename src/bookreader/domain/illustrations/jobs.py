@@ -8,6 +8,7 @@ for identical requests (the others wait and then find the file).
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 import weakref
 from datetime import UTC, datetime
@@ -15,11 +16,12 @@ from typing import Any
 
 import httpx
 from arq import Retry
+from arq.constants import result_key_prefix
 from redis.exceptions import LockError
 
 from bookreader.core.events import ImageStatusEvent, publish
 from bookreader.core.jobs import is_transient
-from bookreader.core.queue import JobPayload
+from bookreader.core.queue import JobPayload, enqueue
 from bookreader.domain.illustrations.files import file_url, imaging_config, store_image
 from bookreader.domain.illustrations.prompting import character_bible
 from bookreader.domain.illustrations.tables import Image, ImageFile
@@ -36,9 +38,12 @@ MAX_TRIES = 5  # the worker's max_tries: the last try fails the image instead of
 class GenerateImage(JobPayload, frozen=True):
     function = "generate_image"
     image_id: str
+    deferrals: int = 0  # times a busy worker put this job back (see `generate_image`)
 
     def job_id(self) -> str:
-        return f"generate_image:{self.image_id}"
+        base = f"generate_image:{self.image_id}"
+        # a deferred copy is enqueued while the original job is still running, so it needs its own id
+        return f"{base}:{self.deferrals}" if self.deferrals else base
 
 
 # arq hands each job a copy of the worker's ctx, so per-worker state hangs off the worker's shared HTTP client
@@ -128,8 +133,36 @@ async def _produce(ctx: dict[str, Any], row: dict) -> dict:
     return cached
 
 
+class _Busy:
+    running = 0
+
+
+_BUSY: weakref.WeakKeyDictionary[httpx.AsyncClient, _Busy] = weakref.WeakKeyDictionary()
+MAX_DEFERRALS = 900  # ~30 min of waiting for a free slot, then it runs regardless
+
+
+def image_job_cap(settings: Settings) -> int:
+    """Image jobs one worker runs at once. More would only wait on the provider's limit while holding
+    worker slots that book processing needs."""
+    return max(2 * settings.image_concurrency, settings.image_concurrency + 4)
+
+
 async def generate_image(ctx: dict[str, Any], raw: dict) -> str:
     job = GenerateImage.load(raw)
+    busy = _BUSY.setdefault(ctx["http"], _Busy())
+    if busy.running >= image_job_cap(ctx["settings"]) and job.deferrals < MAX_DEFERRALS:
+        later = GenerateImage(image_id=job.image_id, deferrals=job.deferrals + 1)
+        await ctx["redis"].delete(f"{result_key_prefix}{later.job_id()}")  # an old run's result blocks the id
+        await enqueue(ctx["redis"], later, defer_by=1 + random.random())
+        return "deferred"
+    busy.running += 1
+    try:
+        return await _generate(ctx, job)
+    finally:
+        busy.running -= 1
+
+
+async def _generate(ctx: dict[str, Any], job: GenerateImage) -> str:
     image_id = uuid.UUID(job.image_id)
     row = (
         await Image.select(
@@ -182,10 +215,6 @@ async def recover_stuck_images(ctx: dict[str, Any]) -> str:
     """Cron: images left queued/generating (a lost job, a worker killed mid-way) are enqueued again.
     Harmless for live ones: a job id that is queued or running is not enqueued twice."""
     from datetime import timedelta
-
-    from arq.constants import result_key_prefix
-
-    from bookreader.core.queue import enqueue
 
     settings: Settings = ctx["settings"]
     cutoff = datetime.now(UTC) - timedelta(seconds=settings.stuck_after)
