@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from tests.integration.reading.conftest import chapter
 from tests.support import Reader
+
+from bookreader.domain.reading.tables import (
+    Bookmark,
+    Highlight,
+    PositionWrite,
+    ReadingPosition,
+    ReadingSession,
+)
 
 
 async def test_bookmarks_crud(reader: Reader, alice: dict) -> None:
@@ -118,3 +127,16 @@ async def test_export_markdown_and_json(reader: Reader, alice: dict) -> None:
     assert (
         await reader.get(f"/api/v1/books/{book_id}/highlights/export", params={"format": "pdf"})
     ).status_code == 400
+
+
+async def test_deleting_the_book_removes_its_reading_rows(reader: Reader, alice: dict, db) -> None:
+    book_id = alice["id"]
+    await reader.put(f"/api/v1/books/{book_id}/progress", json={"chapter": 1, "offset": 0, "percentage": 0})
+    await reader.post(f"/api/v1/books/{book_id}/bookmarks", json={"chapter": 1})
+    await reader.post(f"/api/v1/books/{book_id}/highlights", json={"chapter": 1, "start": 0, "end": 3})
+    await reader.post("/api/v1/reading-sessions", json={"book_id": book_id})
+    tables = (ReadingPosition, PositionWrite, Bookmark, Highlight, ReadingSession)
+    assert all([await table.count().where(table.book == uuid.UUID(book_id)) == 1 for table in tables])
+    assert (await reader.delete(f"/api/v1/books/{book_id}")).status_code == 204
+    for table in tables:
+        assert await table.count().where(table.book == uuid.UUID(book_id)) == 0, table

@@ -146,7 +146,14 @@ class StatsController(Controller):
     tags = ["reading"]
     dependencies = {"user": Provide(provide_user)}
 
-    @get("/", operation_id="getReadingStats")
+    @get(
+        "/",
+        operation_id="getReadingStats",
+        description="Totals, the last 30 days (`per_day`, in `tz`, default UTC; a session counts on the day it "
+        "started), words per minute (sessions that reported positions), streaks (a streak day has at least one "
+        "minute of reading; today not read yet does not break the current streak), books finished (position at "
+        "98 % or in the last chapter) and today's progress toward the daily goal (`PUT /api/v1/stats/goal`).",
+    )
     async def overview(self, user: User, tz: Timezone = None) -> StatsRead:
         return await stats.reading_stats(user, tz)
 
