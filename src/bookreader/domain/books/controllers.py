@@ -61,7 +61,7 @@ class BookController(Controller):
         self,
         user: User,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000_000)] = 0,
         q: Annotated[str | None, Parameter(max_length=200)] = None,
     ) -> BookPage:
         books, total = await service.list_books(user, limit=limit, offset=offset, q=q)

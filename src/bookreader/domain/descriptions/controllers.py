@@ -26,7 +26,7 @@ class DescriptionController(Controller):
         user: User,
         book_id: uuid.UUID,
         type: DescriptionKind | None = None,
-        chapter: Annotated[int | None, Parameter(ge=1)] = None,
+        chapter: Annotated[int | None, Parameter(ge=1, le=1_000_000)] = None,
     ) -> list[DescriptionRead]:
         return await service.list_descriptions(user, book_id, kind=type, chapter=chapter)
 

@@ -48,7 +48,10 @@ class BookImageController(Controller):
 
     @get("/images", operation_id="listBookImages")
     async def list_images(
-        self, user: User, book_id: uuid.UUID, chapter: Annotated[int | None, Parameter(ge=1)] = None
+        self,
+        user: User,
+        book_id: uuid.UUID,
+        chapter: Annotated[int | None, Parameter(ge=1, le=1_000_000)] = None,
     ) -> list[ImageRead]:
         return await service.list_book_images(user, book_id, chapter)
 

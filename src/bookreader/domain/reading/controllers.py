@@ -65,7 +65,10 @@ class BookReadingController(Controller):
 
     @get("/highlights", operation_id="listHighlights")
     async def list_highlights(
-        self, user: User, book_id: uuid.UUID, chapter: Annotated[int | None, Parameter(ge=1)] = None
+        self,
+        user: User,
+        book_id: uuid.UUID,
+        chapter: Annotated[int | None, Parameter(ge=1, le=1_000_000)] = None,
     ) -> list[HighlightRead]:
         return await annotations.list_highlights(user, book_id, chapter)
 
