@@ -4,6 +4,7 @@ too): no request may produce a server error."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,4 +65,5 @@ def test_no_server_errors_on_generated_requests(fault_env, tmp_path) -> None:
     output = run.stdout + run.stderr
     print(output[-3000:])
     assert run.returncode == 0, output[-6000:]
-    assert "not_a_server_error" in output
+    tested = re.search(r"Tested: (\d+)", output)
+    assert tested and int(tested.group(1)) >= 40, output[-3000:]  # the whole API was exercised, not a corner

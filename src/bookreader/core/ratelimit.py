@@ -1,5 +1,5 @@
-"""Rate limits in Redis: fixed windows counted with INCR + EXPIRE in one pipeline, so every API replica
-shares the same counters.
+"""Rate limits in Redis: window counters (INCR + EXPIRE in one pipeline, sliding-window weighting), so every
+API replica shares the same counts.
 
 Two limits: a general one per user (per IP when anonymous) on `/api/`, and a strict one on login/register
 per IP + email (brute force, sign-up spam). Over a limit → 429 problem+json with `Retry-After`. If Redis does
@@ -29,15 +29,22 @@ _last_warning = 0.0
 
 
 async def hit(redis, key: str, limit: int, window: int, now: float | None = None) -> int:
-    """Count one request against `key`; 0 if allowed, else the seconds until the window resets."""
+    """Count one request against `key`; 0 if allowed, else the seconds to wait.
+
+    Sliding window approximation: this window's count plus the previous window's, weighted by how much of
+    it still overlaps the last `window` seconds — no double burst across a window boundary.
+    """
     now = time.time() if now is None else now
     slot = int(now // window)
-    full_key = f"{KEY_PREFIX}:{key}:{slot}"
+    current, previous = f"{KEY_PREFIX}:{key}:{slot}", f"{KEY_PREFIX}:{key}:{slot - 1}"
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(full_key)
-        pipe.expire(full_key, window + 1)
-        count, _ = await pipe.execute()
-    if count <= limit:
+        pipe.incr(current)
+        pipe.expire(current, 2 * window + 1)
+        pipe.get(previous)
+        count, _, before = await pipe.execute()
+    elapsed = (now - slot * window) / window
+    weighted = count + int(before or 0) * (1 - elapsed)
+    if weighted <= limit:
         return 0
     return max(1, int((slot + 1) * window - now + 0.999))
 
