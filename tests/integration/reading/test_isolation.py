@@ -41,6 +41,7 @@ ROUTES = [
     Route("GET", "/api/v1/books/{book}/highlights/export?format=json", None, 200),
     Route("POST", "/api/v1/reading-sessions", {"book_id": "{book}"}, 201),
     Route("GET", "/api/v1/reading-sessions/{session}", None, 200),
+    Route("GET", "/api/v1/reading-sessions?book_id={book}", None, 200),
     Route("PATCH", "/api/v1/reading-sessions/{session}", {"chapter": 1, "offset": 2}, 200),
     Route("GET", "/api/v1/stats", None, 200, user_scoped=True),
     Route("GET", "/api/v1/stats/goal", None, 200, user_scoped=True),
@@ -98,7 +99,7 @@ async def test_route_access(
         assert "owner's secret" not in response.text
     if who == "other" and route.user_scoped and route.method == "GET":
         assert "owner's secret" not in response.text
-        if route.path == "/api/v1/stats":
+        if route.path == "/api/v1/stats":  # another user's statistics are their own
             assert response.json()["totals"]["sessions"] == 0 and response.json()["books_finished"] == 0
 
 

@@ -84,6 +84,8 @@ async def test_time_and_words_come_from_the_server(kafka_pair, db) -> None:
     again = await reader.patch(f"/api/v1/reading-sessions/{session['id']}", json={"offset": 0})
     assert again.status_code == 409 and again.json()["code"] == "session_ended"
     assert (await reader.get(f"/api/v1/reading-sessions/{session['id']}")).json()["active"] is False
+    listed = (await reader.get("/api/v1/reading-sessions", params={"book_id": book["id"], "limit": 1})).json()
+    assert [s["id"] for s in listed] == [session["id"]]  # the newest first
 
 
 async def test_the_cron_job_closes_idle_sessions(kafka_pair, db) -> None:

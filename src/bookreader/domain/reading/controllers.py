@@ -130,6 +130,16 @@ class ReadingSessionController(Controller):
     async def start(self, user: User, data: SessionStart) -> SessionRead:
         return await sessions.start_session(user, data.book_id)
 
+    @get("/", operation_id="listReadingSessions")
+    async def list_sessions(
+        self,
+        user: User,
+        book_id: uuid.UUID | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> list[SessionRead]:
+        return await sessions.list_sessions(user, book_id, limit=limit, offset=offset)
+
     @get("/{session_id:uuid}", operation_id="getReadingSession")
     async def read(self, user: User, session_id: uuid.UUID) -> SessionRead:
         return await sessions.get_session(user, session_id)

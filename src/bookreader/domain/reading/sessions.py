@@ -65,6 +65,23 @@ async def start_session(user: User, book_id: uuid.UUID) -> SessionRead:
     return session_read(row)
 
 
+async def list_sessions(
+    user: User, book_id: uuid.UUID | None, *, limit: int, offset: int
+) -> list[SessionRead]:
+    """The reader's sessions, newest first (of one book when `book_id` is given: 404 if not theirs)."""
+    where = [ReadingSession.owner == user.id]
+    if book_id is not None:
+        where.append(ReadingSession.book == (await owned_book(user, book_id)).id)
+    rows = (
+        await ReadingSession.select()
+        .where(*where)
+        .order_by(ReadingSession.started_at, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [session_read(row) for row in rows]
+
+
 async def get_session(user: User, session_id: uuid.UUID) -> SessionRead:
     row = (
         await ReadingSession.select()
