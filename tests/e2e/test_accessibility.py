@@ -39,6 +39,8 @@ async def test_screens_meet_wcag_aa(open_page, kafka_reader: dict, theme: str) -
     await page.wait_for_selector("#reader:not(.is-loading)[data-page]")
     found["reader"] = await violations(page)
     await page.click("#reader-settings")
+    await page.wait_for_selector("#pref-image-style:not([disabled])")  # presets come from the server
+    assert await page.locator("#pref-image-style option").count() > 3
     found["reader settings"] = await violations(page)
     await page.keyboard.press("Escape")
     await page.click("#reader-toc")

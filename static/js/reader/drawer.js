@@ -157,7 +157,33 @@ export function createDrawer(ctx) {
       range("lineHeight", t("reader.line_height"), LINE_RANGE, (v) => Number(v).toFixed(1)),
       h("div", { class: "field field-check" }, scenes, h("label", { for: "pref-scenes" }, t("reader.show_scenes"))),
       h("div", { class: "field" }, h("label", { for: "pref-device" }, t("reader.device")), device),
+      styleField(),
     ];
+  }
+
+  // The illustration style preset (the reader's default for every book), loaded from the server.
+  function styleField() {
+    const select = h("select", { id: "pref-image-style", class: "input", disabled: true });
+    const field = h("div", { class: "field" }, h("label", { for: "pref-image-style" }, t("reader.image_style")), select);
+    Promise.all([api("image-styles"), api("users/me/preferences/image-style")])
+      .then(([styles, current]) => {
+        for (const style of styles) {
+          const key = `style.${style.name}`;
+          const label = t(key) === key ? style.name.replace(/^\w/, (c) => c.toUpperCase()) : t(key);
+          select.append(h("option", { value: style.name, selected: style.name === current.style }, label));
+        }
+        select.disabled = false;
+      })
+      .catch(() => field.remove());
+    select.addEventListener("change", async () => {
+      try {
+        await api("users/me/preferences/image-style", { method: "PUT", body: { style: select.value } });
+        toast(t("reader.image_style_saved"));
+      } catch (error) {
+        toast(errorText(error), "error");
+      }
+    });
+    return field;
   }
 
   async function addBookmark() {
