@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
+import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support
@@ -77,6 +79,21 @@ def run(args: argparse.Namespace) -> None:
             infra.stop()
 
 
+async def watch(base_url: str, token: str, done: dict[str, str], expected: int, finished: asyncio.Event):
+    """Image ids → final status from the user's WebSocket (polling the API would load the server under test)."""
+    url = base_url.replace("http://", "ws://") + f"/api/v1/ws?token={token}"
+    async with websockets.connect(url, max_queue=None) as socket:
+        await socket.recv()  # hello
+        finished_for_me = 0
+        while finished_for_me < expected:
+            event = json.loads(await socket.recv())
+            if event.get("type") == "image.status" and event["status"] in ("ready", "failed"):
+                if event["image_id"] not in done:
+                    finished_for_me += 1
+                done[event["image_id"]] = event["status"]
+    finished.set()
+
+
 async def measure(base_url: str, stub: StubApiServer, args: argparse.Namespace) -> None:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
@@ -86,6 +103,15 @@ async def measure(base_url: str, stub: StubApiServer, args: argparse.Namespace) 
         stub.reset()
         post_latencies: list[float] = []
         gate = asyncio.Semaphore(64)
+        done: dict[str, str] = {}
+        watchers = []
+        for reader, _, ids in prepared:
+            finished = asyncio.Event()
+            task = asyncio.create_task(
+                watch(base_url, reader.tokens["access_token"], done, len(ids), finished)
+            )
+            watchers.append((task, finished))
+        await asyncio.sleep(0.5)  # sockets subscribed
 
         async def ask(reader, description_id: str) -> None:
             async with gate:
@@ -97,17 +123,13 @@ async def measure(base_url: str, stub: StubApiServer, args: argparse.Namespace) 
         started = time.perf_counter()
         await asyncio.gather(*(ask(reader, d) for reader, _, ids in prepared for d in ids))
         posted = time.perf_counter() - started
-        total = sum(len(ids) for _, _, ids in prepared)
-        while True:
-            statuses = []
-            for reader, book, _ in prepared:
-                statuses += [
-                    i["status"] for i in (await reader.get(f"/api/v1/books/{book['id']}/images")).json()
-                ]
-            if len(statuses) == total and all(s in ("ready", "failed") for s in statuses):
-                break
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(asyncio.gather(*(task for task, _ in watchers)), timeout=600)
         elapsed = time.perf_counter() - started
+        statuses = []
+        for reader, book, _ in prepared:  # the API agrees with the events
+            statuses += [i["status"] for i in (await reader.get(f"/api/v1/books/{book['id']}/images")).json()]
+        total = sum(len(ids) for _, _, ids in prepared)
+        assert len(statuses) == total and all(s in ("ready", "failed") for s in statuses), statuses
 
     failed = statuses.count("failed")
     ideal = args.concurrency / args.latency if args.latency else float("inf")

@@ -34,16 +34,26 @@ def _write(storage: Storage, image: GeneratedImage, content_hash: str) -> None:
     path = file_path(storage, content_hash, image.media_type)
     if not path.exists():
         storage.write(path, image.data)
-    thumb = thumbnail_path(storage, content_hash)
-    if not thumb.exists():
-        storage.write(thumb, make_thumbnail(image.data))
 
 
 async def store_image(storage: Storage, image: GeneratedImage) -> str:
-    """Write the picture and its thumbnail (off the event loop); returns the content hash."""
+    """Write the picture (off the event loop); returns the content hash. Thumbnails are made on first
+    request, which keeps their cost off the way to `ready`."""
     content_hash = hashlib.sha256(image.data).hexdigest()
     await anyio.to_thread.run_sync(_write, storage, image, content_hash)
     return content_hash
+
+
+def _ensure_thumbnail(storage: Storage, original: Path, thumb: Path) -> None:
+    if not thumb.exists():
+        storage.write(thumb, make_thumbnail(original.read_bytes()))
+
+
+async def ensure_thumbnail(storage: Storage, content_hash: str, media_type: str) -> Path:
+    original, thumb = file_path(storage, content_hash, media_type), thumbnail_path(storage, content_hash)
+    if not thumb.exists() and original.exists():
+        await anyio.to_thread.run_sync(_ensure_thumbnail, storage, original, thumb)
+    return thumb
 
 
 def imaging_config(settings: Settings, provider: str | None = None) -> ImagingConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -28,7 +29,24 @@ class Plan(msgspec.Struct):
     prompt_hash: str
 
 
+BIBLE_TTL = 30.0  # seconds; a book's characters change only when it is analyzed again
+_BIBLES: dict[uuid.UUID, tuple[float, list[CharacterSheet]]] = {}
+
+
 async def character_bible(book_id: uuid.UUID) -> list[CharacterSheet]:
+    """The book's main characters with their appearance text (cached briefly: every request needs it)."""
+    now = time.monotonic()
+    cached = _BIBLES.get(book_id)
+    if cached and cached[0] > now:
+        return cached[1]
+    if len(_BIBLES) > 512:
+        _BIBLES.clear()
+    sheets = await _load_bible(book_id)
+    _BIBLES[book_id] = (now + BIBLE_TTL, sheets)
+    return sheets
+
+
+async def _load_bible(book_id: uuid.UUID) -> list[CharacterSheet]:
     rows = (
         await Character.select(Character.name, Character.aliases, Character.appearance)
         .output(load_json=True)

@@ -25,7 +25,7 @@ from bookreader.domain.accounts.plans import limits_for
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book
 from bookreader.domain.descriptions.tables import Description
-from bookreader.domain.illustrations.files import file_path, file_url, thumbnail_path
+from bookreader.domain.illustrations.files import ensure_thumbnail, file_path, file_url
 from bookreader.domain.illustrations.jobs import GenerateImage
 from bookreader.domain.illustrations.prompting import Plan, character_bible, plan_for
 from bookreader.domain.illustrations.schemas import ImageError, ImageRead, StyleRead
@@ -110,7 +110,7 @@ async def file_for(user: User, storage: Storage, content_hash: str, *, thumbnail
     if row is None:
         raise NotFound("No such image.", code="image_not_found")
     if thumbnail:
-        path, media_type = thumbnail_path(storage, content_hash), "image/webp"
+        path, media_type = await ensure_thumbnail(storage, content_hash, row["media_type"]), "image/webp"
     else:
         path, media_type = file_path(storage, content_hash, row["media_type"]), row["media_type"]
     if not path.is_file():
@@ -216,6 +216,7 @@ async def _description(description_id: uuid.UUID, owner: uuid.UUID) -> dict[str,
         await Description.select(
             Description.id, Description.book, Description.chapter, Description.type, Description.text,
             Description.entities, Description.book.owner.as_alias("owner"),
+            Description.book.metadata.as_alias("metadata"),
         )
         .output(load_json=True)
         .where(Description.id == description_id, Description.book.owner == owner)
@@ -241,7 +242,7 @@ async def request_image(
     """POST …/descriptions/{id}/image. Returns (image, started): False when an up-to-date one exists."""
     description = await _description(description_id, user.id)
     await check_rate(user, settings, queue)
-    book = await _book(description["book"])
+    book = {"id": description["book"], "owner": user.id, "metadata": description["metadata"]}
     style = (await effective_style(user.id, book["id"], settings)).style
     plan = plan_for(
         description, book, await character_bible(book["id"]), style, settings.image_provider, settings
@@ -256,7 +257,9 @@ async def request_image(
         return await _read(existing["id"]), False
     await check_monthly_quota(user, settings)
     # a matching pre-generated picture is only re-labelled as asked for (and counted): nothing starts
-    image_id = await _upsert(user.id, description, plan, origin="request", settings=settings, queue=queue)
+    image_id = await _upsert(
+        user.id, description, plan, existing, origin="request", settings=settings, queue=queue
+    )
     return await _read(image_id), not up_to_date
 
 
@@ -264,6 +267,7 @@ async def _upsert(
     owner: uuid.UUID,
     description: dict[str, Any],
     plan: Plan,
+    existing: dict[str, Any] | None,
     *,
     origin: str,
     settings: Settings,
@@ -285,11 +289,6 @@ async def _upsert(
         Image.origin: origin,
         Image.updated_at: now,
     }
-    existing = (
-        await Image.select(Image.id, Image.prompt_hash, Image.status)
-        .where(Image.owner == owner, Image.description == description["id"])
-        .first()
-    )
     if existing is None:
         image_id = uuid.uuid4()
         row = Image(
@@ -413,7 +412,7 @@ async def illustrate_ahead(
     for description in wanted:
         plan = plan_for(description, book, bible, style, settings.image_provider, settings)
         started.append(
-            await _upsert(user_id, description, plan, origin="ahead", settings=settings, queue=queue)
+            await _upsert(user_id, description, plan, None, origin="ahead", settings=settings, queue=queue)
         )
     return started
 
@@ -449,6 +448,8 @@ async def _pregenerate(book_id: uuid.UUID, *, settings: Settings, queue: ArqRedi
     for description in wanted:
         plan = plan_for(description, book, bible, style, "placeholder", settings)
         started.append(
-            await _upsert(book["owner"], description, plan, origin="pregen", settings=settings, queue=queue)
+            await _upsert(
+                book["owner"], description, plan, None, origin="pregen", settings=settings, queue=queue
+            )
         )
     return started
