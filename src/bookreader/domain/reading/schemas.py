@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Chapter = Annotated[int, msgspec.Meta(ge=1)]
-Offset = Annotated[int, msgspec.Meta(ge=0)]
+INT32_MAX = 2**31 - 1  # the columns are integers: larger numbers are refused (400), not passed to Postgres
+Chapter = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
+Offset = Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)]
 Percentage = Annotated[float, msgspec.Meta(ge=0, le=100)]
 Color = Literal["yellow", "green", "blue", "pink", "orange", "purple"]
 Note = Annotated[str, msgspec.Meta(max_length=20_000)]
