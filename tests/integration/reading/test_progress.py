@@ -90,7 +90,7 @@ async def test_validation_and_clamping(reader: Reader, alice: dict) -> None:
         f"/api/v1/books/{book_id}/progress", json={"chapter": 999, "offset": 0, "percentage": 1}
     )
     assert missing.status_code == 422 and missing.json()["code"] == "chapter_not_found"
-    for bad in ({"percentage": 101}, {"percentage": -1}, {"offset": -1}, {"chapter": 0}):
+    for bad in ({"percentage": 101}, {"percentage": -1}, {"offset": -1}, {"chapter": 0}, {"chapter": 2**40}):
         body = {"chapter": number, "offset": 0, "percentage": 1} | bad
         refused = await reader.put(f"/api/v1/books/{book_id}/progress", json=body)
         assert refused.status_code == 400, (bad, refused.text)
