@@ -102,10 +102,9 @@ async def _refined_prompt(ctx: dict[str, Any], row: dict) -> str:
 
 
 async def _produce(ctx: dict[str, Any], row: dict) -> dict:
-    """The ImageFile for the row's prompt hash: from the cache, or made now (once across all workers)."""
+    """The ImageFile for the row's prompt hash: from the cache, or made now (once across all workers).
+    Requests already take cached pictures without a job, so the cache is checked under the lock only."""
     settings: Settings = ctx["settings"]
-    if cached := await _cached(row["prompt_hash"]):
-        return cached
     ttl = settings.image_timeout * (settings.image_retries + 1) + 60
     lock = ctx["redis"].lock(
         f"{settings.events_prefix}:image-lock:{row['prompt_hash']}", timeout=ttl, blocking_timeout=ttl
@@ -121,14 +120,20 @@ async def _produce(ctx: dict[str, Any], row: dict) -> dict:
             )
         )  # fmt: skip
         content_hash = await store_image(ctx["storage"], image)
-        await ImageFile.insert(
-            ImageFile(
-                prompt_hash=row["prompt_hash"], content_hash=content_hash, media_type=image.media_type,
-                width=image.width, height=image.height, size_bytes=len(image.data), provider=image.provider,
-                model=image.model,
+        inserted = (
+            await ImageFile.insert(
+                ImageFile(
+                    prompt_hash=row["prompt_hash"], content_hash=content_hash, media_type=image.media_type,
+                    width=image.width, height=image.height, size_bytes=len(image.data),
+                    provider=image.provider, model=image.model,
+                )
             )
-        ).on_conflict(action="DO NOTHING")  # fmt: skip
-    cached = await _cached(row["prompt_hash"])
+            .on_conflict(action="DO NOTHING")
+            .returning(ImageFile.id, ImageFile.content_hash)
+        )  # fmt: skip
+    if inserted:
+        return inserted[0]
+    cached = await _cached(row["prompt_hash"])  # made meanwhile elsewhere (a lock that expired)
     assert cached is not None
     return cached
 
