@@ -48,6 +48,7 @@ async def test_stats_in_the_readers_timezone(reader: Reader, alice: dict, db) ->
     for back in (1, 2, 5, 6, 7, 8):
         await add_session(me, book_id, moscow(back, 12), 120)
     await add_session(me, book_id, moscow(10, 12), 30)  # under a minute: not a streak day
+    await add_session(me, book_id, moscow(9, 23, 30), 3600)  # across midnight: half on each day
 
     stats = (await reader.get("/api/v1/stats", params={"tz": "Europe/Moscow"})).json()
     assert stats["timezone"] == "Europe/Moscow"
@@ -56,8 +57,12 @@ async def test_stats_in_the_readers_timezone(reader: Reader, alice: dict, db) ->
     assert days[today.isoformat()]["minutes"] == 15 and days[today.isoformat()]["words"] == 2000
     assert days[today.isoformat()]["words_per_minute"] == 200  # 2000 words in the 10 minutes with positions
     assert days[(today - timedelta(days=3)).isoformat()]["minutes"] == 0
-    assert (stats["current_streak"], stats["longest_streak"]) == (3, 4)
-    assert stats["total_minutes"] == 15 + 6 * 2 + 0.5 and stats["totals"]["sessions"] == 9
+    assert days[(today - timedelta(days=9)).isoformat()]["minutes"] == 30
+    assert days[(today - timedelta(days=8)).isoformat()]["minutes"] == 30 + 2
+    assert days[(today - timedelta(days=9)).isoformat()]["sessions"] == 1
+    assert days[(today - timedelta(days=8)).isoformat()]["sessions"] == 1
+    assert (stats["current_streak"], stats["longest_streak"]) == (3, 5)
+    assert stats["total_minutes"] == 15 + 6 * 2 + 0.5 + 60 and stats["totals"]["sessions"] == 10
     assert stats["total_words"] == 2000 and stats["words_per_minute"] == 200
     assert stats["today_minutes"] == 15
 

@@ -162,8 +162,8 @@ class StatsController(Controller):
     @get(
         "/",
         operation_id="getReadingStats",
-        description="Totals, the last 30 days (`per_day`, in `tz`, default UTC; a session counts on the day it "
-        "started), words per minute (sessions that reported positions), streaks (a streak day has at least one "
+        description="Totals, the last 30 days (`per_day`, in `tz`, default UTC; a session crossing midnight is "
+        "split between the days in proportion), words per minute (sessions that reported positions), streaks (a streak day has at least one "
         "minute of reading; today not read yet does not break the current streak), books finished (position at "
         "98 % or in the last chapter) and today's progress toward the daily goal (`PUT /api/v1/stats/goal`).",
     )

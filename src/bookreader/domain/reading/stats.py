@@ -1,6 +1,7 @@
 """Reading statistics from sessions (server-measured time and words) and positions (books finished).
 
-Days are calendar days in the caller's timezone (`?tz=`, default UTC); a session counts on the day it started.
+Days are calendar days in the caller's timezone (`?tz=`, default UTC); a session's time and words are spread
+over the days it spans (start to last heartbeat) and it counts as a session on the day it started.
 A streak day is a day with at least STREAK_MINUTES of reading (not the daily goal: changing the goal must not
 rewrite past streaks). The current streak still stands when today has no reading yet (the day is not over).
 Words per minute only count sessions that reported positions, so time without positions does not dilute it.
@@ -23,14 +24,27 @@ STREAK_MINUTES = 1.0
 FINISHED_PERCENT = 98.0
 STREAK_RULE = f"a day with at least {STREAK_MINUTES:g} minute of reading"
 
+# A session's time and words are spread evenly over the span from its start to its last heartbeat, so one
+# that crosses midnight (local) counts on both days in proportion; it is counted as a session where it started.
 PER_DAY = """
-SELECT (started_at AT TIME ZONE {})::date AS day,
-       sum(active_seconds) AS seconds,
-       sum(words_read) AS words,
-       sum(active_seconds) FILTER (WHERE words_at IS NOT NULL) AS timed_seconds,
-       count(*) AS sessions
-FROM reading_sessions WHERE owner = {}
-GROUP BY day ORDER BY day
+WITH local AS (
+    SELECT started_at AT TIME ZONE {} AS t0, greatest(last_seen_at, started_at) AT TIME ZONE {} AS t1,
+           active_seconds, words_read, words_at IS NOT NULL AS timed
+    FROM reading_sessions WHERE owner = {}
+), parts AS (
+    SELECT day, day = date_trunc('day', t0) AS first_day, active_seconds, words_read, timed,
+           CASE WHEN t1 > t0
+                THEN extract(epoch FROM least(t1, day + interval '1 day') - greatest(t0, day))
+                     / extract(epoch FROM t1 - t0)
+                ELSE 1 END AS share
+    FROM local, generate_series(date_trunc('day', t0), date_trunc('day', t1), interval '1 day') AS day
+)
+SELECT day::date AS day,
+       sum(active_seconds * share) AS seconds,
+       sum(words_read * share) AS words,
+       coalesce(sum(active_seconds * share) FILTER (WHERE timed), 0) AS timed_seconds,
+       count(*) FILTER (WHERE first_day) AS sessions
+FROM parts GROUP BY day ORDER BY day
 """
 
 BOOKS = """
@@ -107,14 +121,14 @@ async def get_goal(user: User, tz: str | None) -> GoalRead:
 async def reading_stats(user: User, tz: str | None) -> StatsRead:
     timezone = zone(tz)
     today = datetime.now(UTC).astimezone(timezone).date()
-    rows = await ReadingSession.raw(PER_DAY, timezone.key, user.id)
+    rows = await ReadingSession.raw(PER_DAY, timezone.key, timezone.key, user.id)
     by_day = {row["day"]: row for row in rows}
     per_day = []
     for back in range(DAYS_SHOWN - 1, -1, -1):
         day = today - timedelta(days=back)
         row = by_day.get(day)
         seconds = float(row["seconds"]) if row else 0.0
-        words = int(row["words"]) if row else 0
+        words = round(float(row["words"])) if row else 0
         timed = float(row["timed_seconds"] or 0) if row else 0.0
         per_day.append(
             DayRead(
@@ -123,7 +137,7 @@ async def reading_stats(user: User, tz: str | None) -> StatsRead:
             )
         )  # fmt: skip
     total_seconds = sum(float(r["seconds"]) for r in rows)
-    total_words = sum(int(r["words"]) for r in rows)
+    total_words = round(sum(float(r["words"]) for r in rows))
     timed_seconds = sum(float(r["timed_seconds"] or 0) for r in rows)
     sessions = sum(int(r["sessions"]) for r in rows)
     current, longest = streaks((r["day"] for r in rows if float(r["seconds"]) >= STREAK_MINUTES * 60), today)
