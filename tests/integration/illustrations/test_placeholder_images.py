@@ -136,3 +136,8 @@ async def test_style_per_book_and_per_user(reader: Reader, shared_books: Path) -
     assert restyled.status_code == 202 and restyled.json()["id"] == image["id"]
     redone = await wait_image(reader, image["id"])
     assert redone["style"] == "oil" and redone["url"] != image["url"]
+
+    # deleting the book deletes its images
+    assert (await reader.delete(f"/api/v1/books/{book['id']}")).status_code == 204
+    assert (await reader.get(f"/api/v1/images/{image['id']}")).status_code == 404
+    assert (await reader.get(redone["url"])).status_code == 404
