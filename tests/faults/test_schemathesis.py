@@ -21,7 +21,8 @@ OPTIONS = [
     "--phases", "examples,coverage,fuzzing",
     "--max-examples", "12",
     "--workers", "2",
-    "--request-timeout", "20",
+    "--request-timeout", "30",
+    "--request-retries", "2",  # a connection hiccup on a loaded machine is not a server error
     "--generation-database", "none",
     "--seed", "20261123",
     "--no-color",
