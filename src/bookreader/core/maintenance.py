@@ -45,12 +45,19 @@ async def write_heartbeat(ctx: dict[str, Any]) -> None:
     await ctx["redis"].set(key, running, ex=HEARTBEAT_TTL)
 
 
+RELEASE_EVERY = 15  # heartbeats: a worker that died for good (its node lost) is noticed by the others too
+
+
 async def _heartbeat_loop(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
+    beats = 0
     while True:
         try:
             await write_heartbeat(ctx)
             QUEUE_DEPTH.set(await ctx["redis"].zcard(settings.queue_name))
+            beats += 1
+            if beats % RELEASE_EVERY == 0:
+                await release_orphaned_jobs(ctx["redis"], settings.queue_name)
         except Exception as exc:  # Redis away: keep beating, the connection pool reconnects
             log.debug("heartbeat failed: %s", exc)
         await asyncio.sleep(HEARTBEAT_EVERY)
@@ -95,12 +102,11 @@ async def live_workers(redis, queue_name: str) -> dict[str, list[str]]:
     return workers
 
 
-async def release_orphaned_jobs(redis, queue_name: str, *, own_worker: str | None = None) -> list[str]:
+async def release_orphaned_jobs(redis, queue_name: str) -> list[str]:
     """Delete in-progress marks of our queue's jobs that no live worker claims; their jobs run again."""
     claimed: set[str] = set()
-    for worker, jobs in (await live_workers(redis, queue_name)).items():
-        if worker != own_worker:
-            claimed.update(jobs)
+    for jobs in (await live_workers(redis, queue_name)).values():
+        claimed.update(jobs)
     released = []
     async for key in redis.scan_iter(match=in_progress_key_prefix + "*", count=500):
         job_id = (key.decode() if isinstance(key, bytes) else key)[len(in_progress_key_prefix) :]
@@ -120,7 +126,7 @@ async def recover_at_startup(ctx: dict[str, Any]) -> None:
 
     settings: Settings = ctx["settings"]
     try:
-        await release_orphaned_jobs(ctx["redis"], settings.queue_name, own_worker=ctx.get("worker_id"))
+        await release_orphaned_jobs(ctx["redis"], settings.queue_name)
         # every unfinished book, whatever its age: enqueueing a job id that is already queued is a no-op
         await recover_stuck_books({**ctx, "stuck_after": 0})
     except Exception:
@@ -129,7 +135,7 @@ async def recover_at_startup(ctx: dict[str, Any]) -> None:
     async def again() -> None:
         await asyncio.sleep(HEARTBEAT_TTL + 1)
         try:
-            await release_orphaned_jobs(ctx["redis"], settings.queue_name, own_worker=ctx.get("worker_id"))
+            await release_orphaned_jobs(ctx["redis"], settings.queue_name)
         except Exception:
             log.exception("second crash-recovery pass failed")
 

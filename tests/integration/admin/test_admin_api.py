@@ -131,3 +131,10 @@ async def test_system_figures(client: httpx.AsyncClient, migrated, shared_books)
     assert system["jobs"]["parse_book"]["ok"] >= 1
     assert system["queue_depth"] >= 0 and system["job_failures"] >= 0
     assert "total" in system["images"]
+
+    metrics = (
+        await client.get("/metrics")
+    ).text  # `serve`: the embedded worker's jobs show on the API's /metrics
+    assert 'bookreader_jobs_total{function="parse_book",outcome="ok"}' in metrics
+    assert "bookreader_job_duration_seconds_bucket" in metrics and "bookreader_queue_depth" in metrics
+    assert 'bookreader_http_requests_total{method="GET",route="/api/v1/admin/system",status="200"}' in metrics

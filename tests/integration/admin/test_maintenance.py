@@ -73,7 +73,7 @@ async def test_release_orphaned_jobs_spares_live_workers_and_other_queues(redis)
     await redis.set(maintenance.workers_prefix(queue) + "w1", msgspec.json.encode([alive]), ex=10)
 
     assert await maintenance.live_workers(redis, queue) == {"w1": [alive]}
-    released = await maintenance.release_orphaned_jobs(redis, queue, own_worker="me")
+    released = await maintenance.release_orphaned_jobs(redis, queue)
     assert released == [dead]
     assert not await redis.exists(f"arq:in-progress:{dead}")
     assert await redis.exists(f"arq:in-progress:{alive}")
