@@ -129,7 +129,8 @@ async def stats_page(http: httpx.AsyncClient, env: dict[str, str], history: int)
         rows = [
             ReadingSession(
                 owner=uuid.UUID(me), book=uuid.UUID(book_id), started_at=now - timedelta(days=d, hours=h),
-                last_seen_at=now, ended_at=now, active_seconds=900, words_read=3000, words_at=1.0,
+                last_seen_at=now - timedelta(days=d, hours=h - 0.25), ended_at=now - timedelta(days=d, hours=h - 0.25),
+                active_seconds=900, words_read=3000, words_at=1.0,
             )
             for d in range(history)
             for h in (1, 5, 9)

@@ -26,9 +26,11 @@ STREAK_RULE = f"a day with at least {STREAK_MINUTES:g} minute of reading"
 
 # A session's time and words are spread evenly over the span from its start to its last heartbeat, so one
 # that crosses midnight (local) counts on both days in proportion; it is counted as a session where it started.
+# (A span is taken as at most 7 days, so a session kept alive for weeks cannot blow up the query.)
 PER_DAY = """
 WITH local AS (
-    SELECT started_at AT TIME ZONE {} AS t0, greatest(last_seen_at, started_at) AT TIME ZONE {} AS t1,
+    SELECT started_at AT TIME ZONE {} AS t0,
+           least(greatest(last_seen_at, started_at), started_at + interval '7 days') AT TIME ZONE {} AS t1,
            active_seconds, words_read, words_at IS NOT NULL AS timed
     FROM reading_sessions WHERE owner = {}
 ), parts AS (
