@@ -25,7 +25,7 @@ from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bookreader.core.observability import QUEUE_DEPTH
+from bookreader.core.observability import QUEUE_DEPTH, job_id_var
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ async def stop_heartbeat(ctx: dict[str, Any]) -> None:
 
 
 async def on_job_start(ctx: dict[str, Any]) -> None:
+    # ARQ runs each job in its own task: set here, the id also tags ARQ's own "→ job" / "← job" log lines
+    job_id_var.set(ctx["job_id"])
     ctx["running_jobs"].add(ctx["job_id"])
     with contextlib.suppress(Exception):
         await write_heartbeat(ctx)  # claim the job before another worker's recovery could see it as stale

@@ -36,6 +36,7 @@ async def test_serve_logs_json_with_request_ids_to_stderr_and_file(migrated, tmp
     finally:
         service.stop()
     records = json_lines(tmp_path / "serve.log")
+    assert any(r["logger"] == "arq.worker" and r.get("job_id") for r in records)  # job lines carry the job id
     assert any(r["logger"].startswith("_granian") for r in records)  # Granian's lines went through ours
     assert any(r.get("request_id") == "trace-me-123" and r["logger"] == "bookreader.access" for r in records)
     file_records = json_lines(data / "logs" / "bookreader.log")
