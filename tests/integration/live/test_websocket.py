@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+import websockets.exceptions
 from tests.support import Reader
 
 
