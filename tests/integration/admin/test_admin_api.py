@@ -127,6 +127,7 @@ async def test_system_figures(client: httpx.AsyncClient, migrated, shared_books)
     assert system["books"]["ready"] >= 1 and system["books"]["total"] >= system["books"]["ready"]
     assert set(system["books"]) >= {"queued", "parsing", "analyzing", "ready", "failed", "total"}
     assert system["storage_bytes"] >= book_path.stat().st_size  # at least the original upload
+    assert system["data_dir_bytes"] >= system["storage_bytes"]
     assert system["workers"] >= 1  # the embedded worker's heartbeat
     assert system["jobs"]["parse_book"]["ok"] >= 1
     assert system["queue_depth"] >= 0 and system["job_failures"] >= 0

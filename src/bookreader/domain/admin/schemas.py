@@ -40,7 +40,8 @@ class SystemStatus(msgspec.Struct):
     users: dict[str, int]
     books: dict[str, int]  # by status, plus "total"
     images: dict[str, int]  # by status, plus "total"
-    storage_bytes: int
+    storage_bytes: int  # books and images (<data>/files)
+    data_dir_bytes: int  # everything under the data folder (embedded servers and logs included)
     queue_depth: int
     jobs: dict[str, dict[str, int]]  # function → outcome → count since the counters began
     job_failures: int

@@ -115,6 +115,7 @@ async def system_status(settings: Settings, redis) -> SystemStatus:
     books.update(await _counts_by_status(Book._meta.tablename))
     images = await _counts_by_status("images")
     storage_bytes = await asyncio.to_thread(directory_bytes, settings.data_path / "files")
+    data_dir_bytes = await asyncio.to_thread(directory_bytes, settings.data_path)
     queue_depth, jobs, workers, redis_state = 0, {}, 0, "ok"
     try:
         queue_depth = await asyncio.wait_for(redis.zcard(settings.queue_name), 2)
@@ -128,6 +129,7 @@ async def system_status(settings: Settings, redis) -> SystemStatus:
         books=books,
         images=images,
         storage_bytes=storage_bytes,
+        data_dir_bytes=data_dir_bytes,
         queue_depth=queue_depth,
         jobs=jobs,
         job_failures=failures,
