@@ -115,14 +115,14 @@ def _backup(settings: Settings, archive: str | None) -> None:
         servers.stop()
 
 
-def _restore(settings: Settings, archive: str) -> None:
+def _restore(settings: Settings, archive: str, force: bool = False) -> None:
     from pathlib import Path
 
     from bookreader.core.backup import restore
 
     servers, settings = _with_servers(settings)
     try:
-        manifest = restore(settings, Path(archive))
+        manifest = restore(settings, Path(archive), force=force)
         print(f"restored backup of {manifest['created_at']} ({manifest['files']} files)", file=sys.stderr)
     finally:
         servers.stop()
@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     backup.add_argument("archive", nargs="?", help="default: backups/bookreader-<UTC time>.tar.gz")
     restore = sub.add_parser("restore", help="restore an archive made by `backup` (stop the service first)")
     restore.add_argument("archive")
+    restore.add_argument("--force", action="store_true", help="even while other sessions use the database")
     args = parser.parse_args(argv)
 
     try:
@@ -165,7 +166,9 @@ def main(argv: list[str] | None = None) -> None:
         from bookreader.core.backup import BackupError
 
         try:
-            _backup(settings, args.archive) if command == "backup" else _restore(settings, args.archive)
+            _backup(settings, args.archive) if command == "backup" else _restore(
+                settings, args.archive, args.force
+            )
         except (BackupError, OSError) as exc:
             print(f"bookreader {command}: {exc}", file=sys.stderr)
             raise SystemExit(1) from None

@@ -7,6 +7,7 @@ server too), else from PATH.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -83,10 +84,30 @@ def backup(settings: Settings, archive: Path) -> Path:
     return archive
 
 
-def restore(settings: Settings, archive: Path) -> dict:
-    """Replace the database's contents and the files with the archive's. Returns the manifest."""
+async def _other_sessions(database_url: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+
+
+def restore(settings: Settings, archive: Path, *, force: bool = False) -> dict:
+    """Replace the database's contents and the files with the archive's. Returns the manifest.
+
+    Refuses while other sessions use the database (a running api/worker would keep writing into what is
+    being replaced) unless `force`.
+    """
     if not settings.database_url:
         raise BackupError("DATABASE_URL is not set")
+    if not force and (others := asyncio.run(_other_sessions(settings.database_url))):
+        raise BackupError(
+            f"{others} other database sessions are open: stop the api and worker processes first (or --force)"
+        )
     data_path = settings.data_path
     data_path.mkdir(parents=True, exist_ok=True)
     # unpack next to the data so the final swap is a rename on one filesystem

@@ -16,14 +16,18 @@ from bookreader.core.embedded import create_database, drop_database
 from bookreader.testing import _with_database, random_email
 
 
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "bookreader", *args],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = run_cli(env, *args)
     assert done.returncode == 0, done.stderr
     return done.stderr
 
@@ -102,6 +106,13 @@ async def test_backup_wipe_restore_round_trip(migrated, tmp_path) -> None:
         await create_database(admin_url, name)
         shutil.rmtree(data / "files")
         assert "books" not in await snapshot_rows(url)
+
+        busy = await asyncpg.connect(url)  # a service still running against the database
+        try:
+            refused = run_cli(env, "restore", str(archive))
+        finally:
+            await busy.close()
+        assert refused.returncode == 1 and "stop the api and worker" in refused.stderr
 
         assert "restored backup" in cli(env, "restore", str(archive))
         assert await snapshot_rows(url) == rows_before
