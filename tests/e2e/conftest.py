@@ -77,8 +77,17 @@ class PageErrors(list):
         )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Let fixtures know whether the test body failed (for failure screenshots)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 @pytest.fixture
-async def open_page(browser, base_url: str) -> AsyncIterator[Callable[..., Awaitable]]:
+async def open_page(browser, base_url: str, request) -> AsyncIterator[Callable[..., Awaitable]]:
     """`await open_page(viewport=..., **context_options)` → a page in a fresh context (a fresh "device")."""
     contexts = []
     errors = PageErrors()
@@ -99,6 +108,11 @@ async def open_page(browser, base_url: str) -> AsyncIterator[Callable[..., Await
 
     make.errors = errors
     yield make
+    if getattr(request.node, "failed_call", False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for number, context in enumerate(contexts):
+            for page in context.pages:
+                await page.screenshot(path=SCREENSHOTS / f"failed-{request.node.name[:60]}-{number}.png")
     for context in contexts:
         await context.close()
     assert not errors, errors

@@ -1,6 +1,6 @@
 // Horizontal pagination with CSS columns: the chapter flows into viewport-wide columns and a page turn
 // scrolls the viewport by one column. The chapter offset at the top of the page is the reading position.
-import { offsetFromPoint, paragraphAt, pointFromOffset } from "./offsets.js";
+import { offsetFromPoint, pointFromOffset } from "./offsets.js";
 
 const GAP = 64;
 
@@ -79,7 +79,14 @@ export class Pager {
       const offset = point ? offsetFromPoint(this.map, point.node, point.offset) : null;
       return offset != null && offset >= para.start ? offset : para.start;
     }
-    return this.map.length ? paragraphAt(this.map, 0).start : 0;
+    // No text on this page (a full-page picture): the position is where the text resumes, so offsets
+    // keep moving forward as pages turn and a restore lands next to the picture.
+    const next = this.map.find((para) => {
+      const first = para.el.getClientRects()[0];
+      return first && first.left >= view.right - 1;
+    });
+    if (next) return next.start;
+    return this.map.length ? this.map[this.map.length - 1].end : 0;
   }
 }
 
