@@ -99,7 +99,8 @@ async def test_postgres_restart(fault_env, shared_books, tmp_path) -> None:
             assert down["failed"] == ["postgres"]
             assert (await http.get("/health")).status_code == 200
             failing = await reader.get("/api/v1/books")
-            assert failing.status_code >= 500  # no data without the database, but an answer
+            assert failing.status_code == 503  # no data without the database, but an honest answer
+            assert failing.json()["code"] == "unavailable" and failing.headers["retry-after"] == "5"
 
             pg_ctl(
                 ["-w", "-o", options, "-l", str(server.log), "start"], pgdata=pgdata, user=server.system_user

@@ -111,6 +111,16 @@ def handle_exception(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         code, title = _HTTP_CODES.get(exc.status_code, (f"http_{exc.status_code}", "Error"))
         return problem_response(exc.status_code, title, str(exc.detail), code, headers=exc.headers)
+    from bookreader.core.jobs import is_transient
+
+    if is_transient(exc):  # Postgres or Redis away for a moment: say so, and when to try again
+        log.warning(
+            "dependency unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        return problem_response(
+            503, "Service unavailable", "A backing service is unavailable; try again shortly.", "unavailable",
+            headers={"Retry-After": "5"},
+        )  # fmt: skip
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(500, "Internal error", "An unexpected error occurred.", "internal_error")
 
