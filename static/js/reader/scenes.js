@@ -33,7 +33,7 @@ export function createScenes(ctx) {
       });
       body.push(generate);
     } else if (image.status === "ready") {
-      const view = h("button", { type: "button", class: "btn btn-small" }, icon("image"), t("reader.gallery"));
+      const view = h("button", { type: "button", class: "btn btn-small" }, icon("image"), t("reader.show_picture"));
       view.addEventListener("click", () => {
         popover.close();
         const figure = content.querySelector(`figure.illustration[data-desc-id="${CSS.escape(desc.id)}"]`);
