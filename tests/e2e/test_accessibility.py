@@ -57,6 +57,13 @@ async def test_phone_library_and_reader_meet_wcag_aa(open_page, kafka_reader: di
     await sign_in(page, kafka_reader["email"])
     assert await page.inner_text("h1") == "Библиотека"  # the browser's language picks the interface text
     found = {"library": await violations(page)}
+    # The header's language switch changes the interface at once and is remembered.
+    await page.select_option("#lang-select", "en")
+    await page.wait_for_selector("h1:text-is('Library')")
+    await page.reload()
+    await page.wait_for_selector("h1:text-is('Library')")
+    await page.select_option("#lang-select", "ru")
+    await page.wait_for_selector("h1:text-is('Библиотека')")
     await page.goto(f"/#/read/{kafka_reader['book_id']}/5")
     await page.wait_for_selector("#reader:not(.is-loading)[data-page]")
     found["reader"] = await violations(page)
