@@ -1,20 +1,16 @@
-"""Fault tests run their own service processes (killed, restarted) on their own queue, so the shared service
-and other tests never see their jobs."""
+"""Fault tests run their own service processes (killed, restarted) on a database and queue of their own."""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.integration.admin.isolation import isolated_environment
+
 
 @pytest.fixture
-def fault_env(migrated: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    run = uuid.uuid4().hex[:8]
-    return {
-        **migrated,
-        "BOOKREADER_DATA_DIR": str(tmp_path / "data"),
-        "BOOKREADER_QUEUE_NAME": f"bookreader:faults:{run}:queue",
-        "BOOKREADER_EVENTS_PREFIX": f"bookreader:faults:{run}:events",
-    }
+def fault_env(migrated: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+    with isolated_environment(migrated, tmp_path) as env:
+        yield env

@@ -24,9 +24,9 @@ def json_lines(path: Path) -> list[dict]:
     return records
 
 
-async def test_serve_logs_json_with_request_ids_to_stderr_and_file(migrated, tmp_path) -> None:
-    data = tmp_path / "data"
-    env = {**migrated, "BOOKREADER_DATA_DIR": str(data), "BOOKREADER_LOG_JSON": "1"}
+async def test_serve_logs_json_with_request_ids_to_stderr_and_file(own_env, tmp_path) -> None:
+    data = Path(own_env["BOOKREADER_DATA_DIR"])
+    env = {**own_env, "BOOKREADER_LOG_JSON": "1"}
     service = LiveService(env, log_path=tmp_path / "serve.log").start()
     try:
         async with httpx.AsyncClient(base_url=service.base_url) as http:
@@ -43,9 +43,9 @@ async def test_serve_logs_json_with_request_ids_to_stderr_and_file(migrated, tmp
     assert any(r.get("request_id") == "trace-me-123" for r in file_records)
 
 
-async def test_standalone_worker_serves_metrics(migrated, tmp_path) -> None:
+async def test_standalone_worker_serves_metrics(own_env, tmp_path) -> None:
     port = free_port()
-    env = {**migrated, "BOOKREADER_WORKER_METRICS_PORT": str(port), "BOOKREADER_LOG_JSON": "1"}
+    env = {**own_env, "BOOKREADER_WORKER_METRICS_PORT": str(port), "BOOKREADER_LOG_JSON": "1"}
     worker = LiveService(env, command="worker", log_path=tmp_path / "worker.log").start()
     try:
         text = ""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 
 import httpx
 import pytest
@@ -18,14 +17,8 @@ from bookreader.testing import LiveService
 
 
 @pytest.mark.slow
-async def test_two_apis_two_workers(migrated, shared_books, tmp_path) -> None:
-    run = uuid.uuid4().hex[:8]
-    env = {
-        **migrated,
-        "BOOKREADER_DATA_DIR": str(tmp_path / "data"),  # the shared volume
-        "BOOKREADER_QUEUE_NAME": f"bookreader:scale:{run}:queue",
-        "BOOKREADER_EVENTS_PREFIX": f"bookreader:scale:{run}:events",
-    }
+async def test_two_apis_two_workers(own_env, shared_books, tmp_path) -> None:
+    env = own_env  # one database, Redis queue and data folder (the shared volume) for all four processes
     processes = [
         LiveService(env, command="api", log_path=tmp_path / "api-1.log"),
         LiveService(env, command="api", log_path=tmp_path / "api-2.log"),
