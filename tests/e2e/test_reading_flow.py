@@ -224,6 +224,11 @@ async def test_annotate_illustrate_and_resume_on_another_device(
 ) -> None:
     email, book_id = kafka_reader["email"], kafka_reader["book_id"]
     page = await open_page()
+    sessions: list[tuple[str, str]] = []  # (method, body) of reading-session calls
+    page.on(
+        "request",
+        lambda r: sessions.append((r.method, r.post_data or "")) if "/reading-sessions" in r.url else None,
+    )
     await sign_in(page, email)
     await page.goto(f"/#/read/{book_id}")
     await page.wait_for_selector("#reader[data-page]")
@@ -322,6 +327,9 @@ async def test_annotate_illustrate_and_resume_on_another_device(
     # -- Gallery -------------------------------------------------------------------------------------
     await page.goto(f"/#/gallery/{book_id}")
     await page.wait_for_selector("#gallery-grid img")
+    # A reading session was opened with the book and ended when the reader was left.
+    assert any(m == "POST" and json.loads(b) == {"book_id": book_id} for m, b in sessions), sessions
+    assert any(m == "PATCH" and json.loads(b).get("ended") is True for m, b in sessions), sessions
 
 
 async def test_statistics_and_admin_pages(
