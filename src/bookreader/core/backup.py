@@ -104,10 +104,6 @@ def restore(settings: Settings, archive: Path, *, force: bool = False) -> dict:
     """
     if not settings.database_url:
         raise BackupError("DATABASE_URL is not set")
-    if not force and (others := asyncio.run(_other_sessions(settings.database_url))):
-        raise BackupError(
-            f"{others} other database sessions are open: stop the api and worker processes first (or --force)"
-        )
     data_path = settings.data_path
     data_path.mkdir(parents=True, exist_ok=True)
     # unpack next to the data so the final swap is a rename on one filesystem
@@ -120,6 +116,10 @@ def restore(settings: Settings, archive: Path, *, force: bool = False) -> dict:
         manifest = json.loads((staging / MANIFEST_NAME).read_text())
         if manifest.get("format") != FORMAT_VERSION:
             raise BackupError(f"unsupported backup format {manifest.get('format')}")
+        if not force and (others := asyncio.run(_other_sessions(settings.database_url))):
+            raise BackupError(
+                f"{others} other database sessions are open: stop the api and worker processes first (or --force)"
+            )
         _run([pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
               "--exit-on-error", f"--dbname={settings.database_url}", str(staging / DUMP_NAME)])  # fmt: skip
         files_root = data_path / "files"
