@@ -17,7 +17,6 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from tests.support import sign_up  # noqa: E402
 
 from bookreader.imaging.providers.placeholder import render_card  # noqa: E402
 from bookreader.imaging.stub_server import StubApiServer  # noqa: E402
-from bookreader.testing import SHARED_BOOKS, Infrastructure, LiveService  # noqa: E402
+from bookreader.testing import SHARED_BOOKS, running_service  # noqa: E402
 
 BOOK = SHARED_BOOKS / "epub2" / "gutenberg-kafka-metamorphosis.epub"
 STYLES = ["watercolor", "ink", "oil", "realistic", "anime", "pencil", "fantasy", "noir"]
@@ -51,32 +50,24 @@ async def prepare_reader(http: httpx.AsyncClient, style: str):
 
 def run(args: argparse.Namespace) -> None:
     """Infrastructure and service set up outside any event loop (their helpers run their own)."""
-    from bookreader.core.db import migrate
-    from bookreader.settings import load_settings
 
     png = render_card("location", "benchmark picture", 768, 512)
-    with tempfile.TemporaryDirectory(prefix="bench-images-") as tmp, StubApiServer(args.latency, png) as stub:
-        infra = Infrastructure(Path(tmp)).start()
-        try:
-            env = infra.environment(
-                BOOKREADER_IMAGE_PROVIDER="pollinations",
-                BOOKREADER_IMAGE_BASE_URL=f"{stub.base_url}/prompt",
-                BOOKREADER_IMAGE_CONCURRENCY=str(args.concurrency),
-                BOOKREADER_WORKER_MAX_JOBS=str(max(40, args.concurrency + 8)),
-                BOOKREADER_IMAGE_PREGENERATE="0",
-                BOOKREADER_IMAGE_RATE_PER_MINUTE="0",
-                BOOKREADER_RATE_LIMIT_GENERAL="0",
-                BOOKREADER_PLAN_FREE_IMAGES_PER_MONTH="0",
-                BOOKREADER_LOG_LEVEL="WARNING",
-            )
-            asyncio.run(migrate(load_settings(env)))
-            service = LiveService(env, log_path=Path(tmp) / "service.log").start()
-            try:
-                asyncio.run(measure(service.base_url, stub, args))
-            finally:
-                service.stop()
-        finally:
-            infra.stop()
+    with (
+        StubApiServer(args.latency, png) as stub,
+        running_service(
+            "bench-images-",
+            BOOKREADER_IMAGE_PROVIDER="pollinations",
+            BOOKREADER_IMAGE_BASE_URL=f"{stub.base_url}/prompt",
+            BOOKREADER_IMAGE_CONCURRENCY=str(args.concurrency),
+            BOOKREADER_WORKER_MAX_JOBS=str(max(40, args.concurrency + 8)),
+            BOOKREADER_IMAGE_PREGENERATE="0",
+            BOOKREADER_IMAGE_RATE_PER_MINUTE="0",
+            BOOKREADER_RATE_LIMIT_GENERAL="0",
+            BOOKREADER_PLAN_FREE_IMAGES_PER_MONTH="0",
+            BOOKREADER_LOG_LEVEL="WARNING",
+        ) as (service, _env),
+    ):
+        asyncio.run(measure(service.base_url, stub, args))
 
 
 async def watch(base_url: str, token: str, done: dict[str, str], expected: int, finished: asyncio.Event):

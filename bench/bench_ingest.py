@@ -40,13 +40,10 @@ def best_time(data: bytes, repeat: int) -> tuple[float, int, int, str]:
 
 def first_chapter_readable(names: list[str]) -> None:
     import asyncio
-    import tempfile
 
     import httpx
 
-    from bookreader.core.db import migrate
-    from bookreader.settings import load_settings
-    from bookreader.testing import Infrastructure, LiveService, random_email
+    from bookreader.testing import random_email, running_service
 
     async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
         email, password = random_email(), "correct horse 1"
@@ -77,18 +74,8 @@ def first_chapter_readable(names: list[str]) -> None:
                         f"upload→first chapter readable: {name} ({size / 1e6:.2f} MB, {attempt} run): {seconds:.2f} s"
                     )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        infra = Infrastructure(Path(tmp)).start()
-        try:
-            env = infra.environment()
-            asyncio.run(migrate(load_settings(env)))
-            service = LiveService(env).start()
-            try:
-                asyncio.run(run(service.base_url))
-            finally:
-                service.stop()
-        finally:
-            infra.stop()
+    with running_service("bench-ingest-") as (service, _env):
+        asyncio.run(run(service.base_url))
 
 
 def main() -> None:

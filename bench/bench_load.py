@@ -16,7 +16,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/bench_load.py` from the repo
 
 from bookreader.core.security import encode_access_token
-from bookreader.testing import SHARED_BOOKS, Infrastructure, LiveService, random_email
+from bookreader.testing import SHARED_BOOKS, random_email, running_service
 
 BOOK = SHARED_BOOKS / "epub2" / "gutenberg-kafka-metamorphosis.epub"
 
@@ -239,25 +238,16 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        infra = Infrastructure(Path(tmp)).start()
-        try:
-            env = infra.environment(BOOKREADER_LOG_LEVEL="WARNING")
-            service = LiveService(env, log_path=Path(tmp) / "service.log").start()
-            try:
-                result = asyncio.run(
-                    run_load(
-                        service.base_url,
-                        env["DATABASE_URL"],
-                        env["BOOKREADER_SECRET_KEY"],
-                        readers=args.readers,
-                        duration=args.duration,
-                    )
-                )
-            finally:
-                service.stop()
-        finally:
-            infra.stop()
+    with running_service("bench-load-", BOOKREADER_LOG_LEVEL="WARNING") as (service, env):
+        result = asyncio.run(
+            run_load(
+                service.base_url,
+                env["DATABASE_URL"],
+                env["BOOKREADER_SECRET_KEY"],
+                readers=args.readers,
+                duration=args.duration,
+            )
+        )
     print(result.summary())
     print(" ", result.breakdown())
     for error in result.errors[:10]:

@@ -119,13 +119,10 @@ def russian_fb2(chapters: list[ChapterText]) -> bytes:
 def upload_to_ready(uploads: list[tuple[str, str, bytes]]) -> None:
     """Each book uploaded twice (two users: the first run also starts the pool processes)."""
     import asyncio
-    import tempfile
 
     import httpx
 
-    from bookreader.core.db import migrate
-    from bookreader.settings import load_settings
-    from bookreader.testing import Infrastructure, LiveService, random_email
+    from bookreader.testing import random_email, running_service
 
     async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
         email, password = random_email(), "correct horse 1"
@@ -155,18 +152,8 @@ def upload_to_ready(uploads: list[tuple[str, str, bytes]]) -> None:
                         f"{attempt} run): {total:.2f} s (analyzing from {analyzing_at:.2f} s) status={book['status']}"
                     )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        infra = Infrastructure(Path(tmp)).start()
-        try:
-            env = infra.environment()
-            asyncio.run(migrate(load_settings(env)))
-            service = LiveService(env).start()
-            try:
-                asyncio.run(run(service.base_url))
-            finally:
-                service.stop()
-        finally:
-            infra.stop()
+    with running_service("bench-nlp-") as (service, _env):
+        asyncio.run(run(service.base_url))
 
 
 def main() -> None:

@@ -15,15 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 
-from bookreader.testing import SHARED_BOOKS, Infrastructure, LiveService, random_email
+from bookreader.testing import SHARED_BOOKS, random_email, running_service
 
 ALICE = SHARED_BOOKS / "epub3" / "epubjs-alice-without-cover.epub"
 
@@ -164,21 +162,8 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=100, help="progress writes per reader")
     parser.add_argument("--history", type=int, default=365, help="days of sessions for the stats reader")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        infra = Infrastructure(Path(tmp)).start()
-        try:
-            env = infra.environment(BOOKREADER_RATE_LIMIT_GENERAL="0")
-            from bookreader.core.db import migrate
-            from bookreader.settings import load_settings
-
-            asyncio.run(migrate(load_settings(env)))
-            service = LiveService(env).start()
-            try:
-                asyncio.run(run(service.base_url, env, args))
-            finally:
-                service.stop()
-        finally:
-            infra.stop()
+    with running_service("bench-reading-", BOOKREADER_RATE_LIMIT_GENERAL="0") as (service, env):
+        asyncio.run(run(service.base_url, env, args))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -156,3 +157,27 @@ class LiveService:
 
 def random_email() -> str:
     return f"reader-{secrets.token_hex(5)}@example.com"
+
+
+@contextlib.contextmanager
+def running_service(
+    prefix: str = "bookreader-", **env_extra: str
+) -> Iterator[tuple[LiveService, dict[str, str]]]:
+    """Fresh infrastructure, migrations applied, the real service started: for benchmarks and scripts."""
+    import tempfile
+
+    from bookreader.core.db import migrate
+    from bookreader.settings import load_settings
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        infra = Infrastructure(Path(tmp)).start()
+        try:
+            env = infra.environment(**env_extra)
+            asyncio.run(migrate(load_settings(env)))
+            service = LiveService(env, log_path=Path(tmp) / "service.log").start()
+            try:
+                yield service, env
+            finally:
+                service.stop()
+        finally:
+            infra.stop()
