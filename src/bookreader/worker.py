@@ -30,9 +30,7 @@ FUNCTIONS: list[Any] = [
     for fn in (*book_jobs.FUNCTIONS, *description_jobs.FUNCTIONS, *illustration_jobs.FUNCTIONS)
 ]
 CRON_JOBS: list[Any] = [
-    cron(
-        instrumented(book_jobs.recover_stuck_books), second={7}, run_at_startup=True, unique=True, timeout=60
-    ),
+    cron(instrumented(book_jobs.recover_stuck_books), second={7}, unique=True, timeout=60),
     cron(instrumented(illustration_jobs.recover_stuck_images), second={37}, unique=True, timeout=60),
     cron(instrumented(maintenance.purge_refresh_tokens), hour={3}, minute={17}, second={0}, unique=True),
     cron(instrumented(maintenance.remove_orphaned_files), minute={23}, second={0}, unique=True, timeout=600),

@@ -6,13 +6,18 @@ book backwards) followed by a `book.status` event.
 
 from __future__ import annotations
 
+import functools
+import logging
 import uuid
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import Any
 
+from arq import Retry
 from redis.asyncio import Redis
 
 from bookreader.core.events import BookStatusEvent, publish
+from bookreader.core.jobs import is_transient
 from bookreader.domain.books.tables import Book
 
 ACTIVE = ("queued", "parsing", "analyzing")
@@ -85,14 +90,6 @@ MAX_TRIES = 5
 def stage(fn):
     """A pipeline stage never strands its book: transient faults are retried with backoff, anything else
     (or retries running out) ends the book `failed` with a code."""
-    import functools
-    import logging
-    from concurrent.futures.process import BrokenProcessPool
-
-    from arq import Retry
-
-    from bookreader.core.jobs import is_transient
-
     log = logging.getLogger(fn.__module__)
 
     @functools.wraps(fn)
