@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 import httpx
+from tests.support import sign_up
 
 from bookreader.core.embedded import free_port
-from bookreader.testing import LiveService
+from bookreader.testing import SHARED_BOOKS, LiveService
 
 
 def json_lines(path: Path) -> list[dict]:
@@ -32,6 +33,10 @@ async def test_serve_logs_json_with_request_ids_to_stderr_and_file(own_env, tmp_
         async with httpx.AsyncClient(base_url=service.base_url) as http:
             response = await http.get("/api/v1/books", headers={"X-Request-ID": "trace-me-123"})
             assert response.headers["x-request-id"] == "trace-me-123"
+            # run a job deliberately: the job-id assertion below must not depend on cron timing
+            reader = await sign_up(http)
+            book = (await reader.upload(SHARED_BOOKS / "epub3/idpf-hefty-water.epub")).json()
+            assert (await reader.wait_for_book(book["id"]))["status"] == "ready"
             await asyncio.sleep(0.3)
     finally:
         service.stop()
