@@ -11,7 +11,7 @@ import httpx
 from tests.support import sign_up
 
 from bookreader.core.embedded import free_port
-from bookreader.testing import SHARED_BOOKS, LiveService
+from bookreader.testing import LiveService
 
 
 def json_lines(path: Path) -> list[dict]:
@@ -25,7 +25,9 @@ def json_lines(path: Path) -> list[dict]:
     return records
 
 
-async def test_serve_logs_json_with_request_ids_to_stderr_and_file(own_env, tmp_path) -> None:
+async def test_serve_logs_json_with_request_ids_to_stderr_and_file(
+    own_env, tmp_path, generated_books
+) -> None:
     data = Path(own_env["BOOKREADER_DATA_DIR"])
     env = {**own_env, "BOOKREADER_LOG_JSON": "1"}
     service = LiveService(env, log_path=tmp_path / "serve.log").start()
@@ -35,7 +37,7 @@ async def test_serve_logs_json_with_request_ids_to_stderr_and_file(own_env, tmp_
             assert response.headers["x-request-id"] == "trace-me-123"
             # run a job deliberately: the job-id assertion below must not depend on cron timing
             reader = await sign_up(http)
-            book = (await reader.upload(SHARED_BOOKS / "epub3/idpf-hefty-water.epub")).json()
+            book = (await reader.upload(generated_books["tiny"])).json()
             assert (await reader.wait_for_book(book["id"]))["status"] == "ready"
             await asyncio.sleep(0.3)
     finally:

@@ -9,6 +9,8 @@ import httpx
 import pytest
 from tests.support import Reader, sign_up
 
+from bookreader.testing import SHARED_BOOKS
+
 ALICE = Path("epub3") / "epubjs-alice-without-cover.epub"  # tiny: chapters to point into, parsed at once
 KAFKA = Path("epub2") / "gutenberg-kafka-metamorphosis.epub"  # real prose: word counts, descriptions
 
@@ -38,14 +40,26 @@ async def session_client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@pytest.fixture
-async def alice(reader: Reader, shared_books: Path) -> dict:
-    """`reader`'s copy of the small Alice book (chapters stored)."""
-    return await book_with_chapters(reader, shared_books / ALICE)
+@pytest.fixture(scope="session")
+def small_book(generated_books: dict[str, Path]) -> Path:
+    """The small Alice book, or (on a clone without ../shared) a generated two-chapter one."""
+    return SHARED_BOOKS / ALICE if SHARED_BOOKS.is_dir() else generated_books["tiny"]
 
 
 @pytest.fixture(scope="session")
-async def kafka_pair(session_client: httpx.AsyncClient, shared_books: Path) -> tuple[Reader, dict]:
-    """A reader (shared by the tests that only add their own rows) with Metamorphosis ready."""
+def prose_book(generated_books: dict[str, Path]) -> Path:
+    """Metamorphosis, or (on a clone without ../shared) a generated novel with describable prose."""
+    return SHARED_BOOKS / KAFKA if SHARED_BOOKS.is_dir() else generated_books["novel"]
+
+
+@pytest.fixture
+async def alice(reader: Reader, small_book: Path) -> dict:
+    """`reader`'s copy of the small book (chapters stored)."""
+    return await book_with_chapters(reader, small_book)
+
+
+@pytest.fixture(scope="session")
+async def kafka_pair(session_client: httpx.AsyncClient, prose_book: Path) -> tuple[Reader, dict]:
+    """A reader (shared by the tests that only add their own rows) with a prose book ready."""
     reader = await sign_up(session_client)
-    return reader, await book_with_chapters(reader, shared_books / KAFKA, ready=True)
+    return reader, await book_with_chapters(reader, prose_book, ready=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from tests.integration.reading.conftest import ALICE, book_with_chapters
+from tests.integration.reading.conftest import book_with_chapters
 from tests.support import Reader, sign_up
 
 
@@ -50,10 +50,10 @@ ROUTES = [
 
 
 @pytest.fixture(scope="module")
-async def world(session_client: httpx.AsyncClient, shared_books) -> World:
+async def world(session_client: httpx.AsyncClient, small_book) -> World:
     owner, other = await sign_up(session_client), await sign_up(session_client)
-    book = await book_with_chapters(owner, shared_books / ALICE)
-    await book_with_chapters(other, shared_books / ALICE)  # the same file: its own copy, other ids
+    book = await book_with_chapters(owner, small_book)
+    await book_with_chapters(other, small_book)  # the same file: its own copy, other ids
     ids = {"book": book["id"]}
     await owner.put(f"/api/v1/books/{book['id']}/progress", json={"chapter": 1, "offset": 0, "percentage": 0})
     ids["bookmark"] = (await owner.post(f"/api/v1/books/{book['id']}/bookmarks", json={"chapter": 1})).json()[

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.reading.conftest import KAFKA, book_with_chapters, chapter
+from tests.integration.reading.conftest import book_with_chapters, chapter
 from tests.support import Reader
 
 from bookreader.domain.illustrations.tables import Image
@@ -102,8 +102,8 @@ async def test_validation_and_clamping(reader: Reader, alice: dict) -> None:
     assert later["accepted"] is True and later["offset"] == 4
 
 
-async def test_entering_a_chapter_illustrates_ahead(reader: Reader, shared_books, db) -> None:
-    book = await book_with_chapters(reader, shared_books / KAFKA, ready=True)  # descriptions to illustrate
+async def test_entering_a_chapter_illustrates_ahead(reader: Reader, prose_book, db) -> None:
+    book = await book_with_chapters(reader, prose_book, ready=True)  # descriptions to illustrate
     book_id = uuid.UUID(book["id"])
     numbers = [c["number"] for c in book["chapters"]]
     target = numbers[len(numbers) // 2]

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from tests.integration.reading.conftest import KAFKA, book_with_chapters, chapter
+from tests.integration.reading.conftest import book_with_chapters, chapter
 from tests.support import Reader, sign_up
 
 from bookreader.domain.reading.tables import ReadingSession
@@ -42,12 +42,12 @@ async def position(device: Reader, book_id: str) -> tuple:
     return p["chapter"], p["offset"], p["percentage"], p["device"]
 
 
-async def test_two_readers_with_two_devices_each(client: httpx.AsyncClient, shared_books, db) -> None:
+async def test_two_readers_with_two_devices_each(client: httpx.AsyncClient, prose_book, db) -> None:
     ann_phone, bob_phone = await sign_up(client), await sign_up(client)
     ann_laptop, bob_laptop = await second_device(ann_phone), await second_device(bob_phone)
     ann_book, bob_book = await asyncio.gather(
-        book_with_chapters(ann_phone, shared_books / KAFKA),
-        book_with_chapters(bob_phone, shared_books / KAFKA),
+        book_with_chapters(ann_phone, prose_book),
+        book_with_chapters(bob_phone, prose_book),
     )
     a, b = ann_book["id"], bob_book["id"]
     assert a != b

@@ -10,6 +10,10 @@ from bookreader.ingest import IngestError, parse_book, sniff_format
 
 from .conftest import ASSET_BASE, BOOKS
 
+pytestmark = pytest.mark.skipif(
+    not BOOKS.is_dir(), reason=f"needs the shared test books at {BOOKS} (absent on a lone clone; CI has them)"
+)
+
 # file -> title, authors, language, has cover, some body chapter titles (in order), body chapter count or None
 GOOD: dict[str, tuple[str, list[str], str, bool, list[str], int | None]] = {
     "epub2/calibre-quick-start-eng.epub": (
