@@ -221,11 +221,17 @@ async def verify_positions(http: httpx.AsyncClient, readers: list[SimReader]) ->
 
 
 async def run_load(
-    base_url: str, database_url: str, secret_key: str, *, readers: int = 200, duration: float = 60
+    base_url: str,
+    database_url: str,
+    secret_key: str,
+    *,
+    readers: int = 200,
+    duration: float = 60,
+    book: Path = BOOK,
 ) -> LoadResult:
     limits = httpx.Limits(max_connections=readers, max_keepalive_connections=readers)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
-        sim = await prepare_readers(http, database_url, secret_key, readers)
+        sim = await prepare_readers(http, database_url, secret_key, readers, book)
         result = LoadResult(readers=readers, duration=duration)
         stop_at = time.monotonic() + duration
         await asyncio.gather(*(_reader_loop(http, reader, result, stop_at) for reader in sim))

@@ -52,9 +52,14 @@ def _serve(settings: Settings, *, embedded_worker: bool) -> None:
         os.environ["BOOKREADER_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
         # the app process also logs to a rotated file (`just logs`) unless told otherwise
         os.environ.setdefault("BOOKREADER_LOG_FILE", str(settings.data_path / "logs" / "bookreader.log"))
-        logging.getLogger("bookreader").info(
-            "BookReader listening on http://%s:%d", settings.host, settings.port
-        )
+        logger = logging.getLogger("bookreader")
+        if settings.secret_key_file:
+            logger.warning(
+                "BOOKREADER_SECRET_KEY is not set: tokens are signed with this install's generated key in %s "
+                "(set BOOKREADER_SECRET_KEY in production)",
+                settings.secret_key_file,
+            )
+        logger.info("BookReader listening on http://%s:%d", settings.host, settings.port)
         Server(
             "bookreader.app:create_app",
             factory=True,

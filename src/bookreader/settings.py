@@ -7,6 +7,7 @@ from `BOOKREADER_X` unless `ENV_NAMES` says otherwise.
 from __future__ import annotations
 
 import os
+import secrets
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +15,12 @@ from typing import Literal
 
 import msgspec
 
-DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # the old constant: refused everywhere now
+SECRET_KEY_FILE = (
+    "secret_key"  # under data_dir: the generated key of an install without BOOKREADER_SECRET_KEY
+)
+# values shipped in examples and manifests (compose, config/k8s/secret.yaml): never a real key
+PLACEHOLDER_SECRET_MARKERS = ("change-me", "changeme", "insecure", "placeholder", "example")
 
 ENV_NAMES = {"database_url": "DATABASE_URL", "redis_url": "REDIS_URL"}
 
@@ -30,7 +36,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     data_dir: str = "./.data"
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = DEFAULT_SECRET_KEY
+    secret_key: str = DEFAULT_SECRET_KEY  # unset outside production → generated once into data_dir
+    secret_key_file: str | None = None  # where the generated key lives (None when it came from the env)
     log_level: str = "INFO"
     log_json: bool = True
     cors_origins: list[str] = []
@@ -41,7 +48,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit_window: int = 60  # seconds
     rate_limit_general: int = 600  # API requests per user (or per IP when anonymous) per window
     rate_limit_auth: int = 10  # login/register attempts per IP + email per window
-    rate_limit_trust_forwarded: bool = False  # behind our proxy: the client is X-Forwarded-For's first hop
+    rate_limit_auth_ip: int = 30  # login/register/password attempts per IP (any email) per window
+    rate_limit_trust_forwarded: bool = False  # behind our proxies: read the client from X-Forwarded-For
+    trusted_proxies: list[str] = []  # our proxies' addresses: skipped from the right of X-Forwarded-For
     worker_metrics_port: int = 0  # a standalone `worker` serves /metrics here (0 = off)
     orphan_min_age: int = 3600  # seconds a book folder without a book row is kept before removal
 
@@ -49,6 +58,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     access_token_ttl: int = 900  # seconds
     refresh_token_ttl: int = 30 * 24 * 3600
     cookie_secure: bool = False
+    password_reset_ttl: int = 24 * 3600  # seconds an admin-issued reset link stays valid
 
     # queue / worker
     queue_name: str = "bookreader:queue"
@@ -103,7 +113,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     @property
     def uses_default_secret(self) -> bool:
-        return self.secret_key == DEFAULT_SECRET_KEY
+        lowered = self.secret_key.lower()
+        return self.secret_key == DEFAULT_SECRET_KEY or any(m in lowered for m in PLACEHOLDER_SECRET_MARKERS)
 
 
 def _env_name(field: str) -> str:
@@ -140,6 +151,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             except SettingsError as exc:
                 raise SettingsError(f"{name}: {exc}") from None
     values.update(overrides)
+    if "secret_key" not in values and values.get("env", "development") != "production":
+        values["secret_key_file"], values["secret_key"] = _generated_secret(values.get("data_dir", "./.data"))
     try:
         settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
@@ -148,11 +161,33 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     return settings
 
 
+def _generated_secret(data_dir: object) -> tuple[str, str]:
+    """This install's own random key, made on first start and kept (0600) in the data folder.
+
+    A constant default would be the same on every install, so anyone could sign tokens for any user.
+    """
+    path = Path(str(data_dir)).resolve() / SECRET_KEY_FILE
+    try:
+        return str(path), path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:  # O_EXCL: of two processes starting at once, one writes and the other reads its key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return str(path), path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return str(path), key
+
+
 def validate(settings: Settings) -> None:
     if settings.env == "production":
         if settings.uses_default_secret or len(settings.secret_key) < 32:
             raise SettingsError(
-                "BOOKREADER_SECRET_KEY must be set to a random value of at least 32 characters in production"
+                "BOOKREADER_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(not a placeholder such as the example manifests' 'change-me…'): openssl rand -hex 32"
             )
     if not 0 < settings.port < 65536:
         raise SettingsError("BOOKREADER_PORT must be between 1 and 65535")

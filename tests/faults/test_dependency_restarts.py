@@ -57,9 +57,11 @@ async def test_redis_restart(fault_env, shared_books, tmp_path) -> None:
                     break
                 await asyncio.sleep(0.2)
             assert down["failed"] == ["redis"], down
-            # reading needs only Postgres: it keeps working (auth's revocation check and rate limits fail open)
+            # signed-in calls fail closed (a revoked session must not come back while Redis is away): a clear
+            # 503 with Retry-After, never a 500 and never a pass
             listed = await reader.get("/api/v1/books")
-            assert listed.status_code == 200 and listed.json()["total"] == 1
+            assert listed.status_code == 503 and listed.json()["code"] == "unavailable", listed.text
+            assert listed.headers["retry-after"]
             assert (await http.get("/health")).status_code == 200
             await asyncio.sleep(2)  # the embedded worker's poll loop meets the outage too
 

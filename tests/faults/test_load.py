@@ -4,19 +4,25 @@ reader's last acknowledged position is the stored one. Figures: `just bench-load
 from __future__ import annotations
 
 import pytest
-from bench.bench_load import run_load
+from bench.bench_load import BOOK, run_load
 
 from bookreader.testing import LiveService
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)
-async def test_200_readers_for_60_seconds(fault_env, tmp_path) -> None:
+async def test_200_readers_for_60_seconds(fault_env, tmp_path, generated_books) -> None:
+    book = BOOK if BOOK.is_file() else generated_books["novel"]
     env = {**fault_env, "BOOKREADER_LOG_LEVEL": "WARNING"}
     service = LiveService(env, log_path=tmp_path / "service.log").start()
     try:
         result = await run_load(
-            service.base_url, env["DATABASE_URL"], env["BOOKREADER_SECRET_KEY"], readers=200, duration=60
+            service.base_url,
+            env["DATABASE_URL"],
+            env["BOOKREADER_SECRET_KEY"],
+            readers=200,
+            duration=60,
+            book=book,
         )
     finally:
         service.stop()

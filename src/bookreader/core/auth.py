@@ -11,7 +11,7 @@ import uuid
 
 from litestar.connection import ASGIConnection
 
-from bookreader.core.errors import Unauthorized
+from bookreader.core.errors import Unauthorized, Unavailable
 from bookreader.core.security import decode_access_token
 from bookreader.domain.accounts.tables import User
 
@@ -49,12 +49,12 @@ async def authenticate(connection: ASGIConnection) -> User:
     if claims is None:
         raise Unauthorized("The access token is invalid or expired.", code="invalid_token")
     try:
-        if await state.redis.exists(revoked_session_key(claims.session_id)):
-            raise Unauthorized("This session has ended.", code="invalid_token")
-    except Unauthorized:
-        raise
-    except Exception as exc:
-        log.warning("revocation check skipped: %s", exc)
+        revoked = await state.redis.exists(revoked_session_key(claims.session_id))
+    except Exception as exc:  # fail closed: a signed-out session must not come back while Redis is away
+        log.warning("revocation check impossible: %s", type(exc).__name__)
+        raise Unavailable("Sessions cannot be checked right now; try again shortly.") from None
+    if revoked:
+        raise Unauthorized("This session has ended.", code="invalid_token")
     user = await User.objects().where(User.id == claims.user_id).first()
     if user is None or user.disabled:
         raise Unauthorized("The account is not active.", code="invalid_token")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+
+from bookreader.core.jobs import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,11 @@ class RateLimited(DomainError):
 class Unavailable(DomainError):
     status, title, code = 503, "Service unavailable", "unavailable"
 
+    def __init__(
+        self, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message, code=code, headers=headers or {"Retry-After": "5"})
+
 
 class Problem(msgspec.Struct, omit_defaults=True):
     status: int
@@ -111,7 +119,9 @@ def handle_exception(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         code, title = _HTTP_CODES.get(exc.status_code, (f"http_{exc.status_code}", "Error"))
         return problem_response(exc.status_code, title, str(exc.detail), code, headers=exc.headers)
-    from bookreader.core.jobs import is_transient
+    if isinstance(exc, asyncpg.exceptions.DataError | OverflowError):
+        # a value the database cannot hold (an integer past its range, say): the caller's input, not a fault
+        return problem_response(400, "Invalid request", "A value is out of range.", "validation_error")
 
     if is_transient(exc):  # Postgres or Redis away for a moment: say so, and when to try again
         log.warning(

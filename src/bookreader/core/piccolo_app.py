@@ -5,7 +5,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from bookreader.domain.accounts.tables import RefreshToken, User
+from bookreader.domain.accounts.tables import PasswordReset, RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
 from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
@@ -19,7 +19,19 @@ from bookreader.domain.reading.tables import (
 )
 
 # Domains add their tables here (order: referenced tables first).
-TABLES = [User, RefreshToken, Book, Chapter, Description, Character, NlpRun, ImageFile, Image, ImageStyle]
+TABLES = [
+    User,
+    RefreshToken,
+    PasswordReset,
+    Book,
+    Chapter,
+    Description,
+    Character,
+    NlpRun,
+    ImageFile,
+    Image,
+    ImageStyle,
+]
 TABLES += [ReadingPosition, PositionWrite, Bookmark, Highlight, ReadingSession, ReadingGoal]
 
 APP_CONFIG = AppConfig(

@@ -1,9 +1,14 @@
 """Rate limits in Redis: window counters (INCR + EXPIRE in one pipeline, sliding-window weighting), so every
 API replica shares the same counts.
 
-Two limits: a general one per user (per IP when anonymous) on `/api/`, and a strict one on login/register
-per IP + email (brute force, sign-up spam). Over a limit → 429 problem+json with `Retry-After`. If Redis does
-not answer, requests pass (fail open) and a warning is logged: `/ready` already reports Redis as down.
+Three limits: a general one per user (per IP when anonymous) on `/api/`, and two strict ones on
+login/register: per IP + email (brute force on one account) and per IP alone (spraying many emails, sign-up
+spam, email enumeration). Over a limit → 429 problem+json with `Retry-After`. If Redis does not answer,
+requests pass (fail open) and a warning is logged: `/ready` already reports Redis as down.
+
+The auth body is read here, before any handler, to key the limit by email: it must be JSON and at most
+`AUTH_BODY_LIMIT` bytes (Content-Length checked first, then counted while reading), so an anonymous client
+cannot make the process buffer a large body.
 """
 
 from __future__ import annotations
@@ -23,8 +28,12 @@ from bookreader.settings import Settings
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "bookreader:ratelimit"
-STRICT_PATHS = frozenset({"/api/v1/auth/login", "/api/v1/auth/register"})
+# credentials or one-time tokens in the body: JSON only, small, limited per IP (+ email where there is one)
+STRICT_PATHS = frozenset(
+    {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/password", "/api/v1/auth/password-reset"}
+)
 REDIS_TIMEOUT = 0.5  # a slow Redis must not make every request slow
+AUTH_BODY_LIMIT = 4096  # bytes: an email and a password fit many times over
 _last_warning = 0.0
 
 
@@ -49,13 +58,24 @@ async def hit(redis, key: str, limit: int, window: int, now: float | None = None
     return max(1, int((slot + 1) * window - now + 0.999))
 
 
-def client_ip(scope: Scope, trust_forwarded: bool) -> str:
-    if trust_forwarded:
-        for name, value in scope.get("headers", []):
-            if name == b"x-forwarded-for":
-                return value.decode("latin-1").split(",")[0].strip()
+def client_ip(scope: Scope, trust_forwarded: bool, trusted_proxies: frozenset[str] = frozenset()) -> str:
+    """The caller's address. Behind proxies: the rightmost X-Forwarded-For hop that is not one of ours.
+
+    The leftmost hop is whatever the client wrote, so it is never trusted; each proxy appends the address
+    it saw, so walking from the right past our own proxies finds the first address no client could forge.
+    """
     client = scope.get("client")
-    return client[0] if client else "unknown"
+    peer = client[0] if client else "unknown"
+    if not trust_forwarded:
+        return peer
+    hops: list[str] = []
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-for":
+            hops.extend(hop.strip() for hop in value.decode("latin-1").split(","))
+    for hop in reversed(hops):
+        if hop and hop not in trusted_proxies:
+            return hop
+    return peer
 
 
 def _bearer_user(scope: Scope, settings: Settings) -> str | None:
@@ -71,14 +91,44 @@ class _Email(msgspec.Struct):
     email: str = ""
 
 
-async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the (small) request body and hand the app a `receive` that replays it."""
+class BodyRejected(Exception):
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+def _header(scope: Scope, wanted: bytes) -> str:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return value.decode("latin-1")
+    return ""
+
+
+def check_auth_request(scope: Scope) -> None:
+    """JSON only (a form or text/plain post from another site must not sign anyone in) and small."""
+    media_type = _header(scope, b"content-type").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise BodyRejected(415, "unsupported_media_type", "Send the credentials as application/json.")
+    length = _header(scope, b"content-length")
+    if length and (not length.isdigit() or int(length) > AUTH_BODY_LIMIT):
+        raise BodyRejected(
+            413, "body_too_large", f"The request body must be at most {AUTH_BODY_LIMIT} bytes."
+        )
+
+
+async def _buffer_body(receive: Receive, limit: int = AUTH_BODY_LIMIT) -> tuple[bytes, Receive]:
+    """Read the (small) request body — at most `limit` bytes — and hand the app a `receive` that replays it."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyRejected(413, "body_too_large", f"The request body must be at most {limit} bytes.")
+        chunks.append(chunk)
         if not message.get("more_body"):
             break
     body = b"".join(chunks)
@@ -101,27 +151,30 @@ def _email_of(body: bytes) -> str:
         return ""
 
 
-async def _reject(send: Send, retry_after: int) -> None:
+_TITLES = {413: "Too large", 415: "Unsupported media type", 429: "Too many requests"}
+
+
+async def send_problem(send: Send, status: int, code: str, detail: str, headers=()) -> None:
     body = msgspec.json.encode(
-        Problem(
-            status=429,
-            title="Too many requests",
-            detail=f"Too many requests; try again in {retry_after} s.",
-            code="rate_limited",
-        )
+        Problem(status=status, title=_TITLES.get(status, "Error"), detail=detail, code=code)
     )
     await send(
         {
             "type": "http.response.start",
-            "status": 429,
+            "status": status,
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(retry_after).encode()),
+                *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _reject(send: Send, retry_after: int) -> None:
+    detail = f"Too many requests; try again in {retry_after} s."
+    await send_problem(send, 429, "rate_limited", detail, [(b"retry-after", str(retry_after).encode())])
 
 
 def _warn_open(exc: BaseException) -> None:
@@ -140,12 +193,20 @@ def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
         state = scope["app"].state
         settings: Settings = state.settings
         window = settings.rate_limit_window
-        ip = client_ip(scope, settings.rate_limit_trust_forwarded)
+        ip = client_ip(scope, settings.rate_limit_trust_forwarded, frozenset(settings.trusted_proxies))
         checks: list[tuple[str, int]] = []
-        if path in STRICT_PATHS and scope.get("method") == "POST" and settings.rate_limit_auth:
-            body, receive = await _buffer_body(receive)
-            email_hash = hashlib.sha256(_email_of(body).encode()).hexdigest()[:16]
-            checks.append((f"auth:{ip}:{email_hash}", settings.rate_limit_auth))
+        if path in STRICT_PATHS and scope.get("method") == "POST":
+            try:
+                check_auth_request(scope)
+                body, receive = await _buffer_body(receive)
+            except BodyRejected as rejected:
+                await send_problem(send, rejected.status, rejected.code, rejected.detail)
+                return
+            if settings.rate_limit_auth:
+                email_hash = hashlib.sha256(_email_of(body).encode()).hexdigest()[:16]
+                checks.append((f"auth:{ip}:{email_hash}", settings.rate_limit_auth))
+            if settings.rate_limit_auth_ip:
+                checks.append((f"auth-ip:{ip}", settings.rate_limit_auth_ip))
         if settings.rate_limit_general:
             who = _bearer_user(scope, settings)
             checks.append((f"user:{who}" if who else f"ip:{ip}", settings.rate_limit_general))

@@ -71,8 +71,13 @@ async def test_general_limit_cors_and_fail_open(strict_service) -> None:
         )
         assert foreign.headers.get("access-control-allow-origin") != "https://evil.example"
 
-        redis.stop()  # fail open: counting is impossible, reading still works
-        assert (await reader.get("/api/v1/books")).status_code == 200
+        redis.stop()  # rate limits fail open: counting is impossible, anonymous calls still work
+        wrong = await http.post("/api/v1/auth/login", json={"email": reader.email, "password": "wrong one 1"})
+        assert wrong.status_code == 401
+        # revocation fails closed: a signed-out session must not come back while Redis is away
+        unchecked = await reader.get("/api/v1/books")
+        assert unchecked.status_code == 503 and unchecked.json()["code"] == "unavailable"
+        assert unchecked.headers["retry-after"]
         assert (await http.get("/ready")).status_code == 503
 
 

@@ -58,7 +58,7 @@ async def test_fresh_install_illustrates_and_serves_pictures(
                 assert picture.status_code == 200
                 assert picture.content.startswith(b"\x89PNG\r\n\x1a\n") and len(picture.content) > 1000
                 assert picture.headers["content-type"] == "image/png"
-                assert picture.headers["cache-control"] == "public, max-age=31536000, immutable"
+                assert picture.headers["cache-control"] == "private, max-age=31536000, immutable"
                 thumbnail = await reader.get(image["thumbnail_url"])
                 assert thumbnail.status_code == 200 and thumbnail.content[8:12] == b"WEBP"
 

@@ -5,10 +5,12 @@ from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from bookreader.core.auth import ACCESS_COOKIE, provide_user, revoked_session_key
+from bookreader.core.auth import ACCESS_COOKIE, provide_user
 from bookreader.domain.accounts import service
 from bookreader.domain.accounts.schemas import (
     LoginRequest,
+    PasswordChange,
+    PasswordResetRequest,
     RefreshRequest,
     TokenPair,
     UserCreate,
@@ -61,7 +63,8 @@ class AuthController(Controller):
 
     @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK)
     async def refresh(self, request: Request, data: RefreshRequest) -> Response[TokenPair]:
-        pair = await service.rotate_refresh_token(data.refresh_token, request.app.state.settings)
+        state = request.app.state
+        pair = await service.rotate_refresh_token(data.refresh_token, state.settings, state.redis)
         return _with_cookie(request, pair, HTTP_200_OK)
 
     @post(
@@ -71,15 +74,49 @@ class AuthController(Controller):
         dependencies={"user": Provide(provide_user)},
     )
     async def logout(self, request: Request, user: User) -> Response[None]:
+        state = request.app.state
+        await service.end_session(state.redis, state.settings, request.scope["state"]["session_id"])
+        return _signed_out()
+
+    @post(
+        "/logout-all",
+        operation_id="logoutEverywhere",
+        status_code=HTTP_204_NO_CONTENT,
+        dependencies={"user": Provide(provide_user)},
+    )
+    async def logout_all(self, request: Request, user: User) -> Response[None]:
+        """Sign out everywhere: every session of this account ends, this one included."""
+        state = request.app.state
+        await service.end_all_sessions(state.redis, state.settings, user.id)
+        return _signed_out()
+
+    @post(
+        "/password",
+        operation_id="changePassword",
+        status_code=HTTP_204_NO_CONTENT,
+        dependencies={"user": Provide(provide_user)},
+    )
+    async def change_password(self, request: Request, user: User, data: PasswordChange) -> None:
+        """New password (the current one required); every other session ends, this one stays."""
+        state = request.app.state
         session_id = request.scope["state"]["session_id"]
-        await service.revoke_family(session_id)
-        settings = request.app.state.settings
-        await request.app.state.redis.set(revoked_session_key(session_id), b"1", ex=settings.access_token_ttl)
-        return Response(
-            None,
-            status_code=HTTP_204_NO_CONTENT,
-            cookies=[Cookie(key=ACCESS_COOKIE, value="", max_age=0, path="/", httponly=True)],
+        await service.change_password(
+            state.redis, state.settings, user, data.current_password, data.new_password, session_id
         )
+
+    @post("/password-reset", operation_id="resetPassword", status_code=HTTP_204_NO_CONTENT)
+    async def reset_password(self, request: Request, data: PasswordResetRequest) -> None:
+        """Spend an admin-issued reset token: the new password is set and every session ends."""
+        state = request.app.state
+        await service.reset_password(state.redis, state.settings, data.token, data.new_password)
+
+
+def _signed_out() -> Response[None]:
+    return Response(
+        None,
+        status_code=HTTP_204_NO_CONTENT,
+        cookies=[Cookie(key=ACCESS_COOKIE, value="", max_age=0, path="/", httponly=True)],
+    )
 
 
 class UserController(Controller):

@@ -47,3 +47,19 @@ class UserRead(msgspec.Struct):
     plan: str
     created_at: datetime
     usage: Usage | None = None
+
+
+class PasswordChange(msgspec.Struct):
+    current_password: Annotated[str, msgspec.Meta(max_length=256)]
+    new_password: Password
+
+
+class PasswordResetRequest(msgspec.Struct):
+    token: Annotated[str, msgspec.Meta(max_length=512)]
+    new_password: Password
+
+
+class PasswordResetIssued(msgspec.Struct):
+    token: str  # shown once: the admin hands it (or the path) to the user
+    reset_path: str  # the web UI's reset page with the token, relative to the server's address
+    expires_at: datetime

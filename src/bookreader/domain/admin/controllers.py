@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Request, get, patch
+from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
 from bookreader.core.auth import authenticate
 from bookreader.core.errors import Forbidden
+from bookreader.domain.accounts import service as accounts
+from bookreader.domain.accounts.schemas import PasswordResetIssued
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.admin import service
 from bookreader.domain.admin.schemas import AdminUser, AdminUserPage, AdminUserUpdate, SystemStatus
@@ -43,6 +45,13 @@ class AdminController(Controller):
     @patch("/users/{user_id:uuid}", operation_id="adminUpdateUser")
     async def update_user(self, admin: User, user_id: uuid.UUID, data: AdminUserUpdate) -> AdminUser:
         return await service.update_user(admin, user_id, data)
+
+    @post("/users/{user_id:uuid}/password-reset", operation_id="adminIssuePasswordReset", status_code=201)
+    async def issue_password_reset(
+        self, request: Request, admin: User, user_id: uuid.UUID
+    ) -> PasswordResetIssued:
+        """A one-time reset link for a user who forgot their password; the admin hands it over."""
+        return await accounts.issue_password_reset(request.app.state.settings, user_id, admin.id)
 
     @get("/system", operation_id="adminSystem")
     async def system(self, request: Request, admin: User) -> SystemStatus:

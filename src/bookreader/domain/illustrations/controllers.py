@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from bookreader.core.auth import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.illustrations import service
-from bookreader.domain.illustrations.files import IMMUTABLE_PUBLIC
+from bookreader.domain.illustrations.files import IMMUTABLE_PRIVATE
 from bookreader.domain.illustrations.schemas import ImageRead, StylePresetRead, StyleRead, StyleUpdate
 from bookreader.imaging.prompts import STYLES
 
@@ -89,7 +89,7 @@ class ImageFileController(Controller):
             user, request.app.state.storage, content_hash, thumbnail=thumbnail
         )
         headers = {
-            "Cache-Control": IMMUTABLE_PUBLIC,
+            "Cache-Control": IMMUTABLE_PRIVATE,
             "ETag": f'"{content_hash}{"-t" if thumbnail else ""}"',
         }
         return File(path=path, media_type=media_type, headers=headers, content_disposition_type="inline")

@@ -13,7 +13,8 @@ from bookreader.imaging.thumbnails import make_thumbnail
 from bookreader.settings import Settings
 
 API = "/api/v1"
-IMMUTABLE_PUBLIC = "public, max-age=31536000, immutable"  # URLs are content hashes
+# URLs are content hashes, but the files are the owner's: browsers may keep them, shared caches may not
+IMMUTABLE_PRIVATE = "private, max-age=31536000, immutable"
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 
 

@@ -1,0 +1,138 @@
+"""Findings of the outside security review, each against the running service: bounded auth bodies, JSON-only
+credentials, a per-IP limit on auth that ignores the email, bounded integer parameters, private image caching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from tests.support import sign_up
+
+from bookreader.core.embedded import EmbeddedRedis
+from bookreader.testing import LiveService, random_email
+
+
+def raw_post(base_url: str, path: str, headers: str, chunks: int = 0) -> tuple[int, bytes]:
+    """POST over a bare socket, as an attacker would: a huge declared length, or endless chunks."""
+    address = (urlsplit(base_url).hostname, urlsplit(base_url).port)
+    with socket.create_connection(address, timeout=30) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{headers}\r\n".encode()
+        )
+        with contextlib.suppress(OSError):  # the server may answer and close while we still send
+            prefix = b'{"email": "a@b.c", "password": "'  # never finished
+            sock.sendall(b"%x\r\n%s\r\n" % (len(prefix), prefix) if chunks else prefix)
+            for _ in range(chunks):  # 16 KiB chunks until the server answers (or 6 MiB went out)
+                sock.sendall(b"4000\r\n" + b"x" * 0x4000 + b"\r\n")
+        answer = sock.recv(65536)
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1]
+
+
+async def test_auth_body_is_capped_before_it_is_read(base_url: str) -> None:
+    declared, body = await asyncio.to_thread(
+        raw_post, base_url, "/api/v1/auth/login", "Content-Length: 314572800\r\n"
+    )
+    assert declared == 413 and b"body_too_large" in body
+    # no Content-Length: the cap must hold while reading
+    streamed, body = await asyncio.to_thread(
+        raw_post, base_url, "/api/v1/auth/login", "Transfer-Encoding: chunked\r\n", chunks=384
+    )
+    assert streamed == 413 and b"body_too_large" in body
+
+
+async def test_credentials_only_as_json(client: httpx.AsyncClient) -> None:
+    email = random_email()
+    body = f'{{"email": "{email}", "password": "correct horse 1"}}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        answer = await client.post("/api/v1/auth/register", content=body, headers=headers)
+        assert answer.status_code == 415, (content_type, answer.text)
+        assert answer.json()["code"] == "unsupported_media_type"
+    ok = await client.post(
+        "/api/v1/auth/register", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert ok.status_code == 201
+
+
+@pytest.fixture
+async def auth_limited_service(migrated, tmp_path):
+    """An API with a per-IP auth limit of 5 and its own Redis (the suite's counts must not leak in)."""
+    redis = EmbeddedRedis(tmp_path / "redis", persistent=False)
+    env = {
+        **migrated,
+        "REDIS_URL": redis.start(),
+        "BOOKREADER_EMBEDDED_WORKER": "0",
+        "BOOKREADER_RATE_LIMIT_AUTH_IP": "5",
+    }
+    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
+    try:
+        yield service
+    finally:
+        service.stop()
+        redis.stop()
+
+
+async def test_auth_is_limited_per_ip_whatever_the_email(auth_limited_service) -> None:
+    async with httpx.AsyncClient(base_url=auth_limited_service.base_url, timeout=30) as http:
+        statuses = []
+        for _ in range(6):  # a new email each time: the per IP + email limit never trips
+            answer = await http.post(
+                "/api/v1/auth/register", json={"email": random_email(), "password": "correct horse 1"}
+            )
+            statuses.append(answer.status_code)
+        assert statuses == [201] * 5 + [429]
+        login = await http.post(
+            "/api/v1/auth/login", json={"email": random_email(), "password": "whatever 12"}
+        )
+        assert login.status_code == 429 and login.json()["code"] == "rate_limited"
+
+
+async def test_password_hashing_leaves_the_event_loop_free(client: httpx.AsyncClient, base_url: str) -> None:
+    email, password = random_email(), "correct horse 1"
+    assert (
+        await client.post("/api/v1/auth/register", json={"email": email, "password": password})
+    ).status_code == 201
+
+    async def logins() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+            for _ in range(3):
+                await http.post("/api/v1/auth/login", json={"email": email, "password": "wrong password"})
+
+    streams = [asyncio.create_task(logins()) for _ in range(6)]
+    health = []
+    while not all(stream.done() for stream in streams):
+        started = time.perf_counter()
+        assert (await client.get("/health")).status_code == 200
+        health.append(time.perf_counter() - started)
+        await asyncio.sleep(0.01)
+    await asyncio.gather(*streams)
+    assert len(health) >= 5
+    # with argon2 on the loop, /health waited behind every hash (p50 120 ms in the review)
+    assert sorted(health)[len(health) // 2] < 0.1, health
+
+
+async def test_integer_parameters_out_of_range_are_a_400(client: httpx.AsyncClient, generated_books) -> None:
+    reader = await sign_up(client)
+    book = (await reader.upload(generated_books["tiny"])).json()
+    await reader.wait_for_book(book["id"])
+    huge = "99999999999999999999"
+    answers = {
+        "sessions offset": await reader.get(f"/api/v1/reading-sessions?offset={huge}"),
+        "books offset": await reader.get(f"/api/v1/books?offset={huge}"),
+        "chapter": await reader.get(f"/api/v1/books/{book['id']}/chapters/{huge}"),
+        "chapter int64": await reader.get(f"/api/v1/books/{book['id']}/chapters/9999999999"),
+        "descriptions": await reader.get(f"/api/v1/books/{book['id']}/descriptions?chapter=9999999999"),
+        "bookmarks": await reader.post(
+            f"/api/v1/books/{book['id']}/bookmarks", json={"chapter": 9999999999, "offset": 0}
+        ),
+    }
+    for name, answer in answers.items():
+        assert answer.status_code in (400, 404), (name, answer.status_code, answer.text)
+        assert answer.json()["code"] in ("validation_error", "chapter_not_found", "not_found"), name
