@@ -26,6 +26,7 @@ from bookreader.domain.accounts.controllers import AuthController, UserControlle
 from bookreader.domain.admin.controllers import AdminController
 from bookreader.domain.books.controllers import BookController
 from bookreader.domain.descriptions.controllers import DescriptionController
+from bookreader.domain.devices.controllers import DevicePasswordController
 from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
 from bookreader.domain.live.controllers import events_socket
 from bookreader.domain.reading.controllers import ROUTES as READING_ROUTES
@@ -46,6 +47,7 @@ ROUTE_HANDLERS: list = [
     events_socket,
     *ILLUSTRATION_ROUTES,
     *READING_ROUTES,
+    DevicePasswordController,
 ]
 
 

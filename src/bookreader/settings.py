@@ -103,6 +103,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     llm_api_key: str | None = None
     llm_model: str | None = None
 
+    # devices (issue 12): the account password on OPDS/sync too (else device passwords only); kosync register
+    opds_allow_account_password: bool = False
+    kosync_registration: bool = False
+
     # NLP: optional installed trained spaCy pipelines
     nlp_model_en: str | None = None
     nlp_model_ru: str | None = None

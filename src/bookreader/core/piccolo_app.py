@@ -8,7 +8,9 @@ from piccolo.conf.apps import AppConfig
 from bookreader.domain.accounts.tables import PasswordReset, RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
+from bookreader.domain.devices.tables import DevicePassword
 from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
+from bookreader.domain.kosync.tables import BookDigest, KosyncPosition
 from bookreader.domain.reading.tables import (
     Bookmark,
     Highlight,
@@ -33,6 +35,7 @@ TABLES = [
     ImageStyle,
 ]
 TABLES += [ReadingPosition, PositionWrite, Bookmark, Highlight, ReadingSession, ReadingGoal]
+TABLES += [DevicePassword, BookDigest, KosyncPosition]
 
 APP_CONFIG = AppConfig(
     app_name="bookreader",

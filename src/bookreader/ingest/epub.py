@@ -29,6 +29,7 @@ from bookreader.ingest.xhtml import (
     semantic_types,
 )
 from bookreader.ingest.xmlsafe import local, parse_xml
+from bookreader.ingest.xpath import epub_fragment_path
 
 _OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#rc"}
 _FONT_FILE = re.compile(r"\.(ttf|otf|woff2?|eot|pfb|pfm)$", re.IGNORECASE)
@@ -181,7 +182,9 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
             toc_by_path.setdefault(entry.path, []).append(entry)
     has_toc = len(toc) > 1
 
-    for item in package.spine:
+    for spine_index, item in enumerate(package.spine, start=1):
+        fragment = epub_fragment_path(spine_index, len(package.spine))
+        writer.source = fragment
         if item.media_type.startswith("image/"):
             writer.begin_chapter(None, 1, front_matter=True)
             url = images.url(item.path)
@@ -228,6 +231,7 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
             image_url=images.url,
             marks=marks,
             front_matter=lambda title, front=front: front or is_front_matter_title(title),
+            source_path=fragment,
         )
         walker.walk_body(body)
 

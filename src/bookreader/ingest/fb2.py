@@ -24,6 +24,7 @@ from bookreader.ingest.limits import IngestLimits, SafeZip
 from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook
 from bookreader.ingest.writer import ChapterWriter
 from bookreader.ingest.xmlsafe import local, parse_xml
+from bookreader.ingest.xpath import ElementPaths
 
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -71,12 +72,9 @@ def _href(element: etree._Element) -> str | None:
 
 
 def _child(element: etree._Element | None, name: str) -> etree._Element | None:
-    if element is None:
-        return None
-    for child in element:
-        if local(child.tag) == name:
-            return child
-    return None
+    return (
+        next((child for child in element if local(child.tag) == name), None) if element is not None else None
+    )
 
 
 def _children(element: etree._Element | None, name: str) -> list[etree._Element]:
@@ -112,10 +110,9 @@ def title_text(title: etree._Element | None) -> str | None:
 
 
 class Fb2Walker:
-    def __init__(self, writer: ChapterWriter, links: Links, images: AssetRegistry) -> None:
-        self.writer = writer
-        self.links = links
-        self.images = images
+    def __init__(self, writer: ChapterWriter, links: Links, images: AssetRegistry, root: etree._Element):
+        self.writer, self.links, self.images = writer, links, images
+        self.paths = ElementPaths(root, "/FictionBook")  # crengine's XPointer paths
 
     # structure ---------------------------------------------------------------------------------------
 
@@ -191,6 +188,7 @@ class Fb2Walker:
 
     def block(self, element: etree._Element, level: int, note: bool = False) -> None:
         name = local(element.tag)
+        self.writer.source = self.paths.path(element)
         if name == "title":
             if note:
                 self._lines(element, "p", "note-title")
@@ -240,6 +238,7 @@ class Fb2Walker:
                     for key in ("colspan", "rowspan")
                     if (cell.get(key) or "").isdigit()
                 }
+                self.writer.source = self.paths.path(cell)
                 self.writer.start_para(cell_name, attrs)
                 self.inline_children(cell)
                 self.writer.end_para()
@@ -377,7 +376,7 @@ def parse_fb2(data: bytes, limits: IngestLimits, asset_base_url: str) -> ParsedB
     images = AssetRegistry(asset_base_url, lambda key: _decode_binary(binaries, key))
     links = Links()
     writer = ChapterWriter(max_chars=limits.max_chapter_chars, min_chars=limits.min_chapter_chars)
-    walker = Fb2Walker(writer, links, images)
+    walker = Fb2Walker(writer, links, images, root)
     bodies = [element for element in root.iter() if local(element.tag) == "body"]
     for index, body in enumerate(bodies):
         name = (body.get("name") or "").lower()

@@ -95,6 +95,7 @@ def finalize_chapters(drafts: list[DraftChapter], links: Links, *, min_chars: in
                 html=sanitize_html(html),
                 text=text,
                 paragraphs=draft.paragraphs,
+                sources=draft.sources,
                 word_count=words,
                 is_front_matter=draft.front_matter or words == 0 or is_front_matter_title(title),
             )

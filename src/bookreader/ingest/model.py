@@ -36,6 +36,9 @@ class ParsedChapter(msgspec.Struct):
     paragraphs: list[tuple[int, int]]  # [start, end) offsets of each paragraph in `text`
     word_count: int
     is_front_matter: bool = False  # title page, copyright, TOC...: readable, skipped by NLP
+    # per paragraph, the path of its source element in crengine's DOM (KOReader XPointers), e.g.
+    # "/body/DocFragment[3]/body/div/p[2]" (EPUB, N = original spine index) or "/FictionBook/body/section/p[4]"
+    sources: list[str] = []
 
 
 class ParsedBook(msgspec.Struct):

@@ -38,6 +38,7 @@ class DraftChapter:
         "html",
         "level",
         "paragraphs",
+        "sources",
         "text_len",
         "text_parts",
         "title",
@@ -52,6 +53,7 @@ class DraftChapter:
         self.text_parts: list[str] = []
         self.text_len = 0
         self.paragraphs: list[tuple[int, int]] = []
+        self.sources: list[str] = []  # per paragraph: the source element's path (see ingest/xpath.py)
         self.anchors: dict[str, int] = {}
 
     @property
@@ -68,6 +70,7 @@ class DraftChapter:
         self.text_parts.extend(other.text_parts)
         self.text_len = shift_text + other.text_len if other.text_len else self.text_len
         self.paragraphs.extend((start + shift_text, end + shift_text) for start, end in other.paragraphs)
+        self.sources.extend(other.sources)
         self.html.append(
             re.sub(
                 r' id="p-(\d+)"', lambda m: f' id="p-{int(m.group(1)) + shift_index}"', "".join(other.html)
@@ -97,6 +100,8 @@ class ChapterWriter:
         self._pending_newline = False
         self._preformatted = 0
         self._title_from_heading = False
+        self.source = ""  # set by walkers: the path of the source block being walked
+        self._para_source = ""
 
     # chapters -------------------------------------------------------------------------------------------
 
@@ -196,6 +201,7 @@ class ChapterWriter:
             title = None if tag in _HEADINGS else _continued(chapter.title)
             self.begin_chapter(title, chapter.level, front_matter=chapter.front_matter)
         self._in_para = True
+        self._para_source = self.source
         self._para_tag = tag
         self._para_attrs = attrs_html(attrs)
         self._para_html = []
@@ -233,6 +239,7 @@ class ChapterWriter:
         else:
             start = chapter.text_len
         chapter.paragraphs.append((start, chapter.text_len))
+        chapter.sources.append(self._para_source)
         for key in self._para_anchors:
             chapter.anchors.setdefault(key, index)
         body = "".join(self._para_html)

@@ -19,6 +19,7 @@ from bookreader.ingest.finalize import Links
 from bookreader.ingest.sanitize import BLOCK_TAGS, INLINE_TAGS
 from bookreader.ingest.writer import ChapterWriter
 from bookreader.ingest.xmlsafe import local, parse_xml
+from bookreader.ingest.xpath import ElementPaths
 
 BLOCK_INPUT = BLOCK_TAGS | {
     "body", "nav", "main", "center", "hgroup", "details", "summary", "fieldset", "legend", "colgroup",
@@ -106,6 +107,7 @@ class XhtmlWalker:
         image_url: Callable[[str], str | None],
         marks: SplitMarks,
         front_matter: Callable[[str], bool],
+        source_path: str = "",
     ) -> None:
         self.writer = writer
         self.links = links
@@ -115,9 +117,12 @@ class XhtmlWalker:
         self.marks = marks
         self.front_matter = front_matter
         self.has_blocks: set[etree._Element] = set()
+        self.source_path = source_path  # crengine's path of this document's <body>
+        self.paths: ElementPaths | None = None
 
     def walk_body(self, body: etree._Element) -> None:
         self.has_blocks = blocks_with_block_children(body)
+        self.paths = ElementPaths(body, f"{self.source_path}/body")
         if local(body.tag) == "body":
             self._block(body, "body")
         else:
@@ -197,6 +202,13 @@ class XhtmlWalker:
         return attrs
 
     def _block(self, element: etree._Element, name: str) -> None:
+        previous = self.writer.source
+        if self.paths is not None:
+            self.writer.source = self.paths.path(element)
+        self._block_content(element, name)
+        self.writer.source = previous
+
+    def _block_content(self, element: etree._Element, name: str) -> None:
         tag = name if name in BLOCK_TAGS else "div"
         if name == "body":
             # The document's language and direction (often on <html>) wrap its content: RTL books need it.

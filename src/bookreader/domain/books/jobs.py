@@ -100,6 +100,7 @@ async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
             html=chapter.html,
             text=chapter.text,
             paragraphs=[list(p) for p in chapter.paragraphs],
+            sources=chapter.sources,
             word_count=chapter.word_count,
             is_front_matter=chapter.is_front_matter,
         )

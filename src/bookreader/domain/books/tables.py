@@ -49,5 +49,6 @@ class Chapter(Table, tablename="chapters"):
     html = Text()
     text = Text()
     paragraphs = JSONB(default="[]")  # [[start, end], ...] into `text`
+    sources = JSONB(default="[]")  # per paragraph: its source element's crengine path (ingest/xpath.py)
     word_count = Integer(default=0)
     is_front_matter = Boolean(default=False)

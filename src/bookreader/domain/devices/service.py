@@ -1,0 +1,184 @@
+"""Device passwords: named, shown once, stored hashed, revocable; they open only the OPDS and sync routes.
+
+HTTP Basic clients (OPDS readers) send `email:password`; KOReader's sync plugin sends `x-auth-user` (email)
+and `x-auth-key` (md5 hex of the password). Both reduce to `sha256(md5hex(password))`, one indexed lookup.
+The passwords are ~100 random bits, so a fast hash is safe; the account password (only when the operator
+allows it on these routes) goes through argon2 in a worker thread. Failed attempts are counted per client IP
+and, past `rate_limit_auth` per window, refused with 429 before any verification.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import anyio
+from litestar.connection import ASGIConnection
+
+from bookreader.core.errors import NotFound, RateLimited, Unauthorized
+from bookreader.core.ratelimit import KEY_PREFIX, client_ip, hit
+from bookreader.core.security import verify_password
+from bookreader.domain.accounts.service import normalize_email
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.devices.schemas import DevicePasswordCreated, DevicePasswordRead
+from bookreader.domain.devices.tables import DevicePassword
+from bookreader.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed on e-ink keyboards
+_TOUCH_EVERY = timedelta(minutes=1)
+BASIC_REALM = 'Basic realm="BookReader", charset="UTF-8"'
+
+
+def new_password() -> str:
+    groups = ("".join(secrets.choice(_ALPHABET) for _ in range(5)) for _ in range(4))
+    return "-".join(groups)  # 20 symbols of 31: ~99 bits
+
+
+def key_hash(md5_hex: str) -> str:
+    return hashlib.sha256(md5_hex.strip().lower().encode()).hexdigest()
+
+
+def password_key(password: str) -> str:
+    return hashlib.md5(password.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+async def create(user: User, name: str) -> DevicePasswordCreated:
+    password = new_password()
+    row = DevicePassword(
+        owner=user.id, name=name.strip()[:100] or "Device", key_hash=key_hash(password_key(password))
+    )
+    await row.save()
+    return DevicePasswordCreated(
+        id=row.id, name=row.name, password=password, created_at=row.created_at, username=user.email
+    )
+
+
+async def create_with_key(user: User, name: str, md5_key: str) -> DevicePassword:
+    """A device password whose md5 the device chose (KOReader's register): for `POST /kosync/users/create`."""
+    row = DevicePassword(owner=user.id, name=name[:100], key_hash=key_hash(md5_key))
+    await row.save()
+    return row
+
+
+async def list_for(user: User) -> list[DevicePasswordRead]:
+    rows = (
+        await DevicePassword.select()
+        .where(DevicePassword.owner == user.id)
+        .order_by(DevicePassword.created_at, ascending=False)
+    )
+    return [
+        DevicePasswordRead(
+            id=row["id"], name=row["name"], created_at=row["created_at"], last_used_at=row["last_used_at"]
+        )
+        for row in rows
+    ]
+
+
+async def revoke(user: User, password_id: uuid.UUID) -> None:
+    deleted = (
+        await DevicePassword.delete()
+        .where(DevicePassword.id == password_id, DevicePassword.owner == user.id)
+        .returning(DevicePassword.id)
+    )
+    if not deleted:
+        raise NotFound("No such device password.", code="device_password_not_found")
+
+
+async def user_for_key(email: str, md5_key: str) -> User | None:
+    """The active account `email` if `md5_key` is the md5 of one of its device passwords."""
+    if not email or not md5_key or len(md5_key) > 128:
+        return None
+    row = (
+        await DevicePassword.select(DevicePassword.id, DevicePassword.owner, DevicePassword.last_used_at)
+        .where(DevicePassword.key_hash == key_hash(md5_key))
+        .first()
+    )
+    if row is None:
+        return None
+    user = await User.objects().where(User.id == row["owner"]).first()
+    if user is None or user.disabled or user.email != normalize_email(email):
+        return None
+    now = datetime.now(UTC)
+    if row["last_used_at"] is None or now - row["last_used_at"] > _TOUCH_EVERY:
+        await DevicePassword.update({DevicePassword.last_used_at: now}).where(DevicePassword.id == row["id"])
+    return user
+
+
+async def user_for_password(email: str, password: str, settings: Settings) -> User | None:
+    user = await user_for_key(email, password_key(password))
+    if user is not None or not settings.opds_allow_account_password:
+        return user
+    account = await User.objects().where(User.email == normalize_email(email)).first()
+    ok = await anyio.to_thread.run_sync(verify_password, account.password_hash if account else None, password)
+    return account if ok and account is not None and not account.disabled else None
+
+
+def basic_credentials(connection: ASGIConnection) -> tuple[str, str] | None:
+    header = connection.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    email, sep, password = decoded.partition(":")
+    return (email, password) if sep else None
+
+
+async def _guarded(connection: ASGIConnection, attempt) -> User | None:
+    """Run `attempt()` unless this client IP failed too often; count a failure."""
+    state = connection.app.state
+    settings: Settings = state.settings
+    if not settings.rate_limit_auth:
+        return await attempt()
+    ip = client_ip(connection.scope, settings.rate_limit_trust_forwarded)
+    block_key = f"{KEY_PREFIX}:device-auth-blocked:{ip}"
+    try:
+        blocked = await state.redis.ttl(block_key)
+    except Exception as exc:  # Redis away: authentication still works, unthrottled
+        log.warning("device auth throttle skipped: %s", exc)
+        return await attempt()
+    if blocked and blocked > 0:
+        raise RateLimited("Too many failed sign-ins; try again later.", headers={"Retry-After": str(blocked)})
+    user = await attempt()
+    if user is None:
+        wait = await hit(
+            state.redis, f"device-auth:{ip}", settings.rate_limit_auth, settings.rate_limit_window
+        )
+        if wait:
+            await state.redis.set(block_key, b"1", ex=wait)
+    return user
+
+
+async def basic_user(connection: ASGIConnection) -> User:
+    """The account behind HTTP Basic credentials (a device password, or the account's own when allowed)."""
+    credentials = basic_credentials(connection)
+    if credentials is None:
+        raise Unauthorized(
+            "Sign in with your email and a device password.", code="credentials_required",
+            headers={"WWW-Authenticate": BASIC_REALM},
+        )  # fmt: skip
+    settings = connection.app.state.settings
+    user = await _guarded(connection, lambda: user_for_password(*credentials, settings))
+    if user is None:
+        raise Unauthorized(
+            "Wrong email or device password.", code="invalid_credentials",
+            headers={"WWW-Authenticate": BASIC_REALM},
+        )  # fmt: skip
+    return user
+
+
+async def kosync_user(connection: ASGIConnection) -> User | None:
+    """The account behind KOReader's `x-auth-user` / `x-auth-key` headers, or None."""
+    email = connection.headers.get("x-auth-user", "")
+    key = connection.headers.get("x-auth-key", "")
+    if not email or not key:
+        return None
+    return await _guarded(connection, lambda: user_for_key(email, key))
