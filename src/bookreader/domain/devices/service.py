@@ -3,7 +3,7 @@
 HTTP Basic clients (OPDS readers) send `email:password`; KOReader's sync plugin sends `x-auth-user` (email)
 and `x-auth-key` (md5 hex of the password). Both reduce to `sha256(md5hex(password))`, one indexed lookup.
 The passwords are ~100 random bits, so a fast hash is safe; the account password (only when the operator
-allows it on these routes) goes through argon2 in a worker thread. Failed attempts are counted per client IP
+allows it on these routes) goes through argon2 in a worker thread (`verify_password_async`). Failed attempts are counted per client IP
 and, past `rate_limit_auth` per window, refused with 429 before any verification.
 """
 
@@ -17,12 +17,11 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import anyio
 from litestar.connection import ASGIConnection
 
 from bookreader.core.errors import NotFound, RateLimited, Unauthorized
 from bookreader.core.ratelimit import KEY_PREFIX, client_ip, hit
-from bookreader.core.security import verify_password
+from bookreader.core.security import verify_password_async
 from bookreader.domain.accounts.service import normalize_email
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.devices.schemas import DevicePasswordCreated, DevicePasswordRead
@@ -116,7 +115,7 @@ async def user_for_password(email: str, password: str, settings: Settings) -> Us
     if user is not None or not settings.opds_allow_account_password:
         return user
     account = await User.objects().where(User.email == normalize_email(email)).first()
-    ok = await anyio.to_thread.run_sync(verify_password, account.password_hash if account else None, password)
+    ok = await verify_password_async(account.password_hash if account else None, password)
     return account if ok and account is not None and not account.disabled else None
 
 
@@ -138,7 +137,7 @@ async def _guarded(connection: ASGIConnection, attempt) -> User | None:
     settings: Settings = state.settings
     if not settings.rate_limit_auth:
         return await attempt()
-    ip = client_ip(connection.scope, settings.rate_limit_trust_forwarded)
+    ip = client_ip(connection.scope, settings.rate_limit_trust_forwarded, frozenset(settings.trusted_proxies))
     block_key = f"{KEY_PREFIX}:device-auth-blocked:{ip}"
     try:
         blocked = await state.redis.ttl(block_key)
