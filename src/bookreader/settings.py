@@ -111,6 +111,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     nlp_model_en: str | None = None
     nlp_model_ru: str | None = None
 
+    # webhooks (issue 15): retry delays in seconds (Standard Webhooks' schedule, ~27 h), endpoint disabling
+    webhook_allow_private: bool = False
+    webhook_retry_schedule: list[float] = msgspec.field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000]
+    )
+    webhook_timeout: float = 10.0
+    webhook_max_response_bytes: int = 64 * 1024
+    webhook_disable_after: int = 24 * 3600  # seconds of nothing but failures
+    webhook_lock_ttl: int = 30  # seconds a dead sender keeps its endpoint locked
+
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()

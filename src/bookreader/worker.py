@@ -21,19 +21,26 @@ from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.descriptions import jobs as description_jobs
 from bookreader.domain.illustrations import jobs as illustration_jobs
 from bookreader.domain.reading import jobs as reading_jobs
+from bookreader.domain.webhooks import jobs as webhook_jobs
 from bookreader.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 FUNCTIONS: list[Any] = [
     instrumented(fn)
-    for fn in (*book_jobs.FUNCTIONS, *description_jobs.FUNCTIONS, *illustration_jobs.FUNCTIONS)
+    for fn in (
+        *book_jobs.FUNCTIONS,
+        *description_jobs.FUNCTIONS,
+        *illustration_jobs.FUNCTIONS,
+        *webhook_jobs.FUNCTIONS,
+    )
 ]
 CRON_JOBS: list[Any] = [
     cron(instrumented(book_jobs.recover_stuck_books), second={7}, unique=True, timeout=60),
     cron(instrumented(illustration_jobs.recover_stuck_images), second={37}, unique=True, timeout=60),
     cron(instrumented(maintenance.purge_refresh_tokens), hour={3}, minute={17}, second={0}, unique=True),
     cron(instrumented(maintenance.remove_orphaned_files), minute={23}, second={0}, unique=True, timeout=600),
+    cron(instrumented(webhook_jobs.sweep_webhooks), second=set(range(3, 60, 5)), unique=True, timeout=60),
     cron(
         instrumented(reading_jobs.close_idle_reading_sessions),
         minute=set(range(2, 60, 5)),

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from bookreader.core.events import BookStatusEvent, publish
 from bookreader.core.jobs import is_transient
 from bookreader.domain.books.tables import Book
+from bookreader.domain.webhooks import events as webhook_events
 
 ACTIVE = ("queued", "parsing", "analyzing")
 TERMINAL = ("ready", "failed")
@@ -56,6 +57,8 @@ async def transition(
         return False
     book.status = status
     await publish_status(ctx["redis"], ctx["settings"].events_prefix, book.owner, book.id, status, progress)
+    if status == "ready":
+        await webhook_events.book_ready(ctx["redis"], book)
     return True
 
 
@@ -82,6 +85,7 @@ async def fail(ctx: dict[str, Any], book: Book, code: str, message: str) -> None
         ctx["redis"], ctx["settings"].events_prefix, book.owner, book.id, "failed", 0.0,
         error={"code": code, "message": message},
     )  # fmt: skip
+    await webhook_events.book_failed(ctx["redis"], book, code, message)
 
 
 MAX_TRIES = 5

@@ -25,6 +25,7 @@ from bookreader.core.queue import JobPayload, enqueue
 from bookreader.domain.illustrations.files import file_url, imaging_config, store_image
 from bookreader.domain.illustrations.prompting import character_bible
 from bookreader.domain.illustrations.tables import Image, ImageFile
+from bookreader.domain.webhooks import events as webhook_events
 from bookreader.imaging import ImageProvider, ImageRequest, ProviderError, build_provider
 from bookreader.imaging.llm import LlmConfig, refine_prompt
 from bookreader.imaging.prompts import compose
@@ -66,6 +67,7 @@ async def _set_status(ctx: dict[str, Any], row: dict, status: str, url: str | No
         description_id=str(row["description"]), url=url,
     )  # fmt: skip
     await publish(ctx["redis"], ctx["settings"].events_prefix, row["owner"], event)
+    await webhook_events.image_status(ctx["redis"], row, status, url)
 
 
 async def _fail(ctx: dict[str, Any], row: dict, code: str, message: str) -> str:
