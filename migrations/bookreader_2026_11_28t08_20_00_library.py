@@ -27,7 +27,14 @@ SELECT c.book, b.owner, c.number, (p.value->>0)::int,
              ELSE 'simple' END)::regconfig,
        substr(c.text, (p.value->>0)::int + 1, (p.value->>1)::int - (p.value->>0)::int)
 FROM chapters c JOIN books b ON b.id = c.book, jsonb_array_elements(c.paragraphs) p
-WHERE (p.value->>1)::int > (p.value->>0)::int;
+WHERE (p.value->>1)::int > (p.value->>0)::int
+UNION ALL
+SELECT c.book, b.owner, c.number, 0,
+       (CASE WHEN b.language LIKE 'ru%' THEN 'russian' WHEN b.language LIKE 'en%' THEN 'english'
+             ELSE 'simple' END)::regconfig,
+       c.text
+FROM chapters c JOIN books b ON b.id = c.book
+WHERE jsonb_array_length(c.paragraphs) = 0 AND c.text <> '';
 
 CREATE TABLE webhooks (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
