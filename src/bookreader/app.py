@@ -30,6 +30,7 @@ from bookreader.domain.devices.controllers import DevicePasswordController
 from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
 from bookreader.domain.live.controllers import events_socket
 from bookreader.domain.reading.controllers import ROUTES as READING_ROUTES
+from bookreader.domain.search.controllers import ROUTES as SEARCH_ROUTES
 from bookreader.domain.webhooks.controllers import WebhookController
 from bookreader.settings import Settings, load_settings
 
@@ -50,6 +51,7 @@ ROUTE_HANDLERS: list = [
     *READING_ROUTES,
     DevicePasswordController,
     WebhookController,
+    *SEARCH_ROUTES,
 ]
 
 

@@ -16,6 +16,7 @@ from bookreader.domain.books import pipeline
 from bookreader.domain.books.cpu import parse_file
 from bookreader.domain.books.files import store_parsed_files
 from bookreader.domain.books.tables import Book, Chapter
+from bookreader.domain.search.indexing import index_book
 from bookreader.ingest import IngestError, IngestLimits, ParsedBook
 from bookreader.settings import Settings
 
@@ -85,6 +86,7 @@ async def parse_book(ctx: dict[str, Any], raw: dict) -> str:
 
     await anyio.to_thread.run_sync(store_parsed_files, storage, book.id, parsed)
     await _replace_chapters(book, parsed)
+    await index_book(book.id)  # full-text search passages, in the book language's configuration
     await pipeline.transition(ctx, book, "analyzing", allowed_from=("parsing",))
     await enqueue(ctx["redis"], AnalyzeBook(book_id=str(book.id)))
     return "parsed"
