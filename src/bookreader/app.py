@@ -28,6 +28,7 @@ from bookreader.domain.books.controllers import BookController
 from bookreader.domain.descriptions.controllers import DescriptionController
 from bookreader.domain.devices.controllers import DevicePasswordController
 from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
+from bookreader.domain.kosync.controllers import kosync_router
 from bookreader.domain.live.controllers import events_socket
 from bookreader.domain.reading.controllers import ROUTES as READING_ROUTES
 from bookreader.domain.search.controllers import ROUTES as SEARCH_ROUTES
@@ -52,6 +53,7 @@ ROUTE_HANDLERS: list = [
     DevicePasswordController,
     WebhookController,
     *SEARCH_ROUTES,
+    kosync_router,
 ]
 
 

@@ -18,6 +18,7 @@ from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.jobs import ParseBook
 from bookreader.domain.books.schemas import BookError, BookRead, ChapterRead, ChapterSummary
 from bookreader.domain.books.tables import Book, Chapter
+from bookreader.domain.kosync.service import record_digests
 from bookreader.ingest import content_hash, sniff_format
 from bookreader.settings import Settings
 
@@ -116,6 +117,7 @@ async def upload(
             raise
         return existing, False
     book = await Book.objects().output(load_json=True).where(Book.id == book_id).first()
+    await record_digests(user.id, book_id, data=data, filenames=(filename,))  # KOReader's document ids
     await enqueue(queue, ParseBook(book_id=str(book_id)))
     return book, True
 

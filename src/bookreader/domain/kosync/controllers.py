@@ -1,0 +1,124 @@
+"""`/kosync`: the KOReader sync protocol (koreader-sync-server's routes, bodies and error codes).
+
+The user enters `https://host/kosync` as the custom sync server, the account's email as user name and a
+device password. Answers are `application/json` without a charset (some KOReader builds fail otherwise),
+errors `{"code","message"}` with the reference server's codes.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Request, Response, Router, get, post, put
+from litestar.exceptions import HTTPException
+
+from bookreader.core.errors import DomainError, handle_exception
+from bookreader.domain.accounts.service import normalize_email
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.devices.service import kosync_user, user_for_key
+from bookreader.domain.kosync import service
+from bookreader.domain.kosync.schemas import (
+    INVALID_FIELDS,
+    REGISTRATION_DISABLED,
+    UNAUTHORIZED,
+    USER_EXISTS,
+    KosyncError,
+    ProgressPush,
+    RegisterRequest,
+)
+
+JSON = "application/json"
+_MAX_BODY = 64 * 1024
+
+
+def _json(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response[bytes]:
+    response = Response(content=msgspec.json.encode(payload), status_code=status, headers=headers)
+    response.headers["Content-Type"] = JSON  # exactly: no "; charset=utf-8"
+    return response
+
+
+def _error(code: int, message: str, status: int, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return _json({"code": code, "message": message}, status, headers)
+
+
+def kosync_exception_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, KosyncError):
+        return _error(exc.code, exc.message, exc.status)
+    if isinstance(exc, DomainError) and exc.status == 429:
+        return _error(UNAUTHORIZED, exc.message, 429, exc.headers)
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        return _error(INVALID_FIELDS, str(exc.detail), exc.status_code)
+    return handle_exception(request, exc)
+
+
+async def _body(request: Request, kind: type) -> object:
+    raw = await request.body()
+    if len(raw) > _MAX_BODY:
+        raise KosyncError(INVALID_FIELDS, status=413)
+    try:
+        return msgspec.json.decode(raw or b"{}", type=kind)
+    except msgspec.DecodeError:
+        raise KosyncError(INVALID_FIELDS) from None
+
+
+async def _user(request: Request) -> User:
+    user = await kosync_user(request)
+    if user is None:
+        raise KosyncError(UNAUTHORIZED)
+    return user
+
+
+@post("/users/create", operation_id="kosyncRegister", status_code=201)
+async def register(request: Request) -> Response[bytes]:
+    """Off unless `BOOKREADER_KOSYNC_REGISTRATION`. Accounts are made in the web UI; "registering" from
+    KOReader succeeds when the name is an account and the key is one of its device passwords (the device then
+    keeps the credentials). Nothing is created from an unauthenticated request: that would hand an account to
+    whoever knows its email."""
+    if not request.app.state.settings.kosync_registration:
+        raise KosyncError(REGISTRATION_DISABLED)
+    body = await _body(request, RegisterRequest)
+    assert isinstance(body, RegisterRequest)
+    if not isinstance(body.username, str) or not isinstance(body.password, str) or not body.username:
+        raise KosyncError(INVALID_FIELDS)
+    if await user_for_key(body.username, body.password) is None:
+        raise KosyncError(
+            USER_EXISTS, "Create a device password in BookReader's web UI, then log in with it."
+        )
+    return _json({"username": normalize_email(body.username)}, 201)
+
+
+@get("/users/auth", operation_id="kosyncAuthorize")
+async def authorize(request: Request) -> Response[bytes]:
+    await _user(request)
+    return _json({"authorized": "OK"})
+
+
+@put("/syncs/progress", operation_id="kosyncPushProgress")
+async def push_progress(request: Request) -> Response[bytes]:
+    user = await _user(request)
+    body = await _body(request, ProgressPush)
+    assert isinstance(body, ProgressPush)
+    state = request.app.state
+    document, timestamp = await service.push(
+        user, body, settings=state.settings, storage=state.storage, queue=state.queue
+    )
+    return _json({"document": document, "timestamp": timestamp})
+
+
+@get("/syncs/progress/{document:str}", operation_id="kosyncPullProgress")
+async def pull_progress(request: Request, document: str) -> Response[bytes]:
+    user = await _user(request)
+    state = await service.pull(user, document, storage=request.app.state.storage)
+    return _json(state)
+
+
+@get("/healthcheck", operation_id="kosyncHealth")
+async def healthcheck() -> Response[bytes]:
+    return _json({"state": "OK"})
+
+
+kosync_router = Router(
+    path="/kosync",
+    route_handlers=[register, authorize, push_progress, pull_progress, healthcheck],
+    exception_handlers={Exception: kosync_exception_handler},
+    tags=["kosync"],
+)
