@@ -92,6 +92,10 @@ bench-load: setup
 bench-reading: setup
     {{py}} bench/bench_reading.py
 
+# full-text search p99 over a library of 1,000 novels (issue 15)
+bench-search *ARGS: setup
+    {{py}} bench/bench_search.py "$@"
+
 # precision and recall of description types on the labelled set
 eval-nlp: setup
     {{py}} bench/eval_nlp.py

@@ -32,6 +32,7 @@ from bookreader.domain.kosync.controllers import kosync_router
 from bookreader.domain.live.controllers import events_socket
 from bookreader.domain.reading.controllers import ROUTES as READING_ROUTES
 from bookreader.domain.search.controllers import ROUTES as SEARCH_ROUTES
+from bookreader.domain.shelves.controllers import ShelfController
 from bookreader.domain.webhooks.controllers import WebhookController
 from bookreader.settings import Settings, load_settings
 
@@ -54,6 +55,7 @@ ROUTE_HANDLERS: list = [
     WebhookController,
     *SEARCH_ROUTES,
     kosync_router,
+    ShelfController,
 ]
 
 

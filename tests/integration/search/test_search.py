@@ -48,7 +48,9 @@ async def test_search_in_one_book_and_across_the_library(reader: Reader, other_r
     assert {hit["chapter"] for hit in found["items"]} == {1, 2}
 
     phrase = (await reader.get(f"/api/v1/books/{ru}/search", params={"q": '"каменные стены"'})).json()
-    assert phrase["total"] == 1 and "<mark>каменные</mark> <mark>стены</mark>" in phrase["items"][0]["snippet"]
+    assert (
+        phrase["total"] == 1 and "<mark>каменные</mark> <mark>стены</mark>" in phrase["items"][0]["snippet"]
+    )
     apart = (await reader.get(f"/api/v1/books/{ru}/search", params={"q": '"старый стены"'})).json()
     assert apart["total"] == 0
     prefix = (await reader.get(f"/api/v1/books/{en}/search", params={"q": "light*"})).json()
@@ -57,10 +59,14 @@ async def test_search_in_one_book_and_across_the_library(reader: Reader, other_r
     ranked = (await reader.get("/api/v1/search", params={"q": "cold grey sea"})).json()
     assert ranked["total"] == 2 and all(hit["book_id"] == en for hit in ranked["items"])
     assert ranked["items"][0]["rank"] >= ranked["items"][1]["rank"]
-    library = (await reader.get("/api/v1/search", params={"q": "домом"})).json()  # Russian config for a ru book
+    library = (
+        await reader.get("/api/v1/search", params={"q": "домом"})
+    ).json()  # Russian config for a ru book
     assert library["total"] == 4 and {hit["book_id"] for hit in library["items"]} == {ru}
     by_title = (await reader.get("/api/v1/search", params={"q": "lighthouse"})).json()
-    assert [b["id"] for b in by_title["books"]] == [en] and by_title["items"][0]["book_title"] == "The Lighthouse"
+    assert [b["id"] for b in by_title["books"]] == [en] and by_title["items"][0][
+        "book_title"
+    ] == "The Lighthouse"
 
     first = (await reader.get("/api/v1/search", params={"q": "дом", "limit": 2})).json()
     second = (await reader.get("/api/v1/search", params={"q": "дом", "limit": 2, "offset": 2})).json()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import mimetypes
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
@@ -16,6 +16,7 @@ from bookreader.core.auth import provide_user
 from bookreader.core.errors import InvalidInput, NotFound
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books import service
+from bookreader.domain.books.library import LibraryFilter, ReadStatus, Sort, list_library
 from bookreader.domain.books.schemas import BookPage, BookRead, ChapterRead, ChapterSummary
 
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
@@ -63,7 +64,23 @@ class BookController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000_000)] = 0,
         q: Annotated[str | None, Parameter(max_length=200)] = None,
+        author: Annotated[str | None, Parameter(max_length=200)] = None,
+        language: Annotated[str | None, Parameter(max_length=16)] = None,
+        series: Annotated[str | None, Parameter(max_length=300)] = None,
+        read_status: ReadStatus | None = None,
+        has_pictures: bool | None = None,
+        added_within_days: Annotated[int | None, Parameter(ge=1, le=36500)] = None,
+        sort: Sort | None = None,
+        order: Literal["asc", "desc"] | None = None,
     ) -> BookPage:
+        library = LibraryFilter(author=author, language=language, series=series, read_status=read_status,
+                                has_pictures=has_pictures, added_within_days=added_within_days, q=q)  # fmt: skip
+        if library != LibraryFilter(q=q) or sort or order:  # the filtered/sorted view (books/library.py)
+            books, total = await list_library(
+                user.id, library, sort=sort or "recently_added", limit=limit, offset=offset,
+                descending=None if order is None else order == "desc",
+            )  # fmt: skip
+            return BookPage(items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset)
         books, total = await service.list_books(user, limit=limit, offset=offset, q=q)
         return BookPage(items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset)
 

@@ -27,4 +27,5 @@ class SearchPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
-    books: list[BookMatch] = []  # library search: books whose title or author matches (first page only)
+    books: list[BookMatch] = []
+    total_capped: bool = False  # `total` is a lower bound (very broad library searches)  # library search: books whose title or author matches (first page only)
