@@ -30,6 +30,7 @@ from bookreader.domain.devices.controllers import DevicePasswordController
 from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
 from bookreader.domain.kosync.controllers import kosync_router
 from bookreader.domain.live.controllers import events_socket
+from bookreader.domain.opds.controllers import ROUTES as OPDS_ROUTES
 from bookreader.domain.reading.controllers import ROUTES as READING_ROUTES
 from bookreader.domain.search.controllers import ROUTES as SEARCH_ROUTES
 from bookreader.domain.shelves.controllers import ShelfController
@@ -56,6 +57,7 @@ ROUTE_HANDLERS: list = [
     *SEARCH_ROUTES,
     kosync_router,
     ShelfController,
+    *OPDS_ROUTES,
 ]
 
 

@@ -156,8 +156,10 @@ async def _guarded(connection: ASGIConnection, attempt) -> User | None:
     return user
 
 
-async def basic_user(connection: ASGIConnection) -> User:
-    """The account behind HTTP Basic credentials (a device password, or the account's own when allowed)."""
+async def basic_user(request: ASGIConnection) -> User:
+    """The account behind HTTP Basic credentials (a device password, or the account's own when allowed).
+    A Litestar dependency: the parameter is named `request` so Litestar injects the connection."""
+    connection = request
     credentials = basic_credentials(connection)
     if credentials is None:
         raise Unauthorized(
