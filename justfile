@@ -61,6 +61,10 @@ worker: setup
 migrate: setup
     {{py}} -m bookreader migrate
 
+# import books with a progress bar: just import ~/Books --recursive --user you@example.com
+import *ARGS: setup
+    {{py}} -m bookreader import "$@"
+
 # create an admin account (or promote an existing one): just create-admin you@example.com
 create-admin EMAIL: setup
     {{py}} -m bookreader create-admin "$1"

@@ -1,4 +1,4 @@
-"""Command line: `bookreader serve | api | worker | migrate | create-admin | backup | restore`."""
+"""Command line: `bookreader serve | api | worker | migrate | import | create-admin | backup | restore`."""
 
 from __future__ import annotations
 
@@ -133,6 +133,17 @@ def _restore(settings: Settings, archive: str, force: bool = False) -> None:
         servers.stop()
 
 
+def _import(settings: Settings, args: argparse.Namespace) -> None:
+    from bookreader.domain.imports.cli import run_import
+
+    servers, settings = _with_servers(settings)
+    try:
+        code = asyncio.run(run_import(settings, args.paths, args.user, args.recursive, not args.no_wait))
+    finally:
+        servers.stop()
+    raise SystemExit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bookreader", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -148,6 +159,13 @@ def main(argv: list[str] | None = None) -> None:
     restore = sub.add_parser("restore", help="restore an archive made by `backup` (stop the service first)")
     restore.add_argument("archive")
     restore.add_argument("--force", action="store_true", help="even while other sessions use the database")
+    importer = sub.add_parser("import", help="import EPUB/FB2/.fb2.zip files with a progress bar")
+    importer.add_argument("paths", nargs="+", metavar="PATH")
+    importer.add_argument(
+        "--user", metavar="EMAIL", help="default: BOOKREADER_IMPORT_USER or the first admin"
+    )
+    importer.add_argument("--recursive", "-r", action="store_true", help="descend into folders")
+    importer.add_argument("--no-wait", action="store_true", help="queue the books, do not wait for them")
     args = parser.parse_args(argv)
 
     try:
@@ -165,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
         _worker(settings)
     elif command == "migrate":
         _migrate(settings)
+    elif command == "import":
+        _import(settings, args)
     elif command == "create-admin":
         _create_admin(settings, args.email, args.password)
     elif command in ("backup", "restore"):

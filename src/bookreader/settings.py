@@ -121,6 +121,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_disable_after: int = 24 * 3600  # seconds of nothing but failures
     webhook_lock_ttl: int = 30  # seconds a dead sender keeps its endpoint locked
 
+    # watch folder (issue 15): files dropped here (or in <dir>/<email>/) are imported once
+    import_dir: str | None = None
+    import_user: str | None = None  # email for files outside per-user folders (default: the first admin)
+    import_settle_seconds: float = 5.0  # a file unchanged this long is complete
+
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()

@@ -20,6 +20,7 @@ from bookreader.core.storage import Storage
 from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.descriptions import jobs as description_jobs
 from bookreader.domain.illustrations import jobs as illustration_jobs
+from bookreader.domain.imports.service import scan_import_dir
 from bookreader.domain.reading import jobs as reading_jobs
 from bookreader.domain.webhooks import jobs as webhook_jobs
 from bookreader.settings import Settings, load_settings
@@ -40,6 +41,7 @@ CRON_JOBS: list[Any] = [
     cron(instrumented(illustration_jobs.recover_stuck_images), second={37}, unique=True, timeout=60),
     cron(instrumented(maintenance.purge_refresh_tokens), hour={3}, minute={17}, second={0}, unique=True),
     cron(instrumented(maintenance.remove_orphaned_files), minute={23}, second={0}, unique=True, timeout=600),
+    cron(instrumented(scan_import_dir), second=set(range(1, 60, 5)), unique=True, timeout=600),
     cron(instrumented(webhook_jobs.sweep_webhooks), second=set(range(3, 60, 5)), unique=True, timeout=60),
     cron(
         instrumented(reading_jobs.close_idle_reading_sessions),

@@ -80,7 +80,9 @@ class BookController(Controller):
                 user.id, library, sort=sort or "recently_added", limit=limit, offset=offset,
                 descending=None if order is None else order == "desc",
             )  # fmt: skip
-            return BookPage(items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset)
+            return BookPage(
+                items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset
+            )
         books, total = await service.list_books(user, limit=limit, offset=offset, q=q)
         return BookPage(items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset)
 

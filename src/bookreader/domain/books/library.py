@@ -61,7 +61,9 @@ def _conditions(f: LibraryFilter, args: list) -> list[str]:
     elif f.read_status == "finished":
         where.append(f"rp.percentage >= {FINISHED_AT}")
     if f.has_pictures is not None:
-        exists = "EXISTS (SELECT 1 FROM images i WHERE i.book = b.id AND i.owner = b.owner AND i.status = 'ready')"
+        exists = (
+            "EXISTS (SELECT 1 FROM images i WHERE i.book = b.id AND i.owner = b.owner AND i.status = 'ready')"
+        )
         where.append(exists if f.has_pictures else f"NOT {exists}")
     return where
 
