@@ -46,6 +46,7 @@ const ICONS = {
   library: "M4 4h4v16H4zM10 4h4v16h-4zM16 5l3.5-1 2.5 15.5-3.5 1z",
   type: "M4 7V5h12v2M10 5v14M7 19h6M14 13v-2h7v2M17.5 11v8M16 19h3",
   note: "M5 4h14v12l-4 4H5zM15 20v-4h4",
+  device: "M7 2h10v20H7zM11 18h2",
 };
 
 export function icon(name) {

@@ -6,6 +6,7 @@ import { live } from "./live.js";
 import { applyPrefs } from "./prefs.js";
 import { mountAdmin } from "./views/admin.js";
 import { mountAuth } from "./views/auth.js";
+import { mountDevices } from "./views/devices.js";
 import { mountGallery } from "./views/gallery.js";
 import { mountLibrary } from "./views/library.js";
 import { mountReader } from "./views/reader.js";
@@ -19,6 +20,7 @@ const ROUTES = [
   { pattern: /^\/gallery\/([\w-]+)$/, view: "gallery", mount: mountGallery },
   { pattern: /^\/stats$/, view: "stats", mount: mountStats },
   { pattern: /^\/admin$/, view: "admin", mount: mountAdmin },
+  { pattern: /^\/devices$/, view: "devices", mount: mountDevices },
 ];
 
 const shell = {
@@ -63,6 +65,7 @@ function renderHeader(view, user) {
     { class: "main-nav", "aria-label": t("nav.main") },
     navLink("/library", t("nav.library"), "library", view === "library"),
     navLink("/stats", t("nav.stats"), "chart", view === "stats"),
+    navLink("/devices", t("nav.devices"), "device", view === "devices"),
     user.role === "admin" ? navLink("/admin", t("nav.admin"), "shield", view === "admin") : null,
   );
   const signOutButton = h("button", { type: "button", class: "btn btn-ghost", id: "sign-out", "aria-label": t("nav.signout") }, icon("logout"), h("span", { class: "nav-label" }, t("nav.signout")));

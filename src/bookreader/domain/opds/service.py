@@ -69,23 +69,24 @@ async def books_page(
     user: User, *, order: str = "recent", facet: str | None = None, value: str | None = None,
     query: str | None = None, page: int = 1, per_page: int = PER_PAGE,
 ) -> tuple[list[BookEntry], int]:  # fmt: skip
-    """One page of the user's books and how many match in all."""
+    """One page of the user's books and how many match in all.
+
+    The page's ids come from an index in the feed's order (books_opds_title / books_opds_recent), then only
+    those rows are read whole; the total is a separate count over the same condition.
+    """
     page = max(1, min(page, MAX_PAGE))
     where_facet, facet_args = _filter(facet, value)
     where_search, search_args = _search(query)
+    condition = f"{_VISIBLE}{where_facet}{where_search}"
+    args = [user.id, *facet_args, *search_args]
     sql = (
-        f"SELECT {_COLUMNS}, count(*) OVER () AS total FROM books WHERE {_VISIBLE}{where_facet}{where_search} "
-        f"ORDER BY {ORDERS[order]} LIMIT {{}} OFFSET {{}}"
+        f"WITH page AS (SELECT id FROM books WHERE {condition} ORDER BY {ORDERS[order]} LIMIT {{}} OFFSET {{}}) "
+        f"SELECT {_COLUMNS} FROM books JOIN page USING (id) ORDER BY {ORDERS[order]}"
     )
-    rows = await Book.raw(sql, user.id, *facet_args, *search_args, per_page, (page - 1) * per_page)
-    if not rows:
-        total = 0
-        if page > 1:  # past the end: still say how many there are, for the last/prev links
-            count_sql = f"SELECT count(*) AS n FROM books WHERE {_VISIBLE}{where_facet}{where_search}"
-            total = (await Book.raw(count_sql, user.id, *facet_args, *search_args))[0]["n"]
-        return [], total
-    exports = await exports_ready(user.id, [row["id"] for row in rows])
-    return [_entry(row, exports) for row in rows], rows[0]["total"]
+    rows = await Book.raw(sql, *args, per_page, (page - 1) * per_page)
+    total = (await Book.raw(f"SELECT count(*) AS n FROM books WHERE {condition}", *args))[0]["n"]
+    exports = await exports_ready(user.id, [row["id"] for row in rows]) if rows else set()
+    return [_entry(row, exports) for row in rows], total
 
 
 async def facet_page(
