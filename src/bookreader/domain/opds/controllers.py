@@ -21,6 +21,7 @@ from bookreader.domain.devices.service import BASIC_REALM, basic_user
 from bookreader.domain.opds import atom, opds2, service
 from bookreader.domain.opds.navigation import root_items
 from bookreader.domain.opds.schemas import MEDIA_TYPES, Page
+from bookreader.domain.opds.shelves import shelf_page
 
 USER = {"user": Provide(basic_user)}
 # section → (title, order) for acquisition feeds; facet sections list values, facet targets filter by one
@@ -71,6 +72,11 @@ async def load_section(user: User, section: str, request: Request, search_param:
         books, total = await service.books_page(user, order="title", query=query, page=number)
         page = Page(path="search", title=f"Search: {query}", number=number, per_page=per_page, total=total,
                     query={search_param: query})  # fmt: skip
+        return Section(page, books=books)
+    if section == "shelf":
+        name, books, total = await shelf_page(user, params.get("id", ""), number)
+        page = Page(path="shelf", title=name, number=number, per_page=per_page, total=total,
+                    query={"id": params.get("id", "")})  # fmt: skip
         return Section(page, books=books)
     raise NotFound("No such catalog page.", code="opds_not_found")
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.opds.schemas import NavItem
+from bookreader.domain.opds.shelves import shelf_items
 
 ROOT_SECTIONS: list[NavItem] = [
     NavItem(key="recent", title="Recently added", href="recent", summary="The newest books first"),
@@ -20,7 +21,7 @@ ROOT_SECTIONS: list[NavItem] = [
 ]
 
 NavigationProvider = Callable[[User], Awaitable[list[NavItem]]]
-ROOT_PROVIDERS: list[NavigationProvider] = []
+ROOT_PROVIDERS: list[NavigationProvider] = [shelf_items]
 
 
 async def root_items(user: User) -> list[NavItem]:
