@@ -1,6 +1,16 @@
 // Interface text in English and Russian. Keys are grouped by screen; missing Russian keys fall back to English.
 
 const en = {
+  "search.fulltext": "Search inside books",
+  "search.placeholder": "Words, \"a phrase\" or prefix*",
+  "search.go": "Search",
+  "search.results": { one: "{n} passage", other: "{n} passages" },
+  "search.results_many": "More than {n} passages; showing the best",
+  "search.none": "No passage matches.",
+  "search.more": "More passages",
+  "search.in_book": "Search in this book",
+  "search.chapter": "Chapter {n}",
+  "search.books": "Books",
   "app.name": "BookReader",
   "app.skip": "Skip to content",
   "nav.library": "Library",
@@ -172,6 +182,16 @@ const en = {
 };
 
 const ru = {
+  "search.fulltext": "Поиск по тексту книг",
+  "search.placeholder": "Слова, «фраза» в кавычках или начало*",
+  "search.go": "Найти",
+  "search.results": { one: "{n} отрывок", few: "{n} отрывка", many: "{n} отрывков", other: "{n} отрывка" },
+  "search.results_many": "Больше {n} отрывков; показаны лучшие",
+  "search.none": "Ничего не найдено.",
+  "search.more": "Ещё отрывки",
+  "search.in_book": "Поиск в книге",
+  "search.chapter": "Глава {n}",
+  "search.books": "Книги",
   "app.skip": "К содержимому",
   "nav.library": "Библиотека",
   "nav.stats": "Статистика",

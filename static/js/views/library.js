@@ -5,6 +5,7 @@ import { lang, t } from "../i18n.js";
 import { live } from "../live.js";
 import { confirmDialog, errorText, progressBar, statusBadge, toast } from "../ui.js";
 import { authedImage } from "../images.js";
+import { createSearch, setPendingFind } from "../search.js";
 
 const PAGE = 48;
 const TERMINAL = new Set(["ready", "failed"]);
@@ -41,6 +42,13 @@ export function mountLibrary(root) {
   const summary = h("p", { class: "muted library-count" });
   const more = h("button", { type: "button", class: "btn btn-ghost", hidden: true }, t("library.more"));
   const empty = h("div", { class: "empty", hidden: true });
+  const fulltext = createSearch({
+    onHit: (hit) => {
+      setPendingFind(hit);
+      location.hash = `#/read/${hit.book_id}/${hit.chapter}`;
+    },
+    onBook: (book) => (location.hash = `#/read/${book.id}`),
+  });
   const dropZone = h(
     "section",
     { class: "library" },
@@ -51,6 +59,7 @@ export function mountLibrary(root) {
       h("div", { class: "library-actions" }, h("div", { class: "search-box" }, icon("search"), search), uploadButton, fileInput),
     ),
     uploads,
+    fulltext.el,
     empty,
     grid,
     h("div", { class: "center" }, more),

@@ -7,12 +7,14 @@ import { live } from "../live.js";
 import { deviceName, getPrefs, onPrefsChange } from "../prefs.js";
 import { markDescriptions, markHighlight, placeIllustration } from "../reader/annotations.js";
 import { createDrawer } from "../reader/drawer.js";
+import { createFind } from "../reader/find.js";
 import { createHighlights } from "../reader/highlights.js";
 import { buildParagraphMap, textLength } from "../reader/offsets.js";
 import { Pager } from "../reader/pager.js";
 import { Popover } from "../reader/popover.js";
 import { createScenes } from "../reader/scenes.js";
 import { ReadingSession } from "../reader/session.js";
+import { takePendingFind } from "../search.js";
 import { errorText, toast } from "../ui.js";
 
 const PROGRESS_DEBOUNCE_MS = 1500;
@@ -229,6 +231,9 @@ export async function mountReader(root, [bookId, chapterParam]) {
   const highlighter = (ctx.highlights = createHighlights(ctx));
   const scenes = createScenes(ctx);
   panels = ctx.drawer = createDrawer(ctx);
+  const find = createFind(ctx); // full-text search in this book
+  topBar.querySelector(".reader-tools").prepend(find.button);
+  topBar.after(find.panel);
 
   tocButton.addEventListener("click", () => panels.open("toc", tocButton));
   settingsButton.addEventListener("click", () => panels.open("settings", settingsButton));
@@ -354,7 +359,10 @@ export async function mountReader(root, [bookId, chapterParam]) {
   } else if (requested) {
     start = { chapter: requested, offset: 0 };
   }
+  const found = takePendingFind(bookId); // opened from a library search hit
+  if (found) start = { chapter: found.chapter, offset: found.offset };
   await openChapter(start.chapter, { offset: start.offset });
+  if (found) find.mark(found);
   session.start();
 
   return () => {
