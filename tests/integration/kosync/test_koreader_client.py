@@ -181,3 +181,44 @@ async def test_one_position_between_koreader_and_the_web_reader(
             element
         )
         assert (await koreader.get_progress(document)).json()["progress"] == f"{xpointer}/text().0"
+
+
+async def test_failed_sign_ins_are_throttled_per_account(client: httpx.AsyncClient) -> None:
+    reader = await sign_up(client)
+    password = await _device(reader)
+    neighbour = await sign_up(client)
+    neighbour_password = await _device(neighbour)
+    async with httpx.AsyncClient(base_url=client.base_url) as http:
+        guesser = KOReader(http, reader.email, "guess")
+        statuses = [(await guesser.authorize()).status_code for _ in range(14)]
+        assert statuses[0] == 401 and statuses[-1] == 429, statuses
+        blocked = await KOReader(http, reader.email, password).authorize()  # even the right key, for a while
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+        assert blocked.json()["code"] == 2001 and blocked.headers["content-type"] == "application/json"
+        basic = await http.get("/opds/v1.2/", auth=(reader.email, password))
+        assert basic.status_code == 429
+        assert (await KOReader(http, neighbour.email, neighbour_password).authorize()).status_code == 200
+
+
+async def test_fb2_position_maps_to_the_same_paragraph(
+    client: httpx.AsyncClient, generated_books: dict[str, Path]
+) -> None:
+    path = generated_books["russian"]
+    data = path.read_bytes()
+    reader = await sign_up(client)
+    book = await _ready_chapters(reader, path)
+    resolver = SourceResolver(data, "fb2")
+    section_paragraphs = [
+        (f"/FictionBook/body/section[2]/p[{n}]", resolver.resolve(f"/FictionBook/body/section[2]/p[{n}]"))
+        for n in (2, 5)
+    ]
+    async with httpx.AsyncClient(base_url=client.base_url) as http:
+        koreader = KOReader(http, reader.email, await _device(reader), model="PocketBook")
+        for xpointer, element in section_paragraphs:
+            assert element is not None
+            pushed = await koreader.update_progress(partial_md5(data), f"{xpointer}/text().3", 0.4)
+            assert pushed.status_code == 200
+            web = (await reader.get(f"/api/v1/books/{book['id']}/progress")).json()
+            assert await _paragraph_text(reader, book["id"], web["chapter"], web["offset"]) == visible_text(
+                element
+            )

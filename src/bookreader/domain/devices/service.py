@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed on e-ink keyboards
 _TOUCH_EVERY = timedelta(minutes=1)
+# one round trip per request: the device password and its account
+_USER_COLUMNS = ", ".join(f'u."{column._meta.db_column_name}"' for column in User._meta.columns)
+_USER_BY_KEY = f"""
+SELECT {_USER_COLUMNS}, d.id AS device_password_id, d.last_used_at AS device_password_last_used_at
+FROM device_passwords d JOIN users u ON u.id = d.owner WHERE d.key_hash = {{}}
+"""
 BASIC_REALM = 'Basic realm="BookReader", charset="UTF-8"'
 
 
@@ -94,19 +100,17 @@ async def user_for_key(email: str, md5_key: str) -> User | None:
     """The active account `email` if `md5_key` is the md5 of one of its device passwords."""
     if not email or not md5_key or len(md5_key) > 128:
         return None
-    row = (
-        await DevicePassword.select(DevicePassword.id, DevicePassword.owner, DevicePassword.last_used_at)
-        .where(DevicePassword.key_hash == key_hash(md5_key))
-        .first()
-    )
-    if row is None:
+    rows = await DevicePassword.raw(_USER_BY_KEY, key_hash(md5_key))
+    if not rows:
         return None
-    user = await User.objects().where(User.id == row["owner"]).first()
-    if user is None or user.disabled or user.email != normalize_email(email):
+    row = rows[0]
+    device_id, last_used_at = row.pop("device_password_id"), row.pop("device_password_last_used_at")
+    user = User(_exists_in_db=True, **row)
+    if user.disabled or user.email != normalize_email(email):
         return None
     now = datetime.now(UTC)
-    if row["last_used_at"] is None or now - row["last_used_at"] > _TOUCH_EVERY:
-        await DevicePassword.update({DevicePassword.last_used_at: now}).where(DevicePassword.id == row["id"])
+    if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
+        await DevicePassword.update({DevicePassword.last_used_at: now}).where(DevicePassword.id == device_id)
     return user
 
 
@@ -131,28 +135,34 @@ def basic_credentials(connection: ASGIConnection) -> tuple[str, str] | None:
     return (email, password) if sep else None
 
 
-async def _guarded(connection: ASGIConnection, attempt) -> User | None:
-    """Run `attempt()` unless this client IP failed too often; count a failure."""
+async def _guarded(connection: ASGIConnection, email: str, attempt) -> User | None:
+    """Run `attempt()` unless this client failed too often — for this email (`rate_limit_auth`) or for any
+    (`rate_limit_auth_ip`) per window — and count a failure."""
     state = connection.app.state
     settings: Settings = state.settings
     if not settings.rate_limit_auth:
         return await attempt()
     ip = client_ip(connection.scope, settings.rate_limit_trust_forwarded, frozenset(settings.trusted_proxies))
-    block_key = f"{KEY_PREFIX}:device-auth-blocked:{ip}"
+    subject = hashlib.sha256(normalize_email(email).encode()).hexdigest()[:16]
+    limits = [(f"device-auth:{ip}:{subject}", settings.rate_limit_auth)]
+    if settings.rate_limit_auth_ip:
+        limits.append((f"device-auth:{ip}", settings.rate_limit_auth_ip))
     try:
-        blocked = await state.redis.ttl(block_key)
+        async with state.redis.pipeline(transaction=False) as pipe:
+            for key, _ in limits:
+                pipe.ttl(f"{KEY_PREFIX}:{key}:blocked")
+            blocked = max(await pipe.execute())
     except Exception as exc:  # Redis away: authentication still works, unthrottled
         log.warning("device auth throttle skipped: %s", exc)
         return await attempt()
-    if blocked and blocked > 0:
+    if blocked > 0:
         raise RateLimited("Too many failed sign-ins; try again later.", headers={"Retry-After": str(blocked)})
     user = await attempt()
     if user is None:
-        wait = await hit(
-            state.redis, f"device-auth:{ip}", settings.rate_limit_auth, settings.rate_limit_window
-        )
-        if wait:
-            await state.redis.set(block_key, b"1", ex=wait)
+        for key, limit in limits:
+            wait = await hit(state.redis, key, limit, settings.rate_limit_window)
+            if wait:
+                await state.redis.set(f"{KEY_PREFIX}:{key}:blocked", b"1", ex=wait)
     return user
 
 
@@ -167,7 +177,7 @@ async def basic_user(request: ASGIConnection) -> User:
             headers={"WWW-Authenticate": BASIC_REALM},
         )  # fmt: skip
     settings = connection.app.state.settings
-    user = await _guarded(connection, lambda: user_for_password(*credentials, settings))
+    user = await _guarded(connection, credentials[0], lambda: user_for_password(*credentials, settings))
     if user is None:
         raise Unauthorized(
             "Wrong email or device password.", code="invalid_credentials",
@@ -182,4 +192,4 @@ async def kosync_user(connection: ASGIConnection) -> User | None:
     key = connection.headers.get("x-auth-key", "")
     if not email or not key:
         return None
-    return await _guarded(connection, lambda: user_for_key(email, key))
+    return await _guarded(connection, email, lambda: user_for_key(email, key))

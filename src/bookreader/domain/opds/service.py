@@ -72,19 +72,23 @@ async def books_page(
     """One page of the user's books and how many match in all.
 
     The page's ids come from an index in the feed's order (books_opds_title / books_opds_recent), then only
-    those rows are read whole; the total is a separate count over the same condition.
+    those rows are read whole, with the count over the same condition in the same statement.
     """
     page = max(1, min(page, MAX_PAGE))
     where_facet, facet_args = _filter(facet, value)
     where_search, search_args = _search(query)
     condition = f"{_VISIBLE}{where_facet}{where_search}"
     args = [user.id, *facet_args, *search_args]
+    count = f"SELECT count(*) FROM books WHERE {condition}"
     sql = (
         f"WITH page AS (SELECT id FROM books WHERE {condition} ORDER BY {ORDERS[order]} LIMIT {{}} OFFSET {{}}) "
-        f"SELECT {_COLUMNS} FROM books JOIN page USING (id) ORDER BY {ORDERS[order]}"
+        f"SELECT {_COLUMNS}, ({count}) AS total FROM books JOIN page USING (id) ORDER BY {ORDERS[order]}"
     )
-    rows = await Book.raw(sql, *args, per_page, (page - 1) * per_page)
-    total = (await Book.raw(f"SELECT count(*) AS n FROM books WHERE {condition}", *args))[0]["n"]
+    rows = await Book.raw(sql, *args, per_page, (page - 1) * per_page, *args)
+    if rows:
+        total = rows[0]["total"]
+    else:  # past the end (or nothing at all): still say how many there are, for the last/prev links
+        total = (await Book.raw(count.replace("count(*)", "count(*) AS n", 1), *args))[0]["n"]
     exports = await exports_ready(user.id, [row["id"] for row in rows]) if rows else set()
     return [_entry(row, exports) for row in rows], total
 
