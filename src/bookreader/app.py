@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await worker_task
+            if app.state.get("live_hub") is not None:
+                await app.state.live_hub.stop()
             await queue.aclose()
             await db.close_pool()
 

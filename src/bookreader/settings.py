@@ -58,6 +58,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     access_token_ttl: int = 900  # seconds
     refresh_token_ttl: int = 30 * 24 * 3600
     cookie_secure: bool = False
+    ws_max_per_user: int = 8  # open WebSockets per user per API process
     password_reset_ttl: int = 24 * 3600  # seconds an admin-issued reset link stays valid
 
     # queue / worker

@@ -59,6 +59,7 @@ async def authenticate(connection: ASGIConnection) -> User:
     if user is None or user.disabled:
         raise Unauthorized("The account is not active.", code="invalid_token")
     connection.scope.setdefault("state", {})["session_id"] = claims.session_id
+    connection.scope["state"]["token_exp"] = claims.exp  # long-lived WebSockets close when it expires
     return user
 
 

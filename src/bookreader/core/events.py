@@ -41,3 +41,16 @@ async def publish(redis: Redis, prefix: str, user_id: uuid.UUID | str, event: Ev
         await redis.publish(user_channel(prefix, user_id), msgspec.json.encode(event))
     except Exception as exc:
         log.warning("could not publish %s: %s", type(event).__name__, exc)
+
+
+SESSION_ENDED_SUFFIX = ":sessions-ended"
+
+
+async def publish_sessions_ended(redis: Redis, prefix: str, session_ids: list[uuid.UUID | str]) -> None:
+    """Tell every replica's WebSockets that these sessions ended (they also re-check revocation on a timer)."""
+    if not session_ids:
+        return
+    try:
+        await redis.publish(prefix + SESSION_ENDED_SUFFIX, msgspec.json.encode([str(s) for s in session_ids]))
+    except Exception as exc:
+        log.warning("could not announce ended sessions: %s", exc)

@@ -13,6 +13,7 @@ from asyncpg.exceptions import UniqueViolationError
 
 from bookreader.core.auth import revoked_session_key
 from bookreader.core.errors import Conflict, NotFound, Unauthorized
+from bookreader.core.events import publish_sessions_ended
 from bookreader.core.security import (
     encode_access_token,
     hash_password_async,
@@ -82,6 +83,7 @@ async def end_session(redis, settings: Settings, family_id: uuid.UUID) -> None:
     """Refresh tokens revoked, and the family's access tokens refused from now until they would expire."""
     await revoke_family(family_id)
     await redis.set(revoked_session_key(family_id), b"1", ex=settings.access_token_ttl)
+    await publish_sessions_ended(redis, settings.events_prefix, [family_id])
 
 
 async def end_all_sessions(
@@ -103,6 +105,7 @@ async def end_all_sessions(
         for family in families:
             pipe.set(revoked_session_key(family), b"1", ex=settings.access_token_ttl)
         await pipe.execute()
+    await publish_sessions_ended(redis, settings.events_prefix, list(families))
     return len(families)
 
 

@@ -1,63 +1,143 @@
-"""WebSocket `/api/v1/ws`: relays the user's own events from Redis pub/sub (so it works across replicas)."""
+"""WebSocket `/api/v1/ws`: the user's own events, from this process's one Redis subscription (see hub.py).
+
+A socket lives no longer than its session: it closes when the access token expires, when the session ends
+(logout, sign-out everywhere, password change, refresh-token reuse, account disabled) and when Redis cannot
+be read. A user has at most `ws_max_per_user` sockets per process. With the UI cookie (ambient credentials)
+the Origin must be this site or a configured CORS origin, so another site cannot open a socket as the user.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
+from urllib.parse import urlsplit
 
-import anyio
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-from bookreader.core.auth import authenticate
-from bookreader.core.errors import Unauthorized
-from bookreader.core.events import user_channel
+from bookreader.core.auth import authenticate, revoked_session_key
+from bookreader.core.errors import DomainError
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.live.hub import Hub, HubUnavailable, Subscriber, TooManySockets
 
 log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+UNAVAILABLE = {"live events unavailable", "session cannot be checked", "server shutting down"}
+REVALIDATE_EVERY = 30.0  # seconds between re-checks of revocation and account state (a missed publish)
+
+
+def hub_of(socket: WebSocket) -> Hub:
+    state = socket.app.state
+    hub = state.get("live_hub")
+    if hub is None:
+        settings = state.settings
+        hub = state.live_hub = Hub(state.redis, settings.events_prefix, settings.ws_max_per_user)
+    return hub
+
+
+def _cookie_only(socket: WebSocket) -> bool:
+    return not socket.query_params.get("token") and not socket.headers.get("authorization")
+
+
+def origin_allowed(socket: WebSocket) -> bool:
+    origin = socket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: no ambient credential can be abused
+    if origin in socket.app.state.settings.cors_origins:
+        return True
+    return urlsplit(origin).netloc.lower() == socket.headers.get("host", "").lower()
+
+
+async def _still_valid(socket: WebSocket, subscriber: Subscriber) -> bool:
+    state = socket.app.state
+    if await state.redis.exists(revoked_session_key(subscriber.session_id)):
+        return False
+    user = await User.select(User.disabled).where(User.id == subscriber.user_id).first()
+    return user is not None and not user["disabled"]
+
+
+async def _guard(socket: WebSocket, subscriber: Subscriber, expires_at: float) -> None:
+    """Close the subscriber when its token expires or its session is found ended."""
+    while not subscriber.closed.is_set():
+        left = expires_at - time.time()
+        if left <= 0:
+            subscriber.close("session expired")
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(subscriber.closed.wait(), min(left, REVALIDATE_EVERY))
+            return
+        try:
+            if not await _still_valid(socket, subscriber):
+                subscriber.close("session ended")
+        except Exception:  # fail closed
+            subscriber.close("session cannot be checked")
+
+
+async def _relay(socket: WebSocket, subscriber: Subscriber) -> None:
+    while True:
+        await socket.send_text(await subscriber.queue.get())
+
+
+async def _watch_client(socket: WebSocket, subscriber: Subscriber) -> None:
+    try:
+        while True:
+            if await socket.receive_text() == "ping":
+                await socket.send_json({"type": "pong"})
+    except WebSocketDisconnect:
+        subscriber.close("client left")
+
+
+async def _refuse(socket: WebSocket, code: int, reason: str) -> None:
+    await socket.close(code=code, reason=reason[:120])
 
 
 @websocket("/api/v1/ws", operation_id="events")
 async def events_socket(socket: WebSocket) -> None:
+    if _cookie_only(socket) and not origin_allowed(socket):
+        await _refuse(socket, POLICY_VIOLATION, "origin not allowed")
+        return
     try:
         user = await authenticate(socket)
-    except Unauthorized as exc:
-        await socket.close(code=POLICY_VIOLATION, reason=exc.message[:120])
+    except DomainError as exc:
+        await _refuse(socket, POLICY_VIOLATION if exc.status == 401 else TRY_AGAIN_LATER, exc.message)
         return
-    state = socket.app.state
-    pubsub = state.redis.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(user_channel(state.settings.events_prefix, user.id))
-    await socket.accept()
-    await socket.send_json({"type": "hello", "user_id": str(user.id)})
+    hub = hub_of(socket)
+    state = socket.scope["state"]
     try:
-        async with anyio.create_task_group() as tg:
-
-            async def relay() -> None:
-                async for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        await socket.send_text(message["data"].decode())
-
-            async def watch_client() -> None:
-                # the client may send pings; a disconnect ends the relay too
-                try:
-                    while True:
-                        text = await socket.receive_text()
-                        if text == "ping":
-                            await socket.send_json({"type": "pong"})
-                except WebSocketDisconnect:
-                    pass
-                tg.cancel_scope.cancel()
-
-            tg.start_soon(relay)
-            tg.start_soon(watch_client)
+        subscriber = await hub.register(user.id, state["session_id"])
+    except TooManySockets:
+        await _refuse(socket, POLICY_VIOLATION, "too many open sockets for this account")
+        return
+    except HubUnavailable:
+        await _refuse(socket, TRY_AGAIN_LATER, "live events unavailable")
+        return
+    try:
+        await socket.accept()
+        await socket.send_json({"type": "hello", "user_id": str(user.id)})
+        tasks = [
+            asyncio.create_task(_relay(socket, subscriber)),
+            asyncio.create_task(_watch_client(socket, subscriber)),
+            asyncio.create_task(_guard(socket, subscriber, float(state["token_exp"]))),
+        ]
+        for task in tasks:  # any of them ending (a failed send, a disconnect) ends the socket
+            task.add_done_callback(lambda _: subscriber.close("client left"))
+        try:
+            await subscriber.closed.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if subscriber.reason != "client left":
+            code = TRY_AGAIN_LATER if subscriber.reason in UNAVAILABLE else POLICY_VIOLATION
+            with contextlib.suppress(Exception):
+                await socket.close(code=code, reason=subscriber.reason)
     except Exception as exc:
         log.info("websocket closed: %s", exc)
-        try:
+        with contextlib.suppress(Exception):
             await socket.close(code=1011)
-        except Exception:
-            pass
     finally:
-        try:
-            await pubsub.aclose()
-        except Exception:
-            pass
+        hub.unregister(subscriber)
