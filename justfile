@@ -104,6 +104,10 @@ bench-reading: setup
 bench-search *ARGS: setup
     {{py}} bench/bench_search.py "$@"
 
+# bulk import: books/hour for 200 books, GET chapter p99 during the import vs idle (issue 15)
+bench-import *ARGS: setup
+    {{py}} bench/bench_import.py "$@"
+
 # precision and recall of description types on the labelled set
 eval-nlp: setup
     {{py}} bench/eval_nlp.py

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 
@@ -214,3 +217,36 @@ async def test_an_endpoint_failing_for_the_set_time_is_disabled_and_the_owner_to
     finally:
         service.stop()
     assert json.loads(receiver.received[0].body)["type"] == "webhook.test"
+
+
+async def test_an_admins_system_wide_webhook_gets_every_users_events(
+    webhook_env, receiver: Receiver, tmp_path
+) -> None:
+    service = LiveService(webhook_env, log_path=tmp_path / "service.log").start()
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+            admin, user = await sign_up(http), await sign_up(http)
+            promoted = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "bookreader", "create-admin", admin.email, "--password", "unused-existing"],
+                env={**os.environ, **webhook_env}, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert promoted.returncode == 0, promoted.stderr
+            created = await admin.post(
+                "/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"], "system": True}
+            )
+            assert created.status_code == 201, created.text
+            hook = created.json()
+            assert hook["system"] is True
+            book_id = await upload(user, "Somebody Else's")
+            await user.wait_for_book(book_id)
+
+            async def delivered() -> bool:
+                return any(
+                    verified(hook["secret"], r)["data"]["book_id"] == book_id for r in receiver.accepted()
+                )
+
+            await wait_until(delivered, 60, "the other user's book.ready at the system-wide endpoint")
+            assert (await user.get("/api/v1/webhooks")).json()["total"] == 0  # not the user's to see
+    finally:
+        service.stop()

@@ -137,9 +137,10 @@ async def _import_all(console, settings, user, files: list[Path], queue, wait: b
 
 
 async def _poll(pending: dict[uuid.UUID, Outcome], counts: Counts) -> None:
-    for book_id, (status, error) in (await book_statuses(list(pending))).items():
+    for book_id, (status, error, title) in (await book_statuses(list(pending))).items():
         if status in ("ready", "failed"):
             outcome = pending.pop(book_id)
+            outcome.title = title
             outcome.status = "ready" if status == "ready" else "failed"
             outcome.reason = error or ""
             if status == "ready":

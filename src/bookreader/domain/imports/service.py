@@ -70,11 +70,12 @@ async def import_file(user: User, path: Path, *, settings: Settings, storage: An
     return Outcome(path, "accepted" if created else "duplicate", book.id, book.title)
 
 
-async def book_statuses(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
+async def book_statuses(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None, str]]:
+    """book id → (status, error message, title) as parsing left them."""
     if not ids:
         return {}
-    rows = await Book.select(Book.id, Book.status, Book.error_message).where(Book.id.is_in(ids))
-    return {row["id"]: (row["status"], row["error_message"]) for row in rows}
+    rows = await Book.select(Book.id, Book.status, Book.error_message, Book.title).where(Book.id.is_in(ids))
+    return {row["id"]: (row["status"], row["error_message"], row["title"]) for row in rows}
 
 
 # ---- the watch folder ----------------------------------------------------------------------------------
