@@ -47,6 +47,7 @@ const ICONS = {
   type: "M4 7V5h12v2M10 5v14M7 19h6M14 13v-2h7v2M17.5 11v8M16 19h3",
   note: "M5 4h14v12l-4 4H5zM15 20v-4h4",
   device: "M7 2h10v20H7zM11 18h2",
+  bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20h4",
 };
 
 export function icon(name) {

@@ -11,6 +11,7 @@ import { mountGallery } from "./views/gallery.js";
 import { mountLibrary } from "./views/library.js";
 import { mountReader } from "./views/reader.js";
 import { mountStats } from "./views/stats.js";
+import { mountWebhooks } from "./views/webhooks.js";
 
 const ROUTES = [
   { pattern: /^\/signin$/, view: "signin", mount: (root) => mountAuth(root, "signin"), public: true },
@@ -21,6 +22,7 @@ const ROUTES = [
   { pattern: /^\/stats$/, view: "stats", mount: mountStats },
   { pattern: /^\/admin$/, view: "admin", mount: mountAdmin },
   { pattern: /^\/devices$/, view: "devices", mount: mountDevices },
+  { pattern: /^\/webhooks$/, view: "webhooks", mount: mountWebhooks },
 ];
 
 const shell = {
@@ -66,6 +68,7 @@ function renderHeader(view, user) {
     navLink("/library", t("nav.library"), "library", view === "library"),
     navLink("/stats", t("nav.stats"), "chart", view === "stats"),
     navLink("/devices", t("nav.devices"), "device", view === "devices"),
+    navLink("/webhooks", t("nav.webhooks"), "bell", view === "webhooks"),
     user.role === "admin" ? navLink("/admin", t("nav.admin"), "shield", view === "admin") : null,
   );
   const signOutButton = h("button", { type: "button", class: "btn btn-ghost", id: "sign-out", "aria-label": t("nav.signout") }, icon("logout"), h("span", { class: "nav-label" }, t("nav.signout")));
