@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import jsonschema_rs
 import pytest
 from lxml import etree
 
@@ -18,6 +19,19 @@ from bookreader.domain.books.tables import Book
 from tests.support import Reader, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "opds_schemas"  # the specs' own JSON Schemas
+
+
+def _validator(schema_id: str) -> jsonschema_rs.Validator:
+    documents = {}
+    for path in SCHEMAS.rglob("*.json"):
+        document = json.loads(path.read_text())
+        documents[document.get("$id", path.name)] = document
+    return jsonschema_rs.validator_for(documents[schema_id], retriever=lambda uri: documents[uri])
+
+
+FEED_SCHEMA = _validator("https://drafts.opds.io/schema/feed.schema.json")
+AUTH_SCHEMA = _validator("https://drafts.opds.io/schema/authentication.schema.json")
 OPDS_TYPES = ("application/atom+xml", "application/opds+json")
 ACQ = "http://opds-spec.org/acquisition"
 
@@ -57,7 +71,10 @@ def check_atom_feed(body: bytes) -> tuple[etree._Element, list[dict]]:
 
 
 def check_opds2_feed(feed: dict) -> list[dict]:
-    """Required members of the OPDS 2.0 feed / publication schemas; returns every link."""
+    """The OPDS 2.0 feed schema (with Readium's link/metadata schemas), and what it cannot say; returns every
+    link."""
+    errors = [f"{error.instance_path}: {error.message}" for error in FEED_SCHEMA.iter_errors(feed)]
+    assert not errors, errors
     assert feed["metadata"]["title"]
     assert any(link["rel"] == "self" for link in feed["links"])
     assert any(feed.get(key) for key in ("publications", "navigation", "groups"))
@@ -104,6 +121,7 @@ async def test_anonymous_gets_a_clear_401(client: httpx.AsyncClient) -> None:
             "application/opds-authentication+json"
         )
         document = denied.json()
+        assert not list(AUTH_SCHEMA.iter_errors(document))
         assert document["id"] and document["title"]
         assert document["authentication"][0]["type"] == "http://opds-spec.org/auth/basic"
 

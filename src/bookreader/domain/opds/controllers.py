@@ -132,8 +132,8 @@ async def v2_root(request: Request, user: User) -> Response[dict]:
 
 
 @get("/authentication", operation_id="opds2Authentication")
-async def v2_authentication() -> Response[dict]:
-    return Response(opds2.authentication_document(), media_type=opds2.AUTH_JSON)
+async def v2_authentication(request: Request) -> Response[dict]:
+    return Response(opds2.authentication_document(_origin(request)), media_type=opds2.AUTH_JSON)
 
 
 @get("/{section:str}", operation_id="opds2Feed", dependencies=USER)
@@ -141,10 +141,14 @@ async def v2_feed(request: Request, user: User, section: str) -> Response[dict]:
     return _json(await load_section(user, section, request, "query"))
 
 
+def _origin(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
 def v2_exception_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Unauthorized):
         return Response(
-            opds2.authentication_document(),
+            opds2.authentication_document(_origin(request)),
             status_code=401,
             media_type=opds2.AUTH_JSON,
             headers={"WWW-Authenticate": BASIC_REALM, **exc.headers},

@@ -148,9 +148,10 @@ def acquisition_feed(page: Page, books: Iterable[BookEntry]) -> dict[str, Any]:
     return feed
 
 
-def authentication_document() -> dict[str, Any]:
+def authentication_document(origin: str) -> dict[str, Any]:
+    """`origin` ("https://host"): the document's `id` must be an absolute URI."""
     return {
-        "id": AUTH_ID,
+        "id": f"{origin}{AUTH_ID}",
         "title": "BookReader",
         "description": "Sign in with your account's email and a device password (create one under Devices).",
         "authentication": [

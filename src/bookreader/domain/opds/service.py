@@ -79,16 +79,27 @@ async def books_page(
     where_search, search_args = _search(query)
     condition = f"{_VISIBLE}{where_facet}{where_search}"
     args = [user.id, *facet_args, *search_args]
-    count = f"SELECT count(*) FROM books WHERE {condition}"
-    sql = (
-        f"WITH page AS (SELECT id FROM books WHERE {condition} ORDER BY {ORDERS[order]} LIMIT {{}} OFFSET {{}}) "
-        f"SELECT {_COLUMNS}, ({count}) AS total FROM books JOIN page USING (id) ORDER BY {ORDERS[order]}"
-    )
-    rows = await Book.raw(sql, *args, per_page, (page - 1) * per_page, *args)
+    offset = (page - 1) * per_page
+    if where_facet or where_search:  # a subset: scan it once, then page and count the matches
+        order_keys = {"recent": "created_at DESC, id", "title": "title_key, id"}[order]
+        sql = (
+            f"WITH matched AS MATERIALIZED (SELECT id, lower(title) AS title_key, created_at FROM books "
+            f"WHERE {condition}), page AS (SELECT id FROM matched ORDER BY {order_keys} LIMIT {{}} OFFSET {{}}) "
+            f"SELECT {_COLUMNS}, (SELECT count(*) FROM matched) AS total FROM books JOIN page USING (id) "
+            f"ORDER BY {ORDERS[order]}"
+        )
+        rows = await Book.raw(sql, *args, per_page, offset)
+    else:  # the whole library: ids in index order, the count from the same partial index
+        sql = (
+            f"WITH page AS (SELECT id FROM books WHERE {condition} ORDER BY {ORDERS[order]} LIMIT {{}} OFFSET {{}}) "
+            f"SELECT {_COLUMNS}, (SELECT count(*) FROM books WHERE {condition}) AS total "
+            f"FROM books JOIN page USING (id) ORDER BY {ORDERS[order]}"
+        )
+        rows = await Book.raw(sql, *args, per_page, offset, *args)
     if rows:
         total = rows[0]["total"]
     else:  # past the end (or nothing at all): still say how many there are, for the last/prev links
-        total = (await Book.raw(count.replace("count(*)", "count(*) AS n", 1), *args))[0]["n"]
+        total = (await Book.raw(f"SELECT count(*) AS n FROM books WHERE {condition}", *args))[0]["n"]
     exports = await exports_ready(user.id, [row["id"] for row in rows]) if rows else set()
     return [_entry(row, exports) for row in rows], total
 
