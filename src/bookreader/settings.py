@@ -75,6 +75,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_uncompressed_bytes: int = 300 * 1024 * 1024
     max_compression_ratio: int = 100
     max_archive_entries: int = 10_000
+    max_book_chars: int = 10_000_000  # per book (a long novel is < 5 M); 0 = no cap
+    max_book_words: int = 2_000_000
+    max_book_chapters: int = 3_000
+    process_memory_limit_mb: int = 2048  # address-space limit of each pool process (RLIMIT_AS); 0 = off
+    max_active_books_per_user: int = 10  # books queued/parsing/analyzing at once per user; 0 = no cap
 
     # plans: books in library, images per month (0 = unlimited)
     plan_free_books: int = 50

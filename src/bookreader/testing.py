@@ -91,6 +91,7 @@ class Infrastructure:
             "BOOKREADER_LOG_JSON": "1",
             # the suite's own traffic comes from one IP; the strict login limit stays real
             "BOOKREADER_RATE_LIMIT_GENERAL": "100000",
+            "BOOKREADER_MAX_ACTIVE_BOOKS_PER_USER": "1000",  # tests upload whole libraries at once
             "BOOKREADER_RATE_LIMIT_AUTH_IP": "100000",
         }
         env.update(extra)

@@ -58,11 +58,15 @@ async def startup(ctx: dict[str, Any]) -> None:
     if not ctx.get("shared_db"):
         await db.start_pool(settings, max_size=10)
     ctx["storage"] = Storage.from_settings(settings)
-    ctx["process_pool"] = create_process_pool(settings.process_pool_size)
+    ctx["process_pool"] = create_process_pool(
+        settings.process_pool_size, settings.process_memory_limit_mb * 1024 * 1024
+    )
 
     def reset_process_pool() -> None:
         old = ctx["process_pool"]
-        ctx["process_pool"] = create_process_pool(settings.process_pool_size)
+        ctx["process_pool"] = create_process_pool(
+            settings.process_pool_size, settings.process_memory_limit_mb * 1024 * 1024
+        )
         old.shutdown(wait=False, cancel_futures=True)
 
     ctx["reset_process_pool"] = reset_process_pool

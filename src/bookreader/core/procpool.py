@@ -6,6 +6,7 @@ import asyncio
 import functools
 import multiprocessing
 import os
+import resource
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -13,11 +14,13 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def _initialize() -> None:
+def _initialize(memory_limit: int = 0) -> None:
     # children must not inherit the parent's signal handlers' intent: a Ctrl-C goes to the parent only
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit:  # one hostile book fails alone (MemoryError in this child), not the whole worker
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         from bookreader.nlp import warm_up  # type: ignore[attr-defined]
@@ -26,10 +29,13 @@ def _initialize() -> None:
     warm_up()
 
 
-def create_process_pool(size: int) -> ProcessPoolExecutor:
+def create_process_pool(size: int, memory_limit: int = 0) -> ProcessPoolExecutor:
+    """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero."""
     # forkserver: forking a process that runs an event loop and threads is unsafe
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_initialize)
+    return ProcessPoolExecutor(
+        max_workers=size, mp_context=context, initializer=_initialize, initargs=(memory_limit,)
+    )
 
 
 async def run_in_pool(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from bookreader.ingest.epub import parse_epub
 from bookreader.ingest.fb2 import parse_fb2, parse_fb2_zip
 from bookreader.ingest.language import detect_language, normalize_language
-from bookreader.ingest.limits import IngestLimits, SafeZip, check_upload_size
+from bookreader.ingest.limits import IngestLimits, SafeZip, book_too_large, check_upload_size
 from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook, ParsedChapter
 from bookreader.ingest.sniff import content_hash, sniff_format
 
@@ -58,6 +58,8 @@ def parse_book(
         if data[:4] == b"PK\x03\x04":
             SafeZip(data, limits)  # raises corrupt_archive for a zip that cannot even be opened
         raise IngestError("unsupported_format", "This is not an EPUB or FB2 book.")
+    if limits.max_book_words and book.word_count > limits.max_book_words:
+        raise book_too_large("words", limits.max_book_words)
     return _complete(book)
 
 

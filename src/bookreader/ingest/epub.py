@@ -174,7 +174,12 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
     toc = _read_toc(archive, package)
     images = AssetRegistry(asset_base_url, archive.try_read)
     links = Links()
-    writer = ChapterWriter(max_chars=limits.max_chapter_chars, min_chars=limits.min_chapter_chars)
+    writer = ChapterWriter(
+        max_chars=limits.max_chapter_chars,
+        min_chars=limits.min_chapter_chars,
+        max_book_chars=limits.max_book_chars,
+        max_chapters=limits.max_book_chapters,
+    )
     spine_paths = {item.path for item in package.spine}
     toc_by_path: dict[str, list[TocEntry]] = {}
     for entry in toc:

@@ -375,7 +375,12 @@ def parse_fb2(data: bytes, limits: IngestLimits, asset_base_url: str) -> ParsedB
     binaries = _binaries(root)
     images = AssetRegistry(asset_base_url, lambda key: _decode_binary(binaries, key))
     links = Links()
-    writer = ChapterWriter(max_chars=limits.max_chapter_chars, min_chars=limits.min_chapter_chars)
+    writer = ChapterWriter(
+        max_chars=limits.max_chapter_chars,
+        min_chars=limits.min_chapter_chars,
+        max_book_chars=limits.max_book_chars,
+        max_chapters=limits.max_book_chapters,
+    )
     walker = Fb2Walker(writer, links, images, root)
     bodies = [element for element in root.iter() if local(element.tag) == "body"]
     for index, body in enumerate(bodies):

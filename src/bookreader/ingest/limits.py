@@ -29,6 +29,17 @@ class IngestLimits(msgspec.Struct, frozen=True):
     max_chapter_chars: int = 100_000  # a longer chapter is split at a heading or paragraph
     min_chapter_chars: int = 200  # a shorter untitled sliver is merged into a neighbour
     max_xml_bytes: int = 64 * MiB  # a single FB2 document
+    # per book: a long novel is < 5 M characters, < 1 M words, a few hundred chapters (0 = no cap)
+    max_book_chars: int = 10_000_000
+    max_book_words: int = 2_000_000
+    max_book_chapters: int = 3_000
+    min_entry_budget: int = 1 * MiB  # an entry may always inflate to this, whatever its ratio
+
+
+def book_too_large(what: str, limit: int) -> IngestError:
+    return IngestError(
+        "book_too_large", f"The book has more than {limit:,} {what}; that is beyond the limit."
+    )
 
 
 def check_upload_size(data: bytes, limits: IngestLimits) -> None:
@@ -107,7 +118,11 @@ class SafeZip:
         info = self._infos[stored]
         if info.flag_bits & 0x1:
             raise IngestError("drm_protected", f"The entry {stored} is encrypted.")
-        cap = self.limits.max_entry_bytes
+        # the ratio per entry: incompressible padding elsewhere in the archive must not buy this one budget
+        ratio_cap = int(
+            max(info.compress_size * self.limits.max_compression_ratio, self.limits.min_entry_budget)
+        )
+        cap = min(self.limits.max_entry_bytes, ratio_cap)
         chunks: list[bytes] = []
         size = 0
         try:
@@ -116,7 +131,9 @@ class SafeZip:
                     size += len(chunk)
                     self._read_total += len(chunk)
                     if size > cap:
-                        raise IngestError("zip_bomb", f"The entry {stored} inflates beyond {cap} bytes.")
+                        raise IngestError(
+                            "zip_bomb", f"The entry {stored} inflates beyond {cap} bytes (ratio or size cap)."
+                        )
                     if self._read_total > self._budget:
                         raise IngestError("zip_bomb", "The archive inflates beyond the allowed ratio.")
                     chunks.append(chunk)

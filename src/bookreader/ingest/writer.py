@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from bookreader.ingest.limits import book_too_large
+
 _SPACE = re.compile(r"\s+")
 _HEADINGS = {"h1", "h2", "h3", "h4"}
 
@@ -81,9 +83,13 @@ class DraftChapter:
 
 
 class ChapterWriter:
-    def __init__(self, *, max_chars: int, min_chars: int) -> None:
+    def __init__(
+        self, *, max_chars: int, min_chars: int, max_book_chars: int = 0, max_chapters: int = 0
+    ) -> None:
         self.max_chars = max_chars
         self.min_chars = min_chars
+        self.max_book_chars, self.max_chapters = max_book_chars, max_chapters  # 0 = no cap
+        self.book_chars = 0
         self.chapters: list[DraftChapter] = []
         self.current: DraftChapter | None = None
         self._stack: list[tuple[str, str]] = []  # open containers: (tag, rendered attributes)
@@ -132,9 +138,14 @@ class ChapterWriter:
             return
         self._close_current()
         self.current = DraftChapter(title, level, front_matter, from_toc)
-        self.chapters.append(self.current)
+        self._add_chapter(self.current)
         self._title_from_heading = title is None
         self.current.html.extend(f"<{tag}{attrs}>" for tag, attrs in self._stack)
+
+    def _add_chapter(self, chapter: DraftChapter) -> None:
+        if self.max_chapters and len(self.chapters) >= self.max_chapters:
+            raise book_too_large("chapters", self.max_chapters)
+        self.chapters.append(chapter)
 
     def has_text(self) -> bool:
         """Whether the current chapter already holds text (a pending paragraph counts)."""
@@ -149,7 +160,7 @@ class ChapterWriter:
     def _ensure_chapter(self) -> DraftChapter:
         if self.current is None:
             self.current = DraftChapter(None, 1, False, False)
-            self.chapters.append(self.current)
+            self._add_chapter(self.current)
             self._title_from_heading = True
         return self.current
 
@@ -236,6 +247,9 @@ class ChapterWriter:
             start = chapter.text_len
             chapter.text_parts.append(text)
             chapter.text_len += len(text)
+            self.book_chars += len(text)
+            if self.max_book_chars and self.book_chars > self.max_book_chars:
+                raise book_too_large("characters", self.max_book_chars)  # stop early: CPU and memory
         else:
             start = chapter.text_len
         chapter.paragraphs.append((start, chapter.text_len))

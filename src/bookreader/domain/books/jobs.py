@@ -47,6 +47,9 @@ def ingest_limits(settings: Settings) -> IngestLimits:
         max_uncompressed_bytes=settings.max_uncompressed_bytes,
         max_compression_ratio=settings.max_compression_ratio,
         max_entries=settings.max_archive_entries,
+        max_book_chars=settings.max_book_chars,
+        max_book_words=settings.max_book_words,
+        max_book_chapters=settings.max_book_chapters,
     )
 
 

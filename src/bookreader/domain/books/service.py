@@ -10,12 +10,20 @@ from arq.connections import ArqRedis
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.columns.combination import WhereRaw
 
-from bookreader.core.errors import InvalidInput, NotFound, PayloadTooLarge, QuotaExceeded, UnsupportedMedia
+from bookreader.core.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    QuotaExceeded,
+    RateLimited,
+    UnsupportedMedia,
+)
 from bookreader.core.queue import enqueue
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.plans import limits_for
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.jobs import ParseBook
+from bookreader.domain.books.pipeline import ACTIVE
 from bookreader.domain.books.schemas import BookError, BookRead, ChapterRead, ChapterSummary
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.kosync.service import record_digests
@@ -87,6 +95,7 @@ async def upload(
     limit = limits_for(user.plan, settings).books
     if limit is not None and await Book.count().where(Book.owner == user.id) >= limit:
         raise QuotaExceeded(f"Your plan allows {limit} books; delete one or upgrade.")
+    await _check_active_books(user, settings)
 
     book_id = uuid.uuid4()
     path = storage.original_path(book_id)
@@ -120,6 +129,18 @@ async def upload(
     await record_digests(user.id, book_id, data=data, filenames=(filename,))  # KOReader's document ids
     await enqueue(queue, ParseBook(book_id=str(book_id)))
     return book, True
+
+
+async def _check_active_books(user: User, settings: Settings) -> None:
+    """At most `max_active_books_per_user` books of one user in the pipeline at once: one account cannot
+    fill the workers' queue and CPU for everybody."""
+    cap = settings.max_active_books_per_user
+    if cap and await Book.count().where(Book.owner == user.id, Book.status.is_in(list(ACTIVE))) >= cap:
+        raise RateLimited(
+            f"{cap} of your books are still being processed; upload more when they are done.",
+            code="too_many_active_books",
+            headers={"Retry-After": "30"},
+        )
 
 
 def _title_from_filename(filename: str) -> str:
