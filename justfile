@@ -70,12 +70,12 @@ create-admin EMAIL: setup
     {{py}} -m bookreader create-admin "$1"
 
 lint: setup
-    {{venv}}/bin/ruff check src tests bench
-    {{venv}}/bin/ruff format --check src tests bench
+    {{venv}}/bin/ruff check src tests bench training
+    {{venv}}/bin/ruff format --check src tests bench training
 
 fmt: setup
-    {{venv}}/bin/ruff check --fix src tests bench
-    {{venv}}/bin/ruff format src tests bench
+    {{venv}}/bin/ruff check --fix src tests bench training
+    {{venv}}/bin/ruff format src tests bench training
 
 # every benchmark
 bench: bench-ingest bench-nlp bench-images bench-load bench-reading bench-opds
@@ -108,9 +108,13 @@ bench-search *ARGS: setup
 bench-import *ARGS: setup
     {{py}} bench/bench_import.py "$@"
 
-# precision and recall of description types on the labelled set
-eval-nlp: setup
-    {{py}} bench/eval_nlp.py
+# per-type P/R/F1, painterly F1, top-3 per chapter and calibration on the corpus' test split: rules, model, both
+eval-nlp *ARGS: setup
+    {{py}} bench/eval_nlp.py "$@"
+
+# retrain the shipped sentence classifier from nlp-corpus/ (fixed seed) → src/bookreader/nlp/models/<lang>
+train-nlp *LANGS: setup
+    {{py}} training/train_nlp.py "$@"
 
 # pg_dump + the data folder's files into one archive: just backup [ARCHIVE]
 backup *ARGS: setup

@@ -20,9 +20,11 @@ Languages: "en" and "ru" have rules and lexicons. Any other language yields no d
 characters (English cue words would match nothing useful and the UI simply shows no suggestions).
 `language=None` or an unknown code is detected from the text (Cyrillic → ru, English function words → en).
 
-A trained spaCy pipeline is optional (`model_name`, e.g. settings' BOOKREADER_NLP_MODEL_EN): its PERSON
-entities are added to the rule-based name mentions. Without it everything runs on precompiled regexes
-and lexicon sets, which is several times faster than spaCy's tokenizer.
+The analysis runs as a spaCy pipeline (components.py): `spacy.blank(lang)` + sentence segmentation,
+lemmatizer, PhraseMatcher cues, the trained textcat_multilabel classifier shipped in `nlp/models/<lang>`
+(rebuilt by `just train-nlp`) and the scorer that combines rules and model (ranking.py). An extra trained
+NER pipeline is optional (`model_name`, e.g. settings' BOOKREADER_NLP_MODEL_EN): its PERSON entities are
+added to the rule-based name mentions.
 """
 
 from __future__ import annotations

@@ -93,11 +93,21 @@ class Lexicon:
         expand = english_forms if language == "en" else (lambda w: russian_forms(w, morph_analyzer()))
         exact = {"place_prep", "person", "speech"}  # closed classes: no inflection games
         buckets: dict[str, set[int]] = {}
+        self.lemma_of: dict[
+            str, str
+        ] = {}  # inflected cue form -> its lexicon lemma (the lemmatizer's first say)
         for name in CATEGORIES:
             for lemma in sections.get(name, ()):
                 forms = {lemma} if (name in exact and language == "en") else expand(lemma)
                 for form in forms:
                     buckets.setdefault(form, set()).add(INDEX[name])
+                    self.lemma_of.setdefault(form, lemma)
         self.lookup: dict[str, tuple[int, ...]] = {form: tuple(sorted(c)) for form, c in buckets.items()}
         self.stop_names = frozenset(sections.get("stop_names", ()))
         self.titles = frozenset(sections.get("titles", ()))
+
+
+@cache
+def get_lexicon(language: str) -> Lexicon:
+    """One Lexicon per language and process (building the Russian one expands every lemma with pymorphy3)."""
+    return Lexicon(language)

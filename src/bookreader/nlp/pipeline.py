@@ -1,5 +1,8 @@
 """Per-process language pipelines and the chapter-level analysis (descriptions + name stats).
 
+Each chapter is one spaCy doc through `components.build_nlp(lang)`; its per-sentence table (type,
+calibrated confidence, priority, name mentions) is joined here into passages of one scene.
+
 `get_pipeline(lang, model_name)` builds lazily and caches per process: the ARQ worker's process pool
 calls `warm_up` in its initializer so the first book does not pay for lexicon expansion.
 """
@@ -16,11 +19,12 @@ from typing import NamedTuple
 
 import msgspec
 
-from .characters import NameStat, sentence_names
-from .lexicon import CATEGORIES, Lexicon
+from .characters import NameStat
+from .components import build_nlp, model_version
+from .lexicon import CATEGORIES, get_lexicon
 from .model import ChapterText, CharacterQuote, FoundDescription
-from .scoring import APPEARANCE, COLOUR, classify, cue_counts, place_subject
-from .text import WORD, paragraph_spans, sentence_spans
+from .scoring import APPEARANCE, COLOUR
+from .text import WORD, paragraph_spans
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +69,12 @@ class ChunkAnalysis(msgspec.Struct):
 class Pipeline:
     def __init__(self, language: str, model_name: str | None = None) -> None:
         self.language = language
-        self.lexicon = Lexicon(language)
+        self.lexicon = get_lexicon(language)
         self.size = len(CATEGORIES)
-        self.nlp = _load_trained(model_name) if model_name else None
+        self.spacy = build_nlp(language)
+        self.scorer = self.spacy.get_pipe("br_scorer")
+        self.version = model_version(language)
+        self.nlp = _load_trained(model_name) if model_name else None  # optional NER for names
 
     def analyze(self, chapters: list[ChapterText]) -> ChunkAnalysis:
         descriptions: list[FoundDescription] = []
@@ -82,59 +89,77 @@ class Pipeline:
         # The whole lower-case vocabulary: a name word may be capitalised in one batch, lower-case in another.
         return ChunkAnalysis(self.language, descriptions, names, dict(lower), os.getpid())
 
-    def classify_sentence(self, sentence: str) -> tuple[str | None, float, float]:
+    def run(self, text: str, paragraphs: list[tuple[int, int]] | None = None, single: bool = False):
+        """The spaCy pipeline over one text; `doc.user_data["br"]` holds the per-sentence table."""
+        doc = self.spacy.make_doc(text)
+        doc.user_data["br_paragraphs"] = paragraphs or []
+        doc.user_data["br_single"] = single
+        doc.user_data["br_text"] = text
+        return self.spacy(doc)
+
+    def classify_sentence(self, sentence: str, mode: str = "both") -> tuple[str | None, float, float]:
         """Type, confidence and priority of one sentence on its own (the evaluation unit)."""
-        lowered = WORD.findall(sentence.lower())
-        counts = cue_counts(lowered, self.lexicon.lookup, self.size)
-        keys = {key for key, _, _ in sentence_names(sentence, self.language, self.lexicon)}
-        subject = place_subject(lowered, self.lexicon.lookup)
-        return classify(counts, len(lowered), len(keys), sentence, subject)
+        previous, self.scorer.mode = self.scorer.mode, mode
+        try:
+            table = self.run(sentence, single=True).user_data["br"]
+        finally:
+            self.scorer.mode = previous
+        return table.scored[0] if table.scored else (None, 0.0, 0.0)
+
+    def chapter_passages(
+        self, text: str, paragraphs: list[tuple[int, int]] | None = None, mode: str = "both"
+    ):
+        """Descriptions of one text (no name statistics), under a scorer mode: for the evaluation."""
+        previous, self.scorer.mode = self.scorer.mode, mode
+        try:
+            return self._chapter(ChapterText(0, text, paragraphs or []), {})
+        finally:
+            self.scorer.mode = previous
 
     def _chapter(self, chapter: ChapterText, names: dict[str, NameStat]) -> list[FoundDescription]:
         text = chapter.text
-        paragraphs = paragraph_spans(text, chapter.paragraphs)
-        persons = self._ner_persons(text, paragraphs) if self.nlp is not None else None
+        table = self.run(text, chapter.paragraphs).user_data["br"]
+        persons = None
+        if self.nlp is not None:
+            persons = self._ner_persons(text, paragraph_spans(text, chapter.paragraphs))
         runs: list[FoundDescription] = []
-        for p_start, p_end in paragraphs:
-            sentences = sentence_spans(text, p_start, p_end)
-            typed: list[Scored] = []
-            last_name: str | None = None
-            for start, end in sentences:
-                sentence = text[start:end]
-                lowered = WORD.findall(sentence.lower())
-                counts = cue_counts(lowered, self.lexicon.lookup, self.size)
-                mentions = sentence_names(sentence, self.language, self.lexicon)
-                if persons:
-                    first = bisect.bisect_left(persons, (start,))
-                    ner = {
-                        key for s, e, key in persons[first : bisect.bisect_left(persons, (end,))] if e <= end
-                    }
-                    mentions = [m for m in mentions if m[0] not in ner] + [
-                        (key, False, False) for key in sorted(ner)
-                    ]
-                keys = sorted({key for key, _, _ in mentions})
-                subject = place_subject(lowered, self.lexicon.lookup)
-                kind, confidence, priority = classify(counts, len(lowered), len(keys), sentence, subject)
-                typed.append(
-                    Scored(start, end, kind, confidence, priority, keys, counts, len(lowered), subject)
-                )
-                for key, initial, after_prep in mentions:
-                    stat = names.get(key) or names.setdefault(key, NameStat(key))
-                    stat.count += 1
-                    stat.non_initial += not initial
-                    stat.after_place_prep += after_prep
-                    stat.first_chapter = min(stat.first_chapter, chapter.number)
-                looks = counts[APPEARANCE] >= 2 or (counts[APPEARANCE] and counts[COLOUR])
-                owners = keys or ([last_name] if last_name and _PRONOUN_START.match(sentence) else [])
-                if looks and len(sentence) <= MAX_CHARS:
-                    quote = CharacterQuote(chapter.number, start, end, sentence)
-                    for key in owners:
-                        stat = names[key]
-                        if len(stat.quotes) < MAX_QUOTES_PER_CHUNK:
-                            stat.quotes.append(quote)
-                if keys:
-                    last_name = keys[0]
-            runs.extend(self._runs(chapter.number, text, typed))
+        typed: list[Scored] = []
+        last_name: str | None = None
+        current = -1
+        counts_all, words_all = table.counts.tolist(), table.words.tolist()
+        for i, (start, end) in enumerate(table.spans):
+            if table.paragraph[i] != current:
+                runs.extend(self._runs(chapter.number, text, typed))
+                typed, last_name, current = [], None, table.paragraph[i]
+            sentence = text[start:end]
+            mentions = table.mentions[i]
+            if persons:
+                first = bisect.bisect_left(persons, (start,))
+                ner = {key for s, e, key in persons[first : bisect.bisect_left(persons, (end,))] if e <= end}
+                mentions = [m for m in mentions if m[0] not in ner] + [
+                    (key, False, False) for key in sorted(ner)
+                ]
+            keys = sorted({key for key, _, _ in mentions})
+            kind, confidence, priority = table.scored[i]
+            counts = counts_all[i]
+            typed.append(Scored(start, end, kind, confidence, priority, keys, counts, words_all[i], False))
+            for key, initial, after_prep in mentions:
+                stat = names.get(key) or names.setdefault(key, NameStat(key))
+                stat.count += 1
+                stat.non_initial += not initial
+                stat.after_place_prep += after_prep
+                stat.first_chapter = min(stat.first_chapter, chapter.number)
+            looks = counts[APPEARANCE] >= 2 or (counts[APPEARANCE] and counts[COLOUR])
+            owners = keys or ([last_name] if last_name and _PRONOUN_START.match(sentence) else [])
+            if looks and len(sentence) <= MAX_CHARS:
+                quote = CharacterQuote(chapter.number, start, end, sentence)
+                for key in owners:
+                    stat = names[key]
+                    if len(stat.quotes) < MAX_QUOTES_PER_CHUNK:
+                        stat.quotes.append(quote)
+            if keys:
+                last_name = keys[0]
+        runs.extend(self._runs(chapter.number, text, typed))
         return deduplicate(runs)
 
     def _runs(self, number: int, text: str, scored: list[Scored]) -> list[FoundDescription]:
@@ -165,16 +190,13 @@ class Pipeline:
             i = j
             if end - start < MIN_CHARS or not _TERMINATED.search(text, start, end):
                 continue  # too short, or a heading / fragment without a sentence end
-            kind, confidence, priority = first.kind, first.confidence, first.priority
-            if len(run) > 1:
-                counts = [sum(col) for col in zip(*(s.counts for s in run), strict=True)]
-                entities_count = len({k for s in run for k in s.keys})
-                kind, confidence, priority = classify(
-                    counts, sum(s.words for s in run), entities_count, text[start:end], first.subject
-                )
-                if kind is None:
-                    kind, confidence, priority = first.kind, first.confidence, first.priority
-                priority = max(priority, *(s.priority for s in run)) + 0.05 * min(len(run) - 1, 3)
+            typed = [s for s in run if s.kind is not None]
+            weight: Counter[str] = Counter()
+            for s in typed:
+                weight[s.kind] += s.confidence
+            kind = max(weight, key=lambda k: (weight[k], k == first.kind))
+            confidence = max(s.confidence for s in typed if s.kind == kind)
+            priority = max(s.priority for s in typed) + 0.05 * min(len(typed) - 1, 3)
             if end - start < 80:
                 priority -= 0.2  # a glimpse, not a scene
             found.append(
@@ -185,7 +207,7 @@ class Pipeline:
                     end=end,
                     text=text[start:end],
                     confidence=confidence,
-                    priority=round(priority, 4),
+                    priority=round(max(priority, 0.01), 4),
                     entities=sorted({k for s in run for k in s.keys}),
                 )
             )

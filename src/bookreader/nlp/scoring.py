@@ -37,30 +37,6 @@ TYPE_WEIGHT = {"location": 1.0, "character": 0.9, "atmosphere": 0.75, "object": 
 MIN_EVIDENCE = 3.0
 
 
-def cue_counts(lowered_words: list[str], lookup: dict[str, tuple[int, ...]], size: int) -> list[int]:
-    counts = [0] * size
-    get = lookup.get
-    for word in lowered_words:
-        cats = get(word)
-        if cats is None and "-" in word:
-            cats = get(word.rpartition("-")[2])  # "oil-painting" is a painting, "coal-black" black
-        if cats:
-            for c in cats:
-                counts[c] += 1
-    return counts
-
-
-def place_subject(lowered_words: list[str], lookup: dict[str, tuple[int, ...]]) -> bool:
-    """A place noun opens the sentence as its subject ("The hall was…"), not as an adverbial ("In the hall…")."""
-    for position, word in enumerate(lowered_words[:4]):
-        cats = lookup.get(word, ())
-        if PREP in cats:
-            return False
-        if PLACE in cats:
-            return position < 3
-    return False
-
-
 def classify(
     counts: list[int], words: int, names: int, text: str, place_subject: bool = False
 ) -> tuple[str | None, float, float]:

@@ -1,0 +1,350 @@
+"""The spaCy components of the analysis pipeline, registered with `@Language.factory`.
+
+    nlp = spacy.blank(lang)        # spaCy's tokenizer
+    br_sentences                   # sentence spans: paragraph-aware rules of text.py, exact char offsets
+    br_lemmatizer                  # lemmas: lexicon forms, then spacy-lookups-data (en) / pymorphy3 (ru)
+    br_cues                        # PhraseMatcher (LEMMA) over the cue lexicons + Matcher phrase patterns
+    br_classifier                  # the shipped textcat_multilabel model on per-sentence feature docs
+    br_scorer                      # rules + model → type, calibrated confidence, picture priority
+
+Per-sentence results live in `doc.user_data["br"]` (a `SentenceTable`); pipeline.py joins sentences into
+passages. `build_nlp(lang)` assembles the pipeline; the trained model is read from the package
+(`nlp/models/<lang>/`), never downloaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import spacy
+from spacy.attrs import IDX, IS_ALPHA, LEMMA, LOWER, SENT_START
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.strings import get_string_id
+from spacy.tokens import Doc
+
+from .characters import sentence_names
+from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
+from .ranking import TYPES, Params, combine, load_params, picture_priority
+from .scoring import classify
+from .text import DIALOGUE_START, QUOTE_CHARS, paragraph_spans, sentence_spans
+
+MODELS = resources.files(__package__).joinpath("models")
+_PLACE, _PREP, _APPEARANCE = INDEX["place"], INDEX["place_prep"], INDEX["appearance"]
+_COLOUR, _BODY = INDEX["colour"], INDEX["body"]
+
+
+class SentenceTable:
+    """Per-sentence arrays of one doc (row i = sentence i)."""
+
+    def __init__(
+        self, text: str, spans: list[tuple[int, int]], paragraph: list[int], tokens: np.ndarray
+    ) -> None:
+        self.text = text  # doc.text joins all tokens on every access: read it once
+        self.spans = spans  # exact (start, end) char offsets
+        self.paragraph = paragraph  # index of the paragraph each sentence belongs to
+        self.tokens = tokens  # (n, 2) token ranges
+        n = len(spans)
+        self.counts = np.zeros((n, len(CATEGORIES)), np.int32)
+        self.words = np.zeros(n, np.int32)
+        self.subject = [False] * n
+        self.probs: np.ndarray | None = None  # (n, len(TYPES)) model probabilities
+        self.mentions: list[list[tuple[str, bool, bool]]] = [[] for _ in range(n)]
+        self.scored: list[tuple[str | None, float, float]] = []  # (type, confidence, priority)
+
+
+class SentenceSegmenter:
+    """Sentences from the regex rules of text.py, within paragraphs (user_data["br_paragraphs"]).
+
+    `user_data["br_single"]`: the whole text is one sentence (labelled sentences for training/eval)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.user_data.get("br_text")  # set by Pipeline.run (doc.text rebuilds the string)
+        if text is None:
+            text = doc.text
+        if doc.user_data.get("br_single"):
+            start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+            spans, paragraph = ([(start, end)], [0]) if end > start else ([], [])
+        else:
+            spans, paragraph = [], []
+            for number, (p_start, p_end) in enumerate(
+                paragraph_spans(text, doc.user_data.get("br_paragraphs") or [])
+            ):
+                found = sentence_spans(text, p_start, p_end)
+                spans += found
+                paragraph += [number] * len(found)
+        idx = doc.to_array(IDX).astype(np.int64) if len(doc) else np.zeros(0, np.int64)
+        bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+        first = np.searchsorted(idx, bounds[:, 0], "right") - 1  # the token holding the first char
+        first = np.maximum(first, 0)
+        last = np.searchsorted(idx, bounds[:, 1], "left")
+        tokens = np.stack([first, np.maximum(last, first)], axis=1) if len(spans) else np.zeros((0, 2), int)
+        if len(doc):
+            starts = np.zeros(len(doc), dtype=np.uint64)  # 1 = starts a sentence, 0 = does not
+            starts[first[first < len(doc)]] = 1
+            doc.from_array([SENT_START], starts.reshape(-1, 1))
+        doc.user_data["br"] = SentenceTable(text, spans, paragraph, tokens)
+        return doc
+
+
+class CueLemmatizer:
+    """token.lemma: the lexicon's own lemma for a cue form, else spacy-lookups-data's English lookup
+    table, else pymorphy3's normal form (Russian). Cached per lower-case form for the process."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.lexicon_map = get_lexicon(language).lemma_of
+        self.table = english_lemma_table() if language == "en" else {}
+        self.cache: dict[int, int] = {}
+
+    def lemma(self, lower: str) -> str:
+        hit = self.lexicon_map.get(lower)
+        if hit is not None:
+            return hit
+        if self.language == "ru":
+            if not lower.isalpha():
+                return lower
+            return morph_analyzer().parse(lower)[0].normal_form.replace("ё", "е")
+        return self.table.get(lower, lower)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        unique, inverse = np.unique(doc.to_array(LOWER), return_inverse=True)
+        strings, cache_ = doc.vocab.strings, self.cache
+        mapped = np.empty(len(unique), dtype=np.uint64)
+        for i, key in enumerate(unique.tolist()):
+            lemma = cache_.get(key)
+            if lemma is None:
+                lemma = cache_[key] = strings.add(self.lemma(strings[key]).lower())
+            mapped[i] = lemma
+        doc.from_array([LEMMA], mapped[inverse].reshape(-1, 1))
+        return doc
+
+
+class CueMatcher:
+    """Cue counts per sentence: one PhraseMatcher rule per lexicon category (patterns are lemmas), plus a
+    Matcher for appearance phrases ("with grey eyes", "с седой бородой")."""
+
+    def __init__(self, nlp: Language, language: str) -> None:
+        lexicon = get_lexicon(language)
+        lemmatizer = nlp.get_pipe("br_lemmatizer")
+        by_category: dict[int, set[str]] = {}
+        for form, cats in lexicon.lookup.items():
+            for c in cats:
+                by_category.setdefault(c, set()).add(lexicon.lemma_of.get(form, form))
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.index: dict[int, int] = {}
+        for c, lemmas in sorted(by_category.items()):
+            self.index[nlp.vocab.strings.add(CATEGORIES[c])] = c
+            self.phrases.add(CATEGORIES[c], [lemmatizer(nlp.make_doc(lemma)) for lemma in sorted(lemmas)])
+        colours = sorted(
+            {lexicon.lemma_of.get(f, f) for f, c in lexicon.lookup.items() if INDEX["colour"] in c}
+        )
+        body = sorted({lexicon.lemma_of.get(f, f) for f, c in lexicon.lookup.items() if INDEX["body"] in c})
+        self.patterns = Matcher(nlp.vocab)
+        self.patterns.add(
+            "appearance",
+            [[{"LOWER": {"IN": ["with", "in", "с", "в", "со"]}}, {"IS_ALPHA": True, "OP": "?"},
+              {"LEMMA": {"IN": colours}}, {"LEMMA": {"IN": body}}]],
+        )  # fmt: skip
+
+    def __call__(self, doc: Doc) -> Doc:
+        table: SentenceTable = doc.user_data["br"]
+        if not table.spans:
+            return doc
+        alpha = doc.to_array(IS_ALPHA).astype(np.int32)
+        cumulative = np.concatenate([[0], np.cumsum(alpha)])
+        table.words = (cumulative[table.tokens[:, 1]] - cumulative[table.tokens[:, 0]]).astype(np.int32)
+        matches = [(self.index[m], s) for m, s, _ in self.phrases(doc)]
+        if not matches:
+            return doc
+        found = np.asarray(matches, dtype=np.int64)
+        starts = table.tokens[:, 0]
+        sentence = np.searchsorted(starts, found[:, 1], "right") - 1
+        inside = (sentence >= 0) & (found[:, 1] < table.tokens[np.maximum(sentence, 0), 1])
+        np.add.at(table.counts, (sentence[inside], found[inside, 0]), 1)
+        # appearance phrases, only where a colour and a body part already met in one sentence
+        both = np.flatnonzero((table.counts[:, _COLOUR] > 0) & (table.counts[:, _BODY] > 0))
+        for i in both.tolist():
+            a, b = table.tokens[i].tolist()
+            table.counts[i, _APPEARANCE] += len(self.patterns(doc[a:b]))
+        places = {s for c, s in matches if c == _PLACE}
+        preps = {s for c, s in matches if c == _PREP}
+        for i, (a, b) in enumerate(table.tokens.tolist()):
+            table.subject[i] = _place_subject(alpha, a, b, places, preps)
+        return doc
+
+
+def _place_subject(alpha: np.ndarray, a: int, b: int, places: set[int], preps: set[int]) -> bool:
+    """A place noun among the first words, before any place preposition ("The hall was…")."""
+    position = 0
+    for t in range(a, b):
+        if position >= 4:
+            return False
+        if alpha[t]:
+            if t in preps:
+                return False
+            if t in places:
+                return position < 3
+            position += 1
+    return False
+
+
+def sentence_markers(table: SentenceTable, i: int) -> list[str]:
+    """Non-word features of sentence i: cue categories (≤ 3 each), dialogue, quotes, subject, length."""
+    markers = []
+    for c, count in enumerate(table.counts[i].tolist()):
+        markers += [f"@{CATEGORIES[c]}"] * min(count, 3)
+    text = table.text[table.spans[i][0] : table.spans[i][1]]
+    if DIALOGUE_START.match(text):
+        markers.append("@dialogue")
+    if QUOTE_CHARS.search(text):
+        markers.append("@quote")
+    if table.subject[i]:
+        markers.append("@subject")
+    markers.append(f"@len{min(int(table.words[i]) // 8, 5)}")
+    return markers
+
+
+def sentence_features(doc: Doc, table: SentenceTable, i: int) -> list[str]:
+    """What the classifier sees of sentence i, as words: lower-case lemmas of its words + markers.
+    (Training builds feature docs from these; at run time `SentenceClassifier` hashes the same.)"""
+    a, b = table.tokens[i].tolist()
+    strings = doc.vocab.strings
+    words = [strings[h] for h, alpha in doc.to_array([LEMMA, IS_ALPHA])[a:b].tolist() if alpha]
+    return words + sentence_markers(table, i)
+
+
+class _Features:
+    """Stands in for a Doc in the bag-of-words model: `extract_ngrams` only calls `to_array([ORTH])`,
+    and an ORTH hash is the hash of the string — the lemma hashes of the words plus the markers'."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+
+    def to_array(self, attrs) -> np.ndarray:
+        return self.keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class SentenceClassifier:
+    """Type probabilities from the trained textcat_multilabel pipeline shipped in nlp/models/<lang>."""
+
+    def __init__(self, language: str, model_dir: str | None) -> None:
+        path = Path(model_dir) if model_dir else Path(str(MODELS.joinpath(language)))
+        self.textcat = None
+        if (path / "config.cfg").is_file():
+            trained = spacy.load(path)
+            self.textcat = trained.get_pipe("textcat_multilabel")
+            self.vocab = trained.vocab
+            self.order = [list(self.textcat.labels).index(t) for t in TYPES]
+        names = [f"@{c}" for c in CATEGORIES] + ["@dialogue", "@quote", "@subject", "@empty"]
+        self.marker_hashes = {m: get_string_id(m) for m in names + [f"@len{n}" for n in range(6)]}
+
+    def __call__(self, doc: Doc) -> Doc:
+        table: SentenceTable = doc.user_data["br"]
+        if self.textcat is None or not table.spans:
+            return doc
+        values = doc.to_array([LEMMA, IS_ALPHA])
+        lemmas, alpha = values[:, 0], values[:, 1].astype(bool)
+        hashes, empty = self.marker_hashes, np.asarray([self.marker_hashes["@empty"]], dtype=np.uint64)
+        batch = []
+        for i, (a, b) in enumerate(table.tokens.tolist()):
+            words = lemmas[a:b][alpha[a:b]]
+            markers = np.fromiter((hashes[m] for m in sentence_markers(table, i)), np.uint64)
+            keys = np.concatenate([words, markers]) if len(words) or len(markers) else empty
+            batch.append(_Features(keys))
+        table.probs = np.asarray(self.textcat.model.predict(batch))[:, self.order]
+        return doc
+
+
+class Scorer:
+    """Per sentence: rule type, model probabilities → (type, calibrated confidence, picture priority)."""
+
+    def __init__(self, language: str, params: Params) -> None:
+        self.language = language
+        self.lexicon = get_lexicon(language)
+        self.params = params
+        self.mode = "both"  # "rules" | "model" | "both" (the evaluation compares them)
+
+    def __call__(self, doc: Doc) -> Doc:
+        table: SentenceTable = doc.user_data["br"]
+        scored = table.scored = []
+        counts_all, words_all = table.counts.tolist(), table.words.tolist()
+        probs_all = table.probs.tolist() if table.probs is not None else None
+        for i, (start, end) in enumerate(table.spans):
+            sentence = table.text[start:end]
+            mentions = table.mentions[i] = sentence_names(sentence, self.language, self.lexicon)
+            names = len({key for key, _, _ in mentions})
+            counts, words = counts_all[i], words_all[i]
+            rule = classify(counts, words, names, sentence, table.subject[i])
+            probs = probs_all[i] if probs_all is not None else None
+            kind, confidence = combine(rule[0], rule[1], probs, self.params, self.mode)
+            if kind is None or words < 4:
+                scored.append((None, 0.0, 0.0))
+                continue
+            priority = picture_priority(kind, counts, words, names, sentence, confidence, table.subject[i])
+            scored.append((kind, confidence, priority))
+        return doc
+
+
+@cache
+def english_lemma_table() -> dict[str, str]:
+    """spacy-lookups-data's English lemma lookup table (read directly: its entry points load slowly)."""
+    data = resources.files("spacy_lookups_data").joinpath("data", "en_lemma_lookup.json.gz").read_bytes()
+    return json.loads(gzip.decompress(data))
+
+
+@Language.factory("br_sentences")
+def make_sentences(nlp: Language, name: str) -> SentenceSegmenter:
+    return SentenceSegmenter()
+
+
+@Language.factory("br_lemmatizer")
+def make_lemmatizer(nlp: Language, name: str) -> CueLemmatizer:
+    return CueLemmatizer(nlp.lang)
+
+
+@Language.factory("br_cues")
+def make_cues(nlp: Language, name: str) -> CueMatcher:
+    return CueMatcher(nlp, nlp.lang)
+
+
+@Language.factory("br_classifier", default_config={"model_dir": None})
+def make_classifier(nlp: Language, name: str, model_dir: str | None) -> SentenceClassifier:
+    return SentenceClassifier(nlp.lang, model_dir)
+
+
+@Language.factory("br_scorer", default_config={"params_path": None})
+def make_scorer(nlp: Language, name: str, params_path: str | None) -> Scorer:
+    path = Path(params_path) if params_path else Path(str(MODELS.joinpath(nlp.lang, "calibration.json")))
+    return Scorer(nlp.lang, load_params(path))
+
+
+def build_nlp(language: str, *, model: bool = True, model_dir: str | None = None) -> Language:
+    """spacy.blank(language) + the components above (`model=False`: no classifier, e.g. for training)."""
+    nlp = spacy.blank(language)
+    nlp.max_length = 50_000_000  # chapters are tokenized whole; spaCy's 1M guard is for its parser
+    nlp.add_pipe("br_sentences")
+    nlp.add_pipe("br_lemmatizer")
+    nlp.add_pipe("br_cues")
+    if model:
+        nlp.add_pipe("br_classifier", config={"model_dir": model_dir})
+    nlp.add_pipe("br_scorer")
+    return nlp
+
+
+def model_version(language: str) -> str:
+    """Identifies the shipped model + calibration (stored with each analysis; re-analysis compares it)."""
+    path = Path(str(MODELS.joinpath(language, "calibration.json")))
+    return json.loads(path.read_text("utf-8")).get("version", "rules") if path.is_file() else "rules"

@@ -1,0 +1,119 @@
+"""Rules + model → one type per sentence, a calibrated confidence, and a priority for pictures.
+
+`combine` mixes the rule typer (scoring.classify) with the classifier's probabilities:
+    score[t] = w · p_model[t] + (1 − w) · rule_confidence · [rule type == t]
+and keeps the best type when its score reaches `threshold`. `w`, the threshold and the calibration table
+are fitted on the dev split by `training/train_nlp.py` and shipped in `models/<lang>/calibration.json`;
+`confidence` is the isotonic (pooled, monotone) map from that score to the share of dev sentences whose
+label was the chosen type, so "confidence ≥ 0.8" means "right at least ~80 % of the time on dev".
+
+`picture_priority` ranks what to illustrate first: visual density, confidence, a named person or place, a
+place as the subject; dialogue, speech, abstraction, questions and pronoun openings ("He…", "It…": the
+passage is not self-contained) push a passage down.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from pathlib import Path
+
+import msgspec
+
+from .lexicon import INDEX
+from .text import DIALOGUE_START, QUOTE_CHARS
+
+TYPES = ("location", "character", "atmosphere", "object", "action")
+TYPE_WEIGHT = {"location": 1.0, "character": 0.95, "atmosphere": 0.8, "object": 0.6, "action": 0.55}
+_C = {name: INDEX[name] for name in INDEX}
+_PRONOUN_START = re.compile(
+    r"^\W*(?:he|she|it|they|this|that|these|his|her|its|their|он|она|оно|они|это|его|её|ее|их)\b", re.I
+)
+_EXCLAIM_OR_ASK = re.compile(r"[!?]")
+
+
+class Params(msgspec.Struct):
+    version: str = "rules"
+    model_weight: float = 0.0  # 0: rules only (no model shipped)
+    threshold: float = 0.3
+    model_threshold: float = 0.5  # "model alone" keeps a type at this probability
+    calibration: list[tuple[float, float]] = []  # (score, confidence), ascending scores
+
+
+def load_params(path: Path) -> Params:
+    if not path.is_file():
+        return Params()
+    return msgspec.json.decode(path.read_bytes(), type=Params)
+
+
+def raw_scores(
+    rule_kind: str | None, rule_confidence: float, probs: list[float] | None, weight: float
+) -> list[float]:
+    rule = [rule_confidence if rule_kind == t else 0.0 for t in TYPES]
+    if probs is None:
+        return rule
+    return [weight * p + (1.0 - weight) * r for p, r in zip(probs, rule, strict=True)]
+
+
+def calibrate(score: float, table: list[tuple[float, float]]) -> float:
+    """Piecewise-linear through the (score, confidence) table; the raw score when there is none."""
+    if not table:
+        return round(min(1.0, max(0.0, score)), 4)
+    xs = [x for x, _ in table]
+    i = bisect.bisect_left(xs, score)
+    if i == 0:
+        return round(table[0][1], 4)
+    if i == len(table):
+        return round(table[-1][1], 4)
+    (x0, y0), (x1, y1) = table[i - 1], table[i]
+    y = y0 + (y1 - y0) * (score - x0) / (x1 - x0) if x1 > x0 else y1
+    return round(y, 4)
+
+
+def combine(
+    rule_kind: str | None,
+    rule_confidence: float,
+    probs: list[float] | None,
+    params: Params,
+    mode: str = "both",
+) -> tuple[str | None, float]:
+    """(type or None, confidence) for one sentence; mode "rules" / "model" / "both"."""
+    if mode == "rules" or probs is None:
+        return rule_kind, rule_confidence
+    if mode == "model":
+        best = max(range(len(TYPES)), key=probs.__getitem__)
+        return (TYPES[best], round(probs[best], 4)) if probs[best] >= params.model_threshold else (None, 0.0)
+    scores = raw_scores(rule_kind, rule_confidence, probs, params.model_weight)
+    best = max(range(len(TYPES)), key=scores.__getitem__)
+    if scores[best] < params.threshold:
+        return None, 0.0
+    return TYPES[best], calibrate(scores[best], params.calibration)
+
+
+def picture_priority(
+    kind: str,
+    counts: list[int],
+    words: int,
+    names: int,
+    text: str,
+    confidence: float,
+    place_subject: bool,
+) -> float:
+    c = _C
+    visual = counts[c["colour"]] + counts[c["light"]] + counts[c["material"]] + counts[c["shape"]]
+    concrete = visual + counts[c["place"]] + counts[c["appearance"]] + counts[c["object"]] + counts[c["body"]]
+    density = (concrete + min(names, 2)) / max(words, 1)
+    penalty = 0.0
+    if DIALOGUE_START.match(text):
+        penalty += 0.8
+    if QUOTE_CHARS.search(text):
+        penalty += 0.4
+    penalty += 0.25 * counts[c["speech"]] + 0.2 * counts[c["abstract"]]
+    penalty += min(0.6, 0.2 * len(_EXCLAIM_OR_ASK.findall(text)))
+    if _PRONOUN_START.match(text):
+        penalty += 0.1
+    bonus = 0.15 * (names > 0 or counts[c["place"]] > 0) + 0.1 * place_subject
+    if words < 8:
+        penalty += 0.2  # a glimpse, not a scene
+    priority = 0.5 * TYPE_WEIGHT[kind] + 2.0 * min(density, 0.5) + confidence + bonus - penalty
+    return round(max(priority, 0.01), 4)
