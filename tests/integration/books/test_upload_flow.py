@@ -45,8 +45,8 @@ async def test_epub_upload_reaches_ready_and_reads_back(reader: Reader, shared_b
     assert listed["total"] == 1 and listed["items"][0]["id"] == book["id"]
 
 
-async def test_same_file_again_returns_the_existing_book(reader: Reader, shared_books: Path) -> None:
-    path = shared_books / "epub3/epubjs-alice-without-cover.epub"
+async def test_same_file_again_returns_the_existing_book(reader: Reader, generated_books) -> None:
+    path = generated_books["tiny"]
     first = await reader.upload(path)
     again = await reader.upload(path, filename="renamed.epub")
     assert first.status_code == 202 and again.status_code == 200
@@ -54,8 +54,8 @@ async def test_same_file_again_returns_the_existing_book(reader: Reader, shared_
     assert (await reader.get("/api/v1/books")).json()["total"] == 1
 
 
-async def test_concurrent_duplicate_uploads_make_one_book(reader: Reader, shared_books: Path) -> None:
-    path = shared_books / "epub3/idpf-hefty-water.epub"
+async def test_concurrent_duplicate_uploads_make_one_book(reader: Reader, generated_books) -> None:
+    path = generated_books["novel"]
     answers = await asyncio.gather(*(reader.upload(path) for _ in range(3)))
     assert {a.json()["id"] for a in answers} == {answers[0].json()["id"]}
     assert sorted(a.status_code for a in answers).count(202) == 1
@@ -87,8 +87,8 @@ async def test_broken_book_ends_failed_with_a_code(reader: Reader, shared_books:
         assert created.status_code in (415, 422) and created.json()["code"]
 
 
-async def test_other_users_get_404(reader: Reader, other_reader: Reader, shared_books: Path) -> None:
-    book = (await reader.upload(shared_books / "epub3/epubjs-alice-without-cover.epub")).json()
+async def test_other_users_get_404(reader: Reader, other_reader: Reader, generated_books) -> None:
+    book = (await reader.upload(generated_books["tiny"])).json()
     await reader.wait_for_book(book["id"])
     for url in (
         f"/api/v1/books/{book['id']}",
@@ -105,15 +105,46 @@ async def test_other_users_get_404(reader: Reader, other_reader: Reader, shared_
     assert (await reader.get(f"/api/v1/books/{book['id']}")).status_code == 200
 
 
-async def test_delete_removes_the_book(reader: Reader, shared_books: Path) -> None:
-    book = (await reader.upload(shared_books / "epub3/idpf-hefty-water.epub")).json()
+async def test_delete_removes_the_book(reader: Reader, generated_books) -> None:
+    book = (await reader.upload(generated_books["novel"])).json()
     await reader.wait_for_book(book["id"])
     assert (await reader.delete(f"/api/v1/books/{book['id']}")).status_code == 204
     assert (await reader.get(f"/api/v1/books/{book['id']}")).status_code == 404
     assert (await reader.get(f"/api/v1/books/{book['id']}/file")).status_code == 404
 
 
-async def test_unauthenticated_upload_is_401(client: httpx.AsyncClient, shared_books: Path) -> None:
-    data = (shared_books / "epub3/idpf-hefty-water.epub").read_bytes()
+async def test_unauthenticated_upload_is_401(client: httpx.AsyncClient, generated_books) -> None:
+    data = generated_books["tiny"].read_bytes()
     answer = await client.post("/api/v1/books", files={"file": ("a.epub", data, "application/epub+zip")})
     assert answer.status_code == 401
+
+
+async def test_generated_books_reach_ready_without_shared(reader: Reader, generated_books) -> None:
+    """The same path as the Metamorphosis test, with books the tests build (runs on a lone clone)."""
+    for key, title, language, chapters in (
+        ("novel", "The House by the Sea", "en", 6),
+        ("russian", "Дом у моря", "ru", 4),
+    ):
+        created = await reader.upload(generated_books[key])
+        assert created.status_code == 202, created.text
+        book = await reader.wait_for_book(created.json()["id"])
+        assert book["status"] == "ready" and book["error"] is None, book
+        assert (book["title"], book["language"], book["chapter_count"]) == (title, language, chapters)
+        chapter = (await reader.get(f"/api/v1/books/{book['id']}/chapters/1")).json()
+        assert chapter["word_count"] > 100 and "<script" not in chapter["html"]
+        original = await reader.get(f"/api/v1/books/{book['id']}/file")
+        assert original.content == generated_books[key].read_bytes()
+
+
+async def test_truncated_archive_ends_failed_without_shared(
+    reader: Reader, generated_books, tmp_path
+) -> None:
+    broken = tmp_path / "truncated.epub"
+    broken.write_bytes(generated_books["novel"].read_bytes()[:300])  # local header, no central directory
+    created = await reader.upload(broken)
+    if created.status_code == 202:
+        book = await reader.wait_for_book(created.json()["id"])
+        assert book["status"] == "failed" and book["error"]["code"] == "corrupt_archive", book
+        assert (await reader.get(f"/api/v1/books/{book['id']}/chapters")).json() == []
+    else:
+        assert created.status_code in (415, 422) and created.json()["code"]

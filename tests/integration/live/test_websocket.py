@@ -28,7 +28,7 @@ async def collect_until_ready(socket, book_id: str, timeout: float = 90) -> list
 
 
 async def test_websocket_sees_book_status_up_to_ready(
-    base_url: str, reader: Reader, other_reader: Reader, shared_books: Path
+    base_url: str, reader: Reader, other_reader: Reader, generated_books: dict[str, Path]
 ) -> None:
     async with (
         websockets.connect(ws_url(base_url, reader.tokens["access_token"])) as mine,
@@ -36,7 +36,7 @@ async def test_websocket_sees_book_status_up_to_ready(
     ):
         assert json.loads(await mine.recv())["type"] == "hello"
         assert json.loads(await theirs.recv())["type"] == "hello"
-        created = await reader.upload(shared_books / "epub2/gutenberg-kafka-metamorphosis.epub")
+        created = await reader.upload(generated_books["novel"])
         book_id = created.json()["id"]
         events = await collect_until_ready(mine, book_id)
         statuses = [e["status"] for e in events]

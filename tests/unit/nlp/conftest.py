@@ -20,17 +20,17 @@ def book_chapters(relative: str) -> list[ChapterText]:
 
 
 @pytest.fixture(scope="session")
-def moby_dick() -> list[ChapterText]:
+def moby_dick(shared_books: Path) -> list[ChapterText]:
     return book_chapters("epub3/idpf-moby-dick.epub")
 
 
 @pytest.fixture(scope="session")
-def metamorphosis() -> list[ChapterText]:
+def metamorphosis(shared_books: Path) -> list[ChapterText]:
     return book_chapters("epub2/gutenberg-kafka-metamorphosis.epub")
 
 
 @pytest.fixture(scope="session")
-def russian_book() -> list[ChapterText]:
+def russian_book(shared_books: Path) -> list[ChapterText]:
     return book_chapters("fb2/fb2cng-_Test-ru.fb2")
 
 
