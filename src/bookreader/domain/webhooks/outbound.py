@@ -17,14 +17,19 @@ class UnsafeTarget(ValueError):
 
 
 def check_url_shape(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if len(url) > 2000 or any(ord(ch) < 33 for ch in url):
+        raise UnsafeTarget("The URL is too long or contains spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError:  # a bad IPv6 literal or port
+        raise UnsafeTarget("The URL is not valid.") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise UnsafeTarget("The URL must be an absolute http:// or https:// URL.")
     if parts.username or parts.password:
         raise UnsafeTarget("The URL may not carry credentials.")
-    if len(url) > 2000:
-        raise UnsafeTarget("The URL is too long.")
-    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    return host, port or (443 if parts.scheme == "https" else 80)
 
 
 def forbidden_address(address: str) -> bool:
@@ -51,7 +56,7 @@ async def check_target(url: str, *, allow_private: bool) -> None:
         raise UnsafeTarget("Cloud metadata endpoints are not allowed.")
     try:
         infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
+    except (OSError, UnicodeError, ValueError) as exc:
         raise UnsafeTarget(f"The host does not resolve: {exc}") from None
     for info in infos:
         if forbidden_address(str(info[4][0])):
