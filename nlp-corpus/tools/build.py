@@ -1,0 +1,387 @@
+"""Rebuild the labelled NLP corpus (nlp-corpus/{en,ru}/<slug>.jsonl) from public-domain sources.
+
+The sources are public GitHub repositories at pinned commits (GITenberg for Project Gutenberg
+books, KellerJordan/modded-nanogpt:data/RusLit for Russian classics). Point BOOKREADER_CORPUS_MIRROR
+at a directory holding their git mirrors as ``<owner>+<name>/repo`` (default /work/.mirror).
+
+Labels live in ``tools/labels/<lang>/<slug>.txt``: one window per line, ``chapter:start:codes``,
+where every character of ``codes`` labels one consecutive sentence of that chapter, starting at
+sentence index ``start`` (0-based). Codes: l=location c=character a=atmosphere o=object
+x=action n=none.
+
+Usage:
+    python build.py show <slug> <chapter> <start> <count>   # numbered sentences, for labelling
+    python build.py chapters <slug>                          # sentence count per chapter
+    python build.py build                                    # write the jsonl files + splits stats
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE.parent
+MIRROR = Path(os.environ.get("BOOKREADER_CORPUS_MIRROR", "/work/.mirror"))
+RUSLIT = ("KellerJordan/modded-nanogpt", "448bd136a978581b0f8cde7e1dcc4e68b9617385")
+CODES = {"l": "location", "c": "character", "a": "atmosphere", "o": "object", "x": "action", "n": "none"}
+
+ROMAN = r"[IVXL]+"
+# slug -> (lang, repo, commit, path, chapter-heading regex, layout)
+# layout "gutenberg": paragraphs separated by blank lines, header/footer stripped;
+# "lines": one paragraph per line; "wrapped": paragraphs start with an indented line or a dash.
+BOOKS = {
+    "dracula": (
+        "en",
+        "GITenberg/Dracula_345",
+        "5216d6ea255fbf8966426a160b68251b18f16907",
+        "345.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    "frankenstein": (
+        "en",
+        "GITenberg/Frankenstein_84",
+        "c98a483bd1f34e7366126b81bcedd1a6faee636e",
+        "84-0.txt",
+        r"^(Chapter \d+|Letter \d+)$",
+        "gutenberg",
+    ),
+    "jane-eyre": (
+        "en",
+        "GITenberg/Jane-Eyre_1260",
+        "d8976a3c05269fb2ecb83d4575d82c6c2abe0012",
+        "1260.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    "tom-sawyer": (
+        "en",
+        "GITenberg/The-Adventures-of-Tom-Sawyer_74",
+        "9b4174649064f197ca27895d98806b4a8659722b",
+        "74-0.txt",
+        rf"^CHAPTER {ROMAN}\b",
+        "gutenberg",
+    ),
+    "hound-of-the-baskervilles": (
+        "en",
+        "GITenberg/The-Hound-of-the-Baskervilles_2852",
+        "bb11a2bd7e3cda991b7f83936e811a0f472c089c",
+        "2852-0.txt",
+        r"^Chapter \d+\.",
+        "gutenberg",
+    ),
+    "war-of-the-worlds": (
+        "en",
+        "GITenberg/The-War-of-the-Worlds_36",
+        "8b08fa3a7cbef117c80b2b437adc46e75c37dbf0",
+        "36-0.txt",
+        rf"^{ROMAN}\.$",
+        "gutenberg",
+    ),
+    "treasure-island": (
+        "en",
+        "GITenberg/Treasure-Island_120",
+        "46f38f7b63dbda34415ce29ef5548023a8ba8dda",
+        "120-0.txt",
+        r"^\d+$",
+        "gutenberg",
+    ),
+    "wuthering-heights": (
+        "en",
+        "GITenberg/Wuthering-Heights_768",
+        "7f246b8eba2cf744e757f7425c90ad362ecb8a99",
+        "768.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    "geroy-nashego-vremeni": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Lermontov/Герой нашего времени.txt",
+        r"^(ПРЕДИСЛОВИЕ|[А-ЯЁ][А-ЯЁ ]{2,})$",
+        "wrapped",
+    ),
+    "kapitanskaya-dochka": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Pushkin/Капитанская дочка.txt",
+        rf"^ГЛАВА {ROMAN}$",
+        "lines",
+    ),
+    "mertvye-dushi": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Мёртвые души.txt", r"^Глава [а-я]+$", "lines"),
+    "ionych": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Ионыч.txt", rf"^{ROMAN}$", "lines"),
+    "dama-s-sobachkoy": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Chekhov/Дама с собачкой.txt",
+        rf"^{ROMAN}$",
+        "lines",
+    ),
+    "kazaki": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Казаки.txt", rf"^{ROMAN}$", "lines"),
+    "hadzhi-murat": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Хаджи-Мурат.txt", rf"^{ROMAN}$", "lines"),
+    "ottsy-i-deti": ("ru", *RUSLIT, "data/RusLit/prose/Turgenev/Отцы и дети.txt", rf"^{ROMAN}$", "lines"),
+}
+
+EN_ABBR = {
+    "mr",
+    "mrs",
+    "dr",
+    "st",
+    "mt",
+    "messrs",
+    "jr",
+    "sr",
+    "capt",
+    "col",
+    "gen",
+    "prof",
+    "rev",
+    "lt",
+    "sgt",
+    "no",
+    "vs",
+    "etc",
+    "ft",
+    "esq",
+    "hon",
+}
+RU_ABBR = {
+    "г",
+    "гг",
+    "т",
+    "е",
+    "д",
+    "п",
+    "др",
+    "пр",
+    "ст",
+    "им",
+    "см",
+    "тов",
+    "ул",
+    "стр",
+    "руб",
+    "коп",
+    "тыс",
+    "св",
+    "кн",
+    "гр",
+}
+BOUNDARY = re.compile(r"([.!?…]+[\"'»”’)\]]*)(\s+)(?=[\"'«“„(\[—–-]*\s?[A-ZА-ЯЁ0-9])")
+
+
+def source_of(slug: str) -> str:
+    _lang, repo, commit, path, _rx, _layout = BOOKS[slug]
+    return f"{repo}@{commit}:{path}"
+
+
+def read_source(slug: str) -> str:
+    _lang, repo, commit, path, _rx, _layout = BOOKS[slug]
+    base = MIRROR / repo.replace("/", "+") / "repo"
+    git_dir = base / ".git" if (base / ".git").is_dir() else base
+    out = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "show", f"{commit}:{path}"], capture_output=True, check=True
+    ).stdout
+    return out.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def paragraphs(lines: list[str], layout: str) -> list[str]:
+    paras: list[list[str]] = []
+    cur: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if cur:
+                paras.append(cur)
+            cur = []
+            continue
+        starts = layout == "lines" or (
+            layout == "wrapped" and (line[:1].isspace() or line.lstrip()[:1] in "-—–")
+        )
+        if starts and cur:
+            paras.append(cur)
+            cur = []
+        cur.append(line.strip())
+    if cur:
+        paras.append(cur)
+    return [normalise(" ".join(p)) for p in paras]
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_sentences(para: str, lang: str) -> list[str]:
+    abbr = EN_ABBR if lang == "en" else RU_ABBR
+    out: list[str] = []
+    start = 0
+    for m in BOUNDARY.finditer(para):
+        head = para[start : m.start(2)]
+        word = re.search(r"(\w+)\.$", head)
+        if (
+            m.group(1) == "."
+            and word
+            and (word.group(1).lower() in abbr or (len(word.group(1)) == 1 and word.group(1).isupper()))
+        ):
+            continue
+        out.append(head.strip())
+        start = m.end(2)
+    tail = para[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
+
+
+def chapters(slug: str) -> list[list[str]]:
+    """Sentences of each chapter (1-based chapter n is index n-1); too-short blocks (tables of
+    contents, part titles) are dropped before numbering."""
+    lang, _repo, _commit, _path, rx, layout = BOOKS[slug]
+    text = read_source(slug)
+    lines = text.split("\n")
+    if layout == "gutenberg":
+        beg = next(i for i, ln in enumerate(lines) if re.match(r"\*\*\* ?START OF", ln))
+        end = next((i for i, ln in enumerate(lines) if re.match(r"\*\*\* ?END OF", ln)), len(lines))
+        lines = lines[beg + 1 : end]
+    heading = re.compile(rx)
+    blocks: list[list[str]] = []
+    cur: list[str] | None = None
+    for line in lines:
+        if heading.match(line.strip()):
+            if cur is not None:
+                blocks.append(cur)
+            cur = []
+        elif cur is not None:
+            cur.append(line)
+    if cur is not None:
+        blocks.append(cur)
+    result = []
+    for block in blocks:
+        sents = [s for p in paragraphs(block, layout) for s in split_sentences(p, lang)]
+        if len(sents) >= 15:
+            result.append(sents)
+    return result
+
+
+def read_labels(lang: str, slug: str) -> list[tuple[int, int, str]]:
+    path = HERE / "labels" / lang / f"{slug}.txt"
+    windows = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        raw = raw.split("#", 1)[0].strip()
+        if not raw:
+            continue
+        ch, st, codes = raw.split(":")
+        codes = re.sub(r"\s+", "", codes)
+        bad = set(codes) - set(CODES)
+        if bad:
+            raise ValueError(f"{slug} {ch}:{st}: unknown codes {bad}")
+        windows.append((int(ch), int(st), codes))
+    return windows
+
+
+SPLITS = {
+    "en": {
+        "train": ["dracula", "jane-eyre", "wuthering-heights", "treasure-island"],
+        "dev": ["frankenstein", "tom-sawyer"],
+        "test": ["hound-of-the-baskervilles", "war-of-the-worlds"],
+    },
+    "ru": {
+        "train": ["mertvye-dushi", "kazaki", "ottsy-i-deti", "hadzhi-murat"],
+        "dev": ["ionych", "dama-s-sobachkoy"],
+        "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka"],
+    },
+}
+
+
+def stats() -> dict:
+    """Sentence counts per language / split / label from the written jsonl files."""
+    out: dict = {}
+    for lang, splits in SPLITS.items():
+        for split, slugs in splits.items():
+            counts = {label: 0 for label in CODES.values()}
+            for slug in slugs:
+                path = CORPUS / lang / f"{slug}.jsonl"
+                if path.exists():
+                    for line in path.read_text(encoding="utf-8").splitlines():
+                        counts[json.loads(line)["label"]] += 1
+            out.setdefault(lang, {})[split] = counts
+    return out
+
+
+def build() -> None:
+    for slug, (lang, *_rest) in BOOKS.items():
+        path = HERE / "labels" / lang / f"{slug}.txt"
+        if not path.exists():
+            continue
+        chs = chapters(slug)
+        rows = []
+        for ch, st, codes in read_labels(lang, slug):
+            sents = chs[ch - 1]
+            if st + len(codes) > len(sents):
+                raise ValueError(f"{slug} {ch}:{st}: window runs past the chapter ({len(sents)})")
+            for k, code in enumerate(codes):
+                rows.append(
+                    {
+                        "book": slug,
+                        "source": source_of(slug),
+                        "chapter": ch,
+                        "index": st + k,
+                        "text": sents[st + k],
+                        "label": CODES[code],
+                    }
+                )
+        out = CORPUS / lang / f"{slug}.jsonl"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"{lang} {slug}: {len(rows)}")
+    present = {
+        lang: {
+            split: [s for s in slugs if (CORPUS / lang / f"{s}.jsonl").exists()]
+            for split, slugs in splits.items()
+        }
+        for lang, splits in SPLITS.items()
+    }
+    (CORPUS / "splits.json").write_text(json.dumps(present, indent=2) + "\n", encoding="utf-8")
+    write_stats()
+
+
+def write_stats() -> None:
+    table = [
+        "| lang | split | books | sentences | " + " | ".join(CODES.values()) + " |",
+        "|---|---|---|---|" + "---|" * len(CODES),
+    ]
+    for lang, splits in stats().items():
+        for split, counts in splits.items():
+            books = sum((CORPUS / lang / f"{s}.jsonl").exists() for s in SPLITS[lang][split])
+            cells = " | ".join(str(counts[label]) for label in CODES.values())
+            table.append(f"| {lang} | {split} | {books} | {sum(counts.values())} | {cells} |")
+    print("\n".join(table))
+    readme = CORPUS / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    head, rest = text.split("<!-- stats:begin -->", 1)
+    _old, tail = rest.split("<!-- stats:end -->", 1)
+    body = "\n".join(table)
+    readme.write_text(f"{head}<!-- stats:begin -->\n{body}\n<!-- stats:end -->{tail}", encoding="utf-8")
+
+
+def main(argv: list[str]) -> None:
+    cmd = argv[0]
+    if cmd == "show":
+        slug, ch, st, n = argv[1], int(argv[2]), int(argv[3]), int(argv[4])
+        sents = chapters(slug)[ch - 1]
+        for k in range(st, min(st + n, len(sents))):
+            print(f"{k - st:3d} {sents[k]}")
+    elif cmd == "chapters":
+        for i, sents in enumerate(chapters(argv[1]), 1):
+            print(i, len(sents), sents[0][:70])
+    elif cmd == "build":
+        build()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
