@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     rate_limit_auth_ip: int = 30  # login/register/password attempts per IP (any email) per window
     rate_limit_trust_forwarded: bool = False  # behind our proxies: read the client from X-Forwarded-For
     trusted_proxies: list[str] = []  # our proxies' addresses: skipped from the right of X-Forwarded-For
+    metrics_token: str | None = (
+        None  # /metrics needs `Authorization: Bearer <this>`; unset: off in production
+    )
     worker_metrics_port: int = 0  # a standalone `worker` serves /metrics here (0 = off)
     orphan_min_age: int = 3600  # seconds a book folder without a book row is kept before removal
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from pathlib import Path
 
 from litestar import Request, Response, get
 from litestar.response import File
 
 from bookreader.core import db
+from bookreader.core.errors import NotFound
 from bookreader.core.observability import QUEUE_DEPTH, metrics_payload
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
@@ -39,8 +41,21 @@ async def ready(request: Request) -> Response[dict]:
     return Response({"status": "ready", "checks": checks}, status_code=200)
 
 
+def metrics_allowed(request: Request) -> bool:
+    """With BOOKREADER_METRICS_TOKEN set, /metrics wants `Authorization: Bearer <it>`; without it, /metrics
+    is open in development and closed in production (it must not be public through an ingress)."""
+    settings = request.app.state.settings
+    if not settings.metrics_token:
+        return settings.env != "production"
+    header = request.headers.get("authorization", "")
+    given = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    return hmac.compare_digest(given.encode(), settings.metrics_token.encode())
+
+
 @get("/metrics", operation_id="metrics", tags=["service"], include_in_schema=False)
 async def metrics(request: Request) -> Response[bytes]:
+    if not metrics_allowed(request):
+        raise NotFound("Not found.")
     try:
         QUEUE_DEPTH.set(
             await asyncio.wait_for(request.app.state.redis.zcard(request.app.state.settings.queue_name), 1)

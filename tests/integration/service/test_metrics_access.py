@@ -1,0 +1,42 @@
+"""/metrics is not public (security review #13): a token when configured, closed in production without one."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import httpx
+
+from bookreader.core.service_routes import metrics_allowed
+from bookreader.settings import load_settings
+from bookreader.testing import LiveService
+
+
+async def test_metrics_need_the_configured_token(migrated, tmp_path) -> None:
+    env = {
+        **migrated,
+        "BOOKREADER_EMBEDDED_WORKER": "0",
+        "BOOKREADER_METRICS_TOKEN": "scrape-token-0123456789",
+    }
+    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=10) as http:
+            assert (await http.get("/metrics")).status_code == 404
+            wrong = await http.get("/metrics", headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 404
+            right = await http.get("/metrics", headers={"Authorization": "Bearer scrape-token-0123456789"})
+            assert right.status_code == 200 and "bookreader_" in right.text
+    finally:
+        service.stop()
+
+
+def _request(settings, headers=None):
+    return SimpleNamespace(
+        app=SimpleNamespace(state=SimpleNamespace(settings=settings)), headers=headers or {}
+    )
+
+
+def test_metrics_are_closed_in_production_without_a_token(tmp_path) -> None:
+    base = {"BOOKREADER_DATA_DIR": str(tmp_path), "BOOKREADER_SECRET_KEY": "k" * 16 + "0123456789abcdef" * 2}
+    production = load_settings({**base, "BOOKREADER_ENV": "production"})
+    assert not metrics_allowed(_request(production))
+    assert metrics_allowed(_request(load_settings(base)))  # development: open, as before
