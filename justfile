@@ -108,6 +108,22 @@ bench-search *ARGS: setup
 bench-import *ARGS: setup
     {{py}} bench/bench_import.py "$@"
 
+# the reading path vs bare ASGI/Litestar + asyncpg baselines with wrk, one run (issue 17): just bench-http [--duration 20]
+bench-http *ARGS: setup wrk
+    {{py}} bench/bench_http.py "$@"
+
+# Debian's wrk load generator for bench-http
+wrk:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v wrk >/dev/null; then
+        if [ "$(id -u)" = 0 ]; then
+            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null
+        else
+            echo "error: wrk missing; run 'sudo apt-get install -y wrk'" >&2; exit 1
+        fi
+    fi
+
 # per-type P/R/F1, painterly F1, top-3 per chapter and calibration on the corpus' test split: rules, model, both
 eval-nlp *ARGS: setup
     {{py}} bench/eval_nlp.py "$@"

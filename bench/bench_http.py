@@ -1,0 +1,285 @@
+"""The reading path against bare baselines, measured from outside with wrk, side by side in one run (issue 17).
+
+    python bench/bench_http.py            # or: just bench-http  [--duration 20 --connections 64]
+
+Starts embedded Postgres + Redis and the real service (`bookreader serve`, the limiter running but set high
+enough never to reject), signs up a reader and ingests Moby-Dick; then starts, on the same database, a bare
+ASGI app and a bare Litestar app on Granian (bench/http_baselines.py, one asyncpg query for the chapter row).
+After a warm-up, `wrk -t2 -c64 -d20s --latency` runs against each: GET chapter 37 (10 KB), GET book,
+PUT progress (Lua script), GET /health; then GET chapter at 16 connections idle and while 5 MB books ingest
+back to back. Prints req/s, p50, p99 and the ratios to the bare Litestar baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import httpx
+
+from bookreader.core.embedded import free_port
+from bookreader.testing import REPO_ROOT, SHARED_BOOKS, random_email, running_service
+
+MOBY_DICK = SHARED_BOOKS / "epub3" / "idpf-moby-dick.epub"
+CHAPTER = 37
+BENCH_DIR = Path(__file__).resolve().parent
+PUT_SCRIPT = """
+wrk.method = "PUT"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format('{{"chapter":{chapter},"offset":%d,"percentage":12.5,"device":"wrk"}}', n)
+  return wrk.format(nil, "{path}", nil, body)
+end
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50: float  # ms
+    p99: float  # ms
+    requests: int
+    errors: int  # non-2xx/3xx + socket errors
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(name: str, url: str, *, connections: int, duration: int, token: str = "", script: str = "") -> Result:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    if script:
+        command += ["-s", lua.name]
+    try:
+        out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(lua.name)
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
+    if "50" not in latency:
+        raise RuntimeError(f"wrk measured nothing on {url}:\n{out}")
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return Result(name, rps, _ms(latency["50"]), _ms(latency["99"]), requests, errors)
+
+
+def sign_in(http: httpx.Client) -> str:
+    email, password = random_email(), "correct horse 1"
+    http.post("/api/v1/auth/register", json={"email": email, "password": password}).raise_for_status()
+    tokens = http.post("/api/v1/auth/login", json={"email": email, "password": password}).json()
+    return tokens["access_token"]
+
+
+def wait_ready(http: httpx.Client, book_id: str, token: str, timeout: float = 1800) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        book = http.get(f"/api/v1/books/{book_id}", headers={"Authorization": f"Bearer {token}"}).json()
+        if book["status"] in ("ready", "failed"):
+            return book
+        time.sleep(0.5)
+    raise TimeoutError(f"book {book_id} not ready in {timeout} s")
+
+
+def upload(http: httpx.Client, token: str, name: str, data: bytes) -> str:
+    response = http.post(
+        "/api/v1/books", files={"file": (name, data)}, headers={"Authorization": f"Bearer {token}"}
+    )
+    response.raise_for_status()
+    return response.json()["id"]
+
+
+def big_fb2(http: httpx.Client, token: str, book_id: str, chapters: int, size: int) -> bytes:
+    """A ~`size`-byte FB2 of Moby-Dick's own chapters, repeated: real prose for the NLP stage."""
+    headers = {"Authorization": f"Bearer {token}"}
+    texts = [
+        http.get(f"/api/v1/books/{book_id}/chapters/{n}", headers=headers).json()["text"]
+        for n in range(1, chapters + 1)
+    ]
+    sections: list[str] = []
+    total, round_ = 0, 0
+    while total < size:
+        round_ += 1
+        for number, text in enumerate(texts, 1):
+            paragraphs = "".join(f"<p>{escape(p)}</p>" for p in text.split("\n") if p.strip())
+            section = f"<section><title><p>Part {round_}, chapter {number}</p></title>{paragraphs}</section>"
+            sections.append(section)
+            total += len(section.encode())
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<FictionBook xmlns="http://www.gribuser.ru/xml/fictionbook/2.0" xmlns:l="http://www.w3.org/1999/xlink">'
+        "<description><title-info><genre>prose</genre><author><first-name>Herman</first-name>"
+        "<last-name>Melville</last-name></author><book-title>Moby-Dick (bench copy {n})</book-title>"
+        "<lang>en</lang></title-info></description>"
+        f"<body>{''.join(sections)}</body></FictionBook>"
+    )
+
+
+class Ingest(threading.Thread):
+    """Uploads the big book again and again (a fresh copy each time), each after the last one is ready."""
+
+    def __init__(self, base_url: str, token: str, template: str) -> None:
+        super().__init__(daemon=True)
+        self.base_url, self.token, self.template = base_url, token, template
+        self.stop_event = threading.Event()
+        self.started_ingest = threading.Event()
+        self.books = 0
+
+    def run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        with httpx.Client(base_url=self.base_url, timeout=120) as http:
+            while not self.stop_event.is_set():
+                data = self.template.replace("{n}", f"{time.time_ns()}").encode()
+                book_id = upload(http, self.token, "moby-big.fb2", data)
+                while not self.stop_event.is_set():
+                    status = http.get(f"/api/v1/books/{book_id}", headers=headers).json()["status"]
+                    if status in ("parsing", "analyzing"):
+                        self.started_ingest.set()
+                    if status in ("ready", "failed"):
+                        break
+                    time.sleep(0.2)
+                self.books += 1
+                http.delete(f"/api/v1/books/{book_id}", headers=headers)
+
+
+def start_baseline(target: str, port: int, database_url: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(BENCH_DIR)}
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning", target]
+    process = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{target} did not start; see {log}")
+
+
+def print_table(results: list[Result], baseline: dict[str, Result]) -> None:
+    print(f"\n{'endpoint':58} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  ratio to bare Litestar")
+    for r in results:
+        base = baseline.get(r.name)
+        ratio = f"{r.rps / base.rps:5.2f}× req/s, {r.p99 / base.p99:5.2f}× p99" if base else ""
+        print(f"{r.name:58} {r.rps:8.0f} {r.p50:8.1f} {r.p99:8.1f} {r.errors:7d}  {ratio}")
+
+
+def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path) -> None:
+    http = httpx.Client(base_url=base_url, timeout=60)
+    token = sign_in(http)
+    book_id = upload(http, token, MOBY_DICK.name, MOBY_DICK.read_bytes())
+    started = time.monotonic()
+    book = wait_ready(http, book_id, token)
+    print(
+        f"Moby-Dick {book['status']} in {time.monotonic() - started:.0f} s, {book['chapter_count']} chapters"
+    )
+    size = len(
+        http.get(
+            f"/api/v1/books/{book_id}/chapters/{CHAPTER}", headers={"Authorization": f"Bearer {token}"}
+        ).content
+    )
+    print(f"chapter {CHAPTER}: {size} bytes of JSON")
+    template = big_fb2(http, token, book_id, book["chapter_count"], args.ingest_bytes)
+    ports = {"asgi": free_port(), "litestar": free_port()}
+    database_url = env["DATABASE_URL"]
+    baselines = [
+        start_baseline("http_baselines:asgi_app", ports["asgi"], database_url, tmp / "asgi.log"),
+        start_baseline("http_baselines:litestar_app", ports["litestar"], database_url, tmp / "litestar.log"),
+    ]
+    c, d = args.connections, args.duration
+    chapter_path = f"/api/v1/books/{book_id}/chapters/{CHAPTER}"
+    bare = {k: f"http://127.0.0.1:{p}/chapters/{book_id}/{CHAPTER}" for k, p in ports.items()}
+    try:
+        for url, tok in ((bare["asgi"], ""), (bare["litestar"], ""), (base_url + chapter_path, token)):
+            wrk("warm-up", url, connections=c, duration=args.warmup, token=tok)
+        wrk("warm-up", base_url + "/health", connections=c, duration=args.warmup)
+        token = sign_in(http)  # a fresh access token for the measured part (15 min lifetime)
+        put = PUT_SCRIPT.format(token=token, chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
+        b_asgi = wrk("bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d)
+        b_chapter = wrk("bare Litestar + asyncpg: chapter row", bare["litestar"], connections=c, duration=d)
+        b_health = wrk(
+            "bare Litestar: /health",
+            f"http://127.0.0.1:{ports['litestar']}/health",
+            connections=c,
+            duration=d,
+        )
+        results = [b_asgi, b_chapter, b_health]
+        baseline: dict[str, Result] = {}
+        for name, path, script, base in (
+            (f"BookReader GET chapter {CHAPTER}", chapter_path, "", b_chapter),
+            ("BookReader GET book", f"/api/v1/books/{book_id}", "", b_chapter),
+            ("BookReader PUT progress", f"/api/v1/books/{book_id}/progress", put, b_chapter),
+            ("BookReader GET /health", "/health", "", b_health),
+        ):
+            result = wrk(name, base_url + path, connections=c, duration=d, token=token, script=script)
+            results.append(result)
+            baseline[name] = base
+        b16 = wrk("bare Litestar: chapter row, 16 conn", bare["litestar"], connections=16, duration=d)
+        idle = wrk(
+            "BookReader GET chapter, 16 conn, idle",
+            base_url + chapter_path,
+            connections=16,
+            duration=d,
+            token=token,
+        )
+        results += [b16, idle]
+        baseline[idle.name] = b16
+        if args.ingest_bytes:
+            ingest = Ingest(base_url, token, template)
+            ingest.start()
+            ingest.started_ingest.wait(300)
+            busy = wrk(
+                f"BookReader GET chapter, 16 conn, {args.ingest_bytes // 1_000_000} MB books ingesting",
+                base_url + chapter_path, connections=16, duration=d, token=token,
+            )  # fmt: skip
+            ingest.stop_event.set()
+            results.append(busy)
+            baseline[busy.name] = b16
+        print_table(results, baseline)
+        if args.ingest_bytes:
+            print(f"\np99 while ingesting / idle p99 (16 conn): {busy.p99 / idle.p99:.2f}× (goal ≤ 1.5×)")
+    finally:
+        for process in baselines:
+            process.terminate()
+            process.wait(10)
+        http.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per endpoint")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--ingest-bytes", type=int, default=5_000_000, help="0 skips the ingest run")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install -y wrk (just bench-http installs it when run as root)")
+    with running_service("bench-http-", BOOKREADER_RATE_LIMIT_GENERAL="100000000") as (service, env):
+        logs = REPO_ROOT / ".data" / "bench-http"
+        logs.mkdir(parents=True, exist_ok=True)
+        run(service.base_url, env, args, logs)
+
+
+if __name__ == "__main__":
+    main()
