@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -87,8 +88,15 @@ async def run(base_url: str, env: dict[str, str], args: argparse.Namespace) -> b
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         email, password = await make_library(http, env, args.books)
     everything: list[float] = []
-    ok = True
     async with httpx.AsyncClient(base_url=base_url, timeout=60, auth=(email, password)) as device:
+        floor = []
+        for _ in range(args.rounds):  # what any request costs on this machine right now (no auth, no DB)
+            start = time.perf_counter()
+            (await device.get("/health")).raise_for_status()
+            floor.append((time.perf_counter() - start) * 1000)
+        floor.sort()
+        print(f"{'floor: GET /health':24} p50 {statistics.median(floor):6.1f} ms  p99 {floor[int(len(floor) * 0.99) - 1]:6.1f} ms"
+              f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip
         for name, url in pages(args.books).items():
             (await device.get(url)).raise_for_status()  # warm
             latencies = []
