@@ -17,6 +17,7 @@ from pathlib import Path
 import anyio
 from arq.connections import ArqRedis
 
+from bookreader.core.errors import DomainError
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book, Chapter
@@ -150,13 +151,16 @@ async def push(
         positions = await position_map(book_id)
         located = positions.to_position(body.progress) or positions.from_fraction(percentage)
         if located is not None:
-            written = await write_progress(
-                user, book_id,
-                ProgressWrite(chapter=located[0], offset=located[1], percentage=min(100.0, max(0.0, percentage * 100)),
-                              device=body.device[:100], updated_at=now),
-                settings=settings, queue=queue,
-            )  # fmt: skip
-            chapter, offset = written.chapter, written.offset
+            try:
+                written = await write_progress(
+                    user, book_id,
+                    ProgressWrite(chapter=located[0], offset=located[1], device=body.device[:100], updated_at=now,
+                                  percentage=min(100.0, max(0.0, percentage * 100))),
+                    settings=settings, queue=queue,
+                )  # fmt: skip
+                chapter, offset = written.chapter, written.offset
+            except DomainError as exc:  # e.g. the book is being re-parsed: keep the device's words anyway
+                log.info("kosync position for book %s not applied: %s", book_id, exc)
     await KosyncPosition.raw(
         UPSERT_KOSYNC, user.id, document, book_id, body.progress, percentage, body.device[:100],
         device_id[:100], chapter, offset, now,
