@@ -33,6 +33,8 @@ def test_to_position() -> None:
     assert positions.to_position(f"{FRAG}/div/p[2]/text()[2].3") == (1, 32)  # later text node: its start
     assert positions.to_position(f"{FRAG}/div") == (1, 12)  # a container: its first paragraph
     assert positions.to_position("/body/DocFragment[4]/body/section[1]/p[1]/text().0") == (2, 22)
+    assert positions.to_position(f"{FRAG}/autoBoxing/div/p[2]/text().1") == (1, 33)  # crengine's own boxes
+    assert positions.to_position(f"{FRAG}/div/floatBox[2]/p[2]") == (1, 32)
     assert positions.to_position("/body/DocFragment[9]/body/p") is None
     assert positions.to_position("not an xpointer") is None
 

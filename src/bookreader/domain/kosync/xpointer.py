@@ -9,7 +9,8 @@ at a container lands on the first paragraph inside it. Mapping out: the paragrap
 element pointer (always resolvable by crengine, whatever the paragraph's inline structure).
 
 Paths are compared in a canonical form without `[1]` (crengine writes `p` or `p[1]` for a first sibling
-depending on its DOM version).
+depending on its DOM version) and without the boxing elements crengine inserts for rendering (`autoBoxing`,
+`floatBox`…, named by old-style XPointers).
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ class XPointer(NamedTuple):
     offset: int | None  # character offset in that text node
 
 
+# elements crengine inserts for rendering (older "V1" XPointers name them; the source never has them)
+_BOXING = re.compile(r"/(?:autoBoxing|tabularBox|floatBox|inlineBox|pseudoElem|rubyBox)(?:\[\d+\])?(?=/|$)")
+
+
 def canonical(path: str) -> str:
-    return path.replace("[1]", "").rstrip("/")
+    return _BOXING.sub("", path).replace("[1]", "").rstrip("/")
 
 
 def parse_xpointer(value: str) -> XPointer | None:
