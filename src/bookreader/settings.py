@@ -84,6 +84,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     process_memory_limit_mb: int = 2048  # address-space limit of each pool process (RLIMIT_AS); 0 = off
     max_active_books_per_user: int = 10  # books queued/parsing/analyzing at once per user; 0 = no cap
 
+    # annotations per user and book (0 = no cap)
+    max_bookmarks_per_book: int = 1000
+    max_highlights_per_book: int = 5000
+
     # plans: books in library, images per month (0 = unlimited)
     plan_free_books: int = 50
     plan_free_images_per_month: int = 200

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from bookreader.core.errors import InvalidInput, NotFound
+from bookreader.core.errors import Conflict, InvalidInput, NotFound
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Chapter
 from bookreader.domain.reading.locate import chapter_text, locate, owned_book
@@ -38,12 +38,16 @@ def bookmark_read(row: dict[str, Any]) -> BookmarkRead:
     )
 
 
-async def list_bookmarks(user: User, book_id: uuid.UUID) -> list[BookmarkRead]:
+async def list_bookmarks(
+    user: User, book_id: uuid.UUID, *, limit: int = 1000, offset: int = 0
+) -> list[BookmarkRead]:
     book = await owned_book(user, book_id)
     rows = (
         await Bookmark.select()
         .where(Bookmark.owner == user.id, Bookmark.book == book.id)
-        .order_by(Bookmark.chapter, Bookmark.char_offset, Bookmark.created_at)
+        .order_by(Bookmark.chapter, Bookmark.char_offset, Bookmark.created_at, Bookmark.id)
+        .limit(limit)
+        .offset(offset)
     )
     return [bookmark_read(row) for row in rows]
 
@@ -55,8 +59,14 @@ async def _default_title(book_id: uuid.UUID, chapter: int) -> str:
     return (row["title"] if row else "") or f"Chapter {chapter}"
 
 
-async def create_bookmark(user: User, book_id: uuid.UUID, data: BookmarkCreate) -> BookmarkRead:
+async def create_bookmark(
+    user: User, book_id: uuid.UUID, data: BookmarkCreate, *, cap: int = 0
+) -> BookmarkRead:
     book = await owned_book(user, book_id)
+    if cap and await Bookmark.count().where(Bookmark.owner == user.id, Bookmark.book == book.id) >= cap:
+        raise Conflict(
+            f"A book can have at most {cap} bookmarks; delete some first.", code="too_many_bookmarks"
+        )
     location = await locate(book.id, data.chapter)
     title = (data.title or "").strip() or await _default_title(book.id, data.chapter)
     [row] = await Bookmark.insert(
@@ -141,7 +151,9 @@ def _note(note: str | None) -> str | None:
     return (note or "").strip() or None
 
 
-async def list_highlights(user: User, book_id: uuid.UUID, chapter: int | None = None) -> list[HighlightRead]:
+async def list_highlights(
+    user: User, book_id: uuid.UUID, chapter: int | None = None, *, limit: int = 1000, offset: int = 0
+) -> list[HighlightRead]:
     book = await owned_book(user, book_id)
     where = [Highlight.owner == user.id, Highlight.book == book.id]
     if chapter is not None:
@@ -149,13 +161,21 @@ async def list_highlights(user: User, book_id: uuid.UUID, chapter: int | None = 
     rows = (
         await Highlight.select()
         .where(*where)
-        .order_by(Highlight.chapter, Highlight.start, Highlight.created_at)
+        .order_by(Highlight.chapter, Highlight.start, Highlight.created_at, Highlight.id)
+        .limit(limit)
+        .offset(offset)
     )
     return [highlight_read(row) for row in rows]
 
 
-async def create_highlight(user: User, book_id: uuid.UUID, data: HighlightCreate) -> HighlightRead:
+async def create_highlight(
+    user: User, book_id: uuid.UUID, data: HighlightCreate, *, cap: int = 0
+) -> HighlightRead:
     book = await owned_book(user, book_id)
+    if cap and await Highlight.count().where(Highlight.owner == user.id, Highlight.book == book.id) >= cap:
+        raise Conflict(
+            f"A book can have at most {cap} highlights; delete some first.", code="too_many_highlights"
+        )
     quote = _cut(await chapter_text(book.id, data.chapter), data.start, data.end)
     [row] = await Highlight.insert(
         Highlight(

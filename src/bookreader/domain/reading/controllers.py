@@ -29,6 +29,9 @@ from bookreader.domain.reading.schemas import (
     StatsRead,
 )
 
+PAGE_MAX = 1000
+PageLimit = Annotated[int, Parameter(ge=1, le=PAGE_MAX)]
+PageOffset = Annotated[int, Parameter(ge=0, le=1_000_000)]
 Timezone = Annotated[str | None, Parameter(max_length=64, description="IANA timezone, e.g. Europe/Moscow")]
 
 
@@ -55,13 +58,20 @@ class BookReadingController(Controller):
         state = request.app.state
         return await service.write_progress(user, book_id, data, settings=state.settings, queue=state.queue)
 
-    @get("/bookmarks", operation_id="listBookmarks")
-    async def list_bookmarks(self, user: User, book_id: uuid.UUID) -> list[BookmarkRead]:
-        return await annotations.list_bookmarks(user, book_id)
+    @get(
+        "/bookmarks", operation_id="listBookmarks", description="In reading order; `limit`/`offset` page it."
+    )
+    async def list_bookmarks(
+        self, user: User, book_id: uuid.UUID, limit: PageLimit = PAGE_MAX, offset: PageOffset = 0
+    ) -> list[BookmarkRead]:
+        return await annotations.list_bookmarks(user, book_id, limit=limit, offset=offset)
 
     @post("/bookmarks", operation_id="createBookmark", status_code=HTTP_201_CREATED)
-    async def create_bookmark(self, user: User, book_id: uuid.UUID, data: BookmarkCreate) -> BookmarkRead:
-        return await annotations.create_bookmark(user, book_id, data)
+    async def create_bookmark(
+        self, request: Request, user: User, book_id: uuid.UUID, data: BookmarkCreate
+    ) -> BookmarkRead:
+        cap = request.app.state.settings.max_bookmarks_per_book
+        return await annotations.create_bookmark(user, book_id, data, cap=cap)
 
     @get("/highlights", operation_id="listHighlights")
     async def list_highlights(
@@ -69,8 +79,10 @@ class BookReadingController(Controller):
         user: User,
         book_id: uuid.UUID,
         chapter: Annotated[int | None, Parameter(ge=1, le=1_000_000)] = None,
+        limit: PageLimit = PAGE_MAX,
+        offset: PageOffset = 0,
     ) -> list[HighlightRead]:
-        return await annotations.list_highlights(user, book_id, chapter)
+        return await annotations.list_highlights(user, book_id, chapter, limit=limit, offset=offset)
 
     @post(
         "/highlights",
@@ -78,8 +90,11 @@ class BookReadingController(Controller):
         status_code=HTTP_201_CREATED,
         description="`text` is cut by the server from the chapter's plain text [start:end].",
     )
-    async def create_highlight(self, user: User, book_id: uuid.UUID, data: HighlightCreate) -> HighlightRead:
-        return await annotations.create_highlight(user, book_id, data)
+    async def create_highlight(
+        self, request: Request, user: User, book_id: uuid.UUID, data: HighlightCreate
+    ) -> HighlightRead:
+        cap = request.app.state.settings.max_highlights_per_book
+        return await annotations.create_highlight(user, book_id, data, cap=cap)
 
     @get("/highlights/export", operation_id="exportHighlights")
     async def export(
