@@ -17,8 +17,8 @@ EXCLUDED = re.compile(
     r"|война.и.мир|voyna-i-mir|war-and-peace|war.and.peace",
     re.IGNORECASE,
 )
-# The current honest minimum per language; raised as labelling goes on (target 3,000).
-MIN_SENTENCES = 300
+# Issue 11 asks for at least 3,000 labelled sentences per language.
+MIN_SENTENCES = 3000
 
 
 def load(lang: str) -> dict[str, list[dict]]:
