@@ -12,6 +12,7 @@ x=action n=none.
 Usage:
     python build.py show <slug> <chapter> <start> <count>   # numbered sentences, for labelling
     python build.py chapters <slug>                          # sentence count per chapter
+    python build.py add <lang> <slug> <chapter> <start> <count> <codes...>  # append a window
     python build.py build                                    # write the jsonl files + splits stats
 """
 
@@ -379,6 +380,13 @@ def main(argv: list[str]) -> None:
     elif cmd == "chapters":
         for i, sents in enumerate(chapters(argv[1]), 1):
             print(i, len(sents), sents[0][:70])
+    elif cmd == "add":
+        lang, slug, ch, st, n = argv[1:6]
+        codes = "".join(argv[6:]).replace(" ", "")
+        if len(codes) != int(n) or set(codes) - set(CODES):
+            raise SystemExit(f"{slug}: {len(codes)} codes for {n} sentences, or an unknown code")
+        with (HERE / "labels" / lang / f"{slug}.txt").open("a", encoding="utf-8") as fh:
+            fh.write(f"{ch}:{st}: {codes}\n")
     elif cmd == "build":
         build()
 

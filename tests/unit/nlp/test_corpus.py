@@ -1,5 +1,6 @@
 """Format and hygiene of the labelled corpus in nlp-corpus/ (issue 11, point 1)."""
 
+import importlib.util
 import itertools
 import json
 import re
@@ -88,3 +89,19 @@ def test_enough_sentences_and_every_label_present(lang: str, splits: dict) -> No
     labels = Counter(r["label"] for rows in books.values() for r in rows)
     assert set(labels) == LABELS, f"{lang}: labels missing: {LABELS - set(labels)}"
     assert labels["none"] < total, "nothing painterly at all"
+
+
+def test_jsonl_files_match_the_label_files_they_are_built_from() -> None:
+    spec = importlib.util.spec_from_file_location("corpus_build", CORPUS / "tools" / "build.py")
+    assert spec and spec.loader
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    for lang in ("en", "ru"):
+        for slug, rows in load(lang).items():
+            expected = [
+                (ch, st + k, build.CODES[code])
+                for ch, st, codes in build.read_labels(lang, slug)
+                for k, code in enumerate(codes)
+            ]
+            assert [(r["chapter"], r["index"], r["label"]) for r in rows] == expected, slug
+            assert {r["source"] for r in rows} == {build.source_of(slug)}, slug
