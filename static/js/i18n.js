@@ -1,6 +1,21 @@
 // Interface text in English and Russian. Keys are grouped by screen; missing Russian keys fall back to English.
 
 const en = {
+  "shelves.sort": "Sort by",
+  "shelves.sort.recently_added": "Recently added",
+  "shelves.sort.title": "Title",
+  "shelves.sort.author": "Author",
+  "shelves.sort.recently_read": "Recently read",
+  "shelves.sort.progress": "Progress",
+  "shelves.shelf": "Shelf",
+  "shelves.all": "All books",
+  "shelves.new": "New shelf",
+  "shelves.name": "Shelf name",
+  "shelves.create": "Create",
+  "shelves.none": "Make a shelf first.",
+  "shelves.put": "Put “{title}” on a shelf",
+  "shelves.add": "Add to shelf",
+  "shelves.added": "Added to the shelf",
   "nav.webhooks": "Webhooks",
   "webhooks.title": "Webhooks",
   "webhooks.intro": "BookReader calls your URL when a book is ready or failed, a picture is ready or failed, or an export is built. Every call is signed (Standard Webhooks); failed calls are retried for about a day.",
@@ -202,6 +217,21 @@ const en = {
 };
 
 const ru = {
+  "shelves.sort": "Сортировка",
+  "shelves.sort.recently_added": "Недавно добавленные",
+  "shelves.sort.title": "Название",
+  "shelves.sort.author": "Автор",
+  "shelves.sort.recently_read": "Недавно читанные",
+  "shelves.sort.progress": "Прогресс",
+  "shelves.shelf": "Полка",
+  "shelves.all": "Все книги",
+  "shelves.new": "Новая полка",
+  "shelves.name": "Название полки",
+  "shelves.create": "Создать",
+  "shelves.none": "Сначала создайте полку.",
+  "shelves.put": "Поставить «{title}» на полку",
+  "shelves.add": "На полку",
+  "shelves.added": "Книга на полке",
   "nav.webhooks": "Вебхуки",
   "webhooks.title": "Вебхуки",
   "webhooks.intro": "BookReader вызывает ваш адрес, когда книга готова или не обработалась, картинка готова или не получилась, или собран экспорт. Каждый вызов подписан (Standard Webhooks); неудачные повторяются около суток.",

@@ -6,6 +6,7 @@ import { live } from "../live.js";
 import { confirmDialog, errorText, progressBar, statusBadge, toast } from "../ui.js";
 import { authedImage } from "../images.js";
 import { createSearch, setPendingFind } from "../search.js";
+import { createLibraryControls } from "../shelves.js";
 
 const PAGE = 48;
 const TERMINAL = new Set(["ready", "failed"]);
@@ -42,6 +43,7 @@ export function mountLibrary(root) {
   const summary = h("p", { class: "muted library-count" });
   const more = h("button", { type: "button", class: "btn btn-ghost", hidden: true }, t("library.more"));
   const empty = h("div", { class: "empty", hidden: true });
+  const controls = createLibraryControls(() => load());
   const fulltext = createSearch({
     onHit: (hit) => {
       setPendingFind(hit);
@@ -58,6 +60,7 @@ export function mountLibrary(root) {
       h("div", {}, h("h1", {}, t("library.title")), summary),
       h("div", { class: "library-actions" }, h("div", { class: "search-box" }, icon("search"), search), uploadButton, fileInput),
     ),
+    controls.el,
     uploads,
     fulltext.el,
     empty,
@@ -92,7 +95,7 @@ export function mountLibrary(root) {
       info.append(bar);
     }
     if (book.status === "failed" && book.error) info.append(h("p", { class: "book-error" }, book.error.message || book.error.code));
-    const card = h("li", { class: `book-card status-${book.status}`, dataset: { bookId: book.id, status: book.status } }, link, remove, info);
+    const card = h("li", { class: `book-card status-${book.status}`, dataset: { bookId: book.id, status: book.status } }, link, remove, controls.shelveButton(book), info);
     return card;
   }
 
@@ -130,7 +133,8 @@ export function mountLibrary(root) {
   async function load(append = false) {
     state.loading = true;
     try {
-      const page = await api("books", { query: { limit: PAGE, offset: append ? state.items.length : 0, q: state.q } });
+      const { path, query } = controls.request();
+      const page = await api(path, { query: { ...query, limit: PAGE, offset: append ? state.items.length : 0, q: path === "books" ? state.q : undefined } });
       state.items = append ? state.items.concat(page.items) : page.items;
       state.total = page.total;
       renderGrid();

@@ -30,6 +30,7 @@ from bookreader.domain.illustrations.jobs import GenerateImage
 from bookreader.domain.illustrations.prompting import Plan, character_bible, plan_for
 from bookreader.domain.illustrations.schemas import ImageError, ImageRead, StyleRead
 from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
+from bookreader.domain.webhooks import events as webhook_events
 from bookreader.imaging.prompts import STYLES
 from bookreader.settings import Settings
 
@@ -347,6 +348,8 @@ async def _start(
             url=file_url(cached["content_hash"]),
         )
         await publish(queue, settings.events_prefix, owner, event)
+        row = {"id": image_id, "book": book_id, "description": description_id, "owner": owner}
+        await webhook_events.image_status(queue, row, "ready", event.url)  # recorded here, sent by the worker
         return
     payload = GenerateImage(image_id=str(image_id))
     # a finished job keeps its result for a while, and arq refuses the same id until it expires
