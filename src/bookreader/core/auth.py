@@ -11,8 +11,9 @@ import uuid
 
 from litestar.connection import ASGIConnection
 
+from bookreader.core import db
 from bookreader.core.errors import Unauthorized, Unavailable
-from bookreader.core.security import decode_access_token
+from bookreader.core.security import AccessClaims, decode_access_token
 from bookreader.domain.accounts.tables import User
 
 log = logging.getLogger(__name__)
@@ -39,25 +40,48 @@ def _token_from(connection: ASGIConnection) -> str | None:
     return None
 
 
+# set by the rate limiter, which already decoded the Bearer token and asked Redis about its session in the
+# same round trip as the counters: (token, claims) and (session id, revoked)
+CLAIMS_STATE = "access_claims"
+REVOKED_STATE = "session_revoked"
+_USER_SQL = "SELECT {} FROM users WHERE id = $1".format(
+    ", ".join(f'"{column._meta.db_column_name}"' for column in User._meta.columns)
+)
+
+
+def _claims(connection: ASGIConnection, token: str, secret: str) -> AccessClaims | None:
+    cached = connection.scope.get("state", {}).get(CLAIMS_STATE)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    return decode_access_token(token, secret)
+
+
+async def _revoked(connection: ASGIConnection, session_id: uuid.UUID) -> bool:
+    known = connection.scope.get("state", {}).get(REVOKED_STATE)
+    if known is not None and known[0] == session_id:
+        return known[1]
+    try:
+        return bool(await connection.app.state.redis.exists(revoked_session_key(session_id)))
+    except Exception as exc:  # fail closed: a signed-out session must not come back while Redis is away
+        log.warning("revocation check impossible: %s", type(exc).__name__)
+        raise Unavailable("Sessions cannot be checked right now; try again shortly.") from None
+
+
 async def authenticate(connection: ASGIConnection) -> User:
     """The calling user, or `Unauthorized`."""
     state = connection.app.state
     token = _token_from(connection)
     if not token:
         raise Unauthorized("Sign in to continue.")
-    claims = decode_access_token(token, state.settings.secret_key)
+    claims = _claims(connection, token, state.settings.secret_key)
     if claims is None:
         raise Unauthorized("The access token is invalid or expired.", code="invalid_token")
-    try:
-        revoked = await state.redis.exists(revoked_session_key(claims.session_id))
-    except Exception as exc:  # fail closed: a signed-out session must not come back while Redis is away
-        log.warning("revocation check impossible: %s", type(exc).__name__)
-        raise Unavailable("Sessions cannot be checked right now; try again shortly.") from None
-    if revoked:
+    if await _revoked(connection, claims.session_id):
         raise Unauthorized("This session has ended.", code="invalid_token")
-    user = await User.objects().where(User.id == claims.user_id).first()
-    if user is None or user.disabled:
+    row = await db.fetchrow(_USER_SQL, claims.user_id)
+    if row is None or row["disabled"]:
         raise Unauthorized("The account is not active.", code="invalid_token")
+    user = User(**dict(row), _exists_in_db=True)
     connection.scope.setdefault("state", {})["session_id"] = claims.session_id
     connection.scope["state"]["token_exp"] = claims.exp  # long-lived WebSockets close when it expires
     return user

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
 from bookreader.settings import Settings, load_settings
@@ -32,10 +34,33 @@ def get_engine() -> PostgresEngine:
     return _engine
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Release without `RESET ALL; CLOSE ALL; UNLISTEN *; pg_advisory_unlock_all()` (one round trip per
+    query otherwise). asyncpg still rolls back an open transaction first; nothing here sets session state,
+    listens on or locks through a pooled connection."""
+
+
 async def start_pool(settings: Settings, *, max_size: int = 20) -> PostgresEngine:
     engine = configure_engine(settings)
-    await engine.start_connection_pool(min_size=1, max_size=max_size)
+    await engine.start_connection_pool(min_size=1, max_size=max_size, reset=_keep_session)
     return engine
+
+
+async def fetchrow(sql: str, *args: Any) -> asyncpg.Record | None:
+    """One raw statement on one pooled connection (prepared and cached by asyncpg): for the hot paths."""
+    engine = get_engine()
+    if engine.pool is None:
+        connection = await engine.get_new_connection()
+        try:
+            return await connection.fetchrow(sql, *args)
+        finally:
+            await connection.close()
+    return await engine.pool.fetchrow(sql, *args)
+
+
+async def fetchval(sql: str, *args: Any) -> Any:
+    row = await fetchrow(sql, *args)
+    return None if row is None else row[0]
 
 
 async def close_pool() -> None:

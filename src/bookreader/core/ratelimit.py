@@ -17,12 +17,14 @@ import asyncio
 import hashlib
 import logging
 import time
+import uuid
 
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from bookreader.core.auth import CLAIMS_STATE, REVOKED_STATE, revoked_session_key
 from bookreader.core.errors import PROBLEM_JSON, Problem
-from bookreader.core.security import decode_access_token
+from bookreader.core.security import AccessClaims, decode_access_token
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,13 +80,34 @@ def client_ip(scope: Scope, trust_forwarded: bool, trusted_proxies: frozenset[st
     return peer
 
 
-def _bearer_user(scope: Scope, settings: Settings) -> str | None:
-    """The user id in a valid access token (signature checked; no DB round trip)."""
+def _bearer(scope: Scope, settings: Settings) -> tuple[str, AccessClaims | None] | None:
+    """The Bearer token and its claims (signature checked; no DB round trip), decoded once per request: the
+    handler's authentication reuses them (`core.auth.CLAIMS_STATE`)."""
     for name, value in scope.get("headers", []):
         if name == b"authorization" and value[:7].lower() == b"bearer ":
-            claims = decode_access_token(value[7:].decode("latin-1").strip(), settings.secret_key)
-            return str(claims.user_id) if claims else None
+            token = value[7:].decode("latin-1").strip()
+            return token, decode_access_token(token, settings.secret_key)
     return None
+
+
+async def hit_and_check_revoked(
+    redis, key: str, limit: int, window: int, session_id: uuid.UUID | None
+) -> tuple[int, bool]:
+    """`hit` and, in the same round trip (one MULTI/EXEC), whether the caller's session was revoked."""
+    now = time.time()
+    slot = int(now // window)
+    current, previous = f"{KEY_PREFIX}:{key}:{slot}", f"{KEY_PREFIX}:{key}:{slot - 1}"
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(current)
+        pipe.expire(current, 2 * window + 1)
+        pipe.get(previous)
+        if session_id is not None:
+            pipe.exists(revoked_session_key(session_id))
+        count, _, before, *revoked = await pipe.execute()
+    elapsed = (now - slot * window) / window
+    weighted = count + int(before or 0) * (1 - elapsed)
+    retry_after = 0 if weighted <= limit else max(1, int((slot + 1) * window - now + 0.999))
+    return retry_after, bool(revoked and revoked[0])
 
 
 class _Email(msgspec.Struct):
@@ -207,15 +230,26 @@ def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
                 checks.append((f"auth:{ip}:{email_hash}", settings.rate_limit_auth))
             if settings.rate_limit_auth_ip:
                 checks.append((f"auth-ip:{ip}", settings.rate_limit_auth_ip))
-        if settings.rate_limit_general:
-            who = _bearer_user(scope, settings)
-            checks.append((f"user:{who}" if who else f"ip:{ip}", settings.rate_limit_general))
+        bearer = _bearer(scope, settings)
+        claims = bearer[1] if bearer else None
+        if bearer is not None:
+            scope.setdefault("state", {})[CLAIMS_STATE] = bearer
         try:
             async with asyncio.timeout(REDIS_TIMEOUT):  # no extra task per request, unlike wait_for
                 retry_after = 0
                 for key, limit in checks:
                     retry_after = retry_after or await hit(state.redis, key, limit, window)
-        except Exception as exc:  # fail open: availability over strictness
+                if settings.rate_limit_general and not retry_after:
+                    who = f"user:{claims.user_id}" if claims else f"ip:{ip}"
+                    session = claims.session_id if claims else None
+                    retry_after, revoked = await hit_and_check_revoked(
+                        state.redis, who, settings.rate_limit_general, window, session
+                    )
+                    if session is not None:
+                        scope["state"][REVOKED_STATE] = (session, revoked)
+        except (
+            Exception
+        ) as exc:  # fail open: availability over strictness (revocation: checked again, closed)
             _warn_open(exc)
             retry_after = 0
         if retry_after:

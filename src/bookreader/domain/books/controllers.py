@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import uuid
 from typing import Annotated, Literal
@@ -7,10 +8,10 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import Provide
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import File
-from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from bookreader.core.auth import provide_user
 from bookreader.core.errors import InvalidInput, NotFound
@@ -138,8 +139,18 @@ class BookController(Controller):
         return await service.list_chapters(user, book_id)
 
     @get("/{book_id:uuid}/chapters/{number:int}", operation_id="getChapter")
-    async def chapter(self, user: User, book_id: uuid.UUID, number: int) -> ChapterRead:
-        return await service.get_chapter(user, book_id, number)
+    async def chapter(
+        self, request: Request, user: User, book_id: uuid.UUID, number: int
+    ) -> Response[ChapterRead]:
+        body, ready = await service.get_chapter(user, book_id, number)
+        if not ready:  # still being analysed: descriptions may appear at any moment
+            return Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "private, no-cache"})
+        # a ready chapter changes only with the reader's own pictures: revalidate, 304 when unchanged
+        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(body, media_type=MediaType.JSON, headers=headers)
 
 
 def _sniff_image(path) -> str:
