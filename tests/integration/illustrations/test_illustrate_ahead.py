@@ -16,7 +16,7 @@ from tests.integration.illustrations.helpers import (
 from tests.support import Reader
 
 from bookreader.core.queue import create_queue
-from bookreader.domain.illustrations.service import illustrate_ahead
+from bookreader.domain.illustrations.ahead import illustrate_ahead
 from bookreader.settings import load_settings
 
 

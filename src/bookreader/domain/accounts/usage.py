@@ -12,7 +12,7 @@ async def usage_for(user: User, settings: Settings) -> Usage:
     from bookreader.domain.books.tables import Book
 
     limits = limits_for(user.plan, settings)
-    from bookreader.domain.illustrations.service import images_this_month
+    from bookreader.domain.illustrations.quota import images_this_month
 
     books = await Book.count().where(Book.owner == user.id)
     return Usage(

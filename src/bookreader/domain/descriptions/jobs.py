@@ -97,7 +97,7 @@ async def analyze_book(ctx: dict[str, Any], raw: dict) -> str:
     )
     await replace_analysis(book, analysis, run)
     await pipeline.transition(ctx, book, "ready", progress=1.0, allowed_from=("analyzing",))
-    from bookreader.domain.illustrations.service import pregenerate
+    from bookreader.domain.illustrations.ahead import pregenerate
 
     await pregenerate(book.id, settings=settings, queue=ctx["redis"])  # placeholder pictures for chapter 1
     return f"ready: {len(analysis.descriptions)} descriptions, {len(analysis.characters)} characters"

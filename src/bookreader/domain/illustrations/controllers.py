@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from bookreader.core.auth import provide_user
 from bookreader.domain.accounts.tables import User
-from bookreader.domain.illustrations import service
+from bookreader.domain.illustrations import requesting, service, styles
 from bookreader.domain.illustrations.files import IMMUTABLE_PRIVATE
 from bookreader.domain.illustrations.schemas import ImageRead, StylePresetRead, StyleRead, StyleUpdate
 from bookreader.imaging.prompts import STYLES
@@ -35,7 +35,7 @@ class DescriptionImageController(Controller):
         self, request: Request, user: User, description_id: uuid.UUID
     ) -> Response[ImageRead]:
         state = request.app.state
-        image, started = await service.request_image(
+        image, started = await requesting.request_image(
             user, description_id, settings=state.settings, queue=state.queue
         )
         return Response(image, status_code=HTTP_202_ACCEPTED if started else HTTP_200_OK)
@@ -57,13 +57,13 @@ class BookImageController(Controller):
 
     @get("/image-style", operation_id="getBookImageStyle")
     async def get_style(self, request: Request, user: User, book_id: uuid.UUID) -> StyleRead:
-        return await service.book_style(user, book_id, request.app.state.settings)
+        return await styles.book_style(user, book_id, request.app.state.settings)
 
     @put("/image-style", operation_id="setBookImageStyle", status_code=HTTP_200_OK)
     async def set_style(
         self, request: Request, user: User, book_id: uuid.UUID, data: StyleUpdate
     ) -> StyleRead:
-        return await service.set_style(user, book_id, data.style, request.app.state.settings)
+        return await styles.set_style(user, book_id, data.style, request.app.state.settings)
 
 
 class ImageController(Controller):
@@ -112,11 +112,11 @@ class ImagePreferencesController(Controller):
 
     @get("/image-style", operation_id="getImageStyle")
     async def get_style(self, request: Request, user: User) -> StyleRead:
-        return await service.effective_style(user.id, None, request.app.state.settings)
+        return await styles.effective_style(user.id, None, request.app.state.settings)
 
     @put("/image-style", operation_id="setImageStyle", status_code=HTTP_200_OK)
     async def set_style(self, request: Request, user: User, data: StyleUpdate) -> StyleRead:
-        return await service.set_style(user, None, data.style, request.app.state.settings)
+        return await styles.set_style(user, None, data.style, request.app.state.settings)
 
 
 @get("/api/v1/image-styles", operation_id="listImageStyles", tags=["images"])

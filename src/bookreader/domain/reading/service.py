@@ -109,7 +109,7 @@ async def on_position_moved(
 ) -> None:
     """A reader entered `chapter` (first position, or another chapter than before): illustrate ahead of them.
     Never fails the position write that triggered it."""
-    from bookreader.domain.illustrations.service import illustrate_ahead
+    from bookreader.domain.illustrations.ahead import illustrate_ahead
 
     try:
         await illustrate_ahead(user.id, book.id, chapter, settings=settings, queue=queue)
