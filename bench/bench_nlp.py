@@ -25,7 +25,8 @@ from bookreader.nlp import ChapterText, analyze_book, get_pipeline
 from bookreader.nlp.text import WORD, paragraph_spans, sentence_spans
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOKS = ROOT / ".." / "shared" / "books"
+# ../shared/books beside the clone; a git worktree (…/wt/NAME) finds it further up
+BOOKS = next((p / "shared" / "books" for p in ROOT.parents if (p / "shared" / "books").is_dir()), ROOT.parent)
 EVAL_RU = ROOT / "tests" / "unit" / "nlp" / "data" / "eval_ru.jsonl"
 RU_FB2 = ["fb2/fb2cng-_Test-ru.fb2", "fb2/coolreader-cr3-manual-ru-bom.fb2", "fb2/fbe-script-doc-cp1251.fb2"]
 

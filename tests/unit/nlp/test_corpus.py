@@ -105,3 +105,24 @@ def test_jsonl_files_match_the_label_files_they_are_built_from() -> None:
             ]
             assert [(r["chapter"], r["index"], r["label"]) for r in rows] == expected, slug
             assert {r["source"] for r in rows} == {build.source_of(slug)}, slug
+
+
+def test_readme_counts_are_the_corpus_counts(splits: dict) -> None:
+    """The README's table (per language and split: books, sentences, labels) is what the files hold."""
+    readme = (CORPUS / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- stats:begin -->")[1].split("<!-- stats:end -->")[0]
+    order = ["location", "character", "atmosphere", "object", "action", "none"]
+    stated = {}
+    for line in table.strip().splitlines()[2:]:
+        lang, split, books, sentences, *labels = [cell.strip() for cell in line.strip("|").split("|")]
+        stated[(lang, split)] = [int(books), int(sentences), *map(int, labels)]
+    actual = {}
+    for lang in ("en", "ru"):
+        books = load(lang)
+        for split in ("train", "dev", "test"):
+            rows = [r for slug in splits[lang][split] for r in books[slug]]
+            labels = Counter(r["label"] for r in rows)
+            actual[(lang, split)] = [len(splits[lang][split]), len(rows), *(labels[k] for k in order)]
+    assert stated == actual
+    for lang in ("en", "ru"):
+        assert sum(stated[(lang, s)][1] for s in ("train", "dev", "test")) >= MIN_SENTENCES
