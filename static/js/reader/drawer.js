@@ -7,7 +7,8 @@ import { errorText, toast } from "../ui.js";
 import { COLORS, excerpt } from "./annotations.js";
 
 export function createDrawer(ctx) {
-  const { bookId, state, chapters, pager, drawer, scrim, bookmarkButton } = ctx;
+  const { bookId, state, chapters, pager } = ctx;
+  const { drawerEl: drawer, scrim, bookmarkButton } = ctx.ui;
 
   function closeDrawer() {
     drawer.hidden = true;
