@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 from bookreader.settings import Settings
 
@@ -31,6 +32,19 @@ class Storage:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def write_stream(self, path: Path, source: BinaryIO) -> None:
+        """`write` for a file object (an upload spooled to disk): copied in chunks, never held whole."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            source.seek(0)
+            with os.fdopen(fd, "wb") as fh:
+                shutil.copyfileobj(source, fh, 1024 * 1024)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

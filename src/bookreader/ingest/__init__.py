@@ -26,7 +26,7 @@ from bookreader.ingest.fb2 import parse_fb2, parse_fb2_zip
 from bookreader.ingest.language import detect_language, normalize_language
 from bookreader.ingest.limits import IngestLimits, SafeZip, book_too_large, check_upload_size
 from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook, ParsedChapter
-from bookreader.ingest.sniff import content_hash, sniff_format
+from bookreader.ingest.sniff import content_hash, content_hash_file, sniff_format
 
 __all__ = [
     "IngestError",
@@ -35,6 +35,7 @@ __all__ = [
     "ParsedBook",
     "ParsedChapter",
     "content_hash",
+    "content_hash_file",
     "parse_book",
     "sniff_format",
 ]

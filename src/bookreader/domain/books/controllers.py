@@ -50,10 +50,9 @@ class BookController(Controller):
         upload = data.get("file") if isinstance(data, dict) else None
         if not isinstance(upload, UploadFile):
             raise InvalidInput("Send the book as multipart field `file`.", code="file_missing")
-        content = await upload.read()
         state = request.app.state
-        book, created = await service.upload(
-            user, upload.filename or "book", content, settings=state.settings, storage=state.storage,
+        book, created = await service.upload(  # the spooled file itself: never read whole into memory
+            user, upload.filename or "book", upload.file, settings=state.settings, storage=state.storage,
             queue=state.queue,
         )  # fmt: skip
         return Response(service.book_read(book), status_code=HTTP_202_ACCEPTED if created else HTTP_200_OK)

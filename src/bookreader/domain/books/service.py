@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import uuid
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio
 import msgspec
@@ -31,7 +32,7 @@ from bookreader.domain.books.schemas import BookError, BookRead, ChapterSummary
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.illustrations.schemas import ImageRead
 from bookreader.domain.kosync.service import record_digests
-from bookreader.ingest import content_hash, sniff_format
+from bookreader.ingest import content_hash_file, sniff_format
 from bookreader.settings import Settings
 
 API = "/api/v1"
@@ -69,25 +70,39 @@ def book_read(book: Book) -> BookRead:
     )
 
 
-def check_upload(data: bytes, settings: Settings) -> str:
-    """The book's format, or the contract's 4xx for what is knowable before parsing."""
-    if len(data) > settings.max_upload_bytes:
+class Received(msgspec.Struct, frozen=True):
+    """What is knowable about an upload before parsing: format, dedup hash, size."""
+
+    format: str
+    digest: str
+    size: int
+
+
+def check_upload(source: BinaryIO, settings: Settings) -> Received:
+    """Size, format and hash of an uploaded file (spooled to disk by the server, read here in chunks), or
+    the contract's 4xx for what is knowable before parsing. Blocking: run it in a thread."""
+    size = source.seek(0, os.SEEK_END)
+    if size > settings.max_upload_bytes:
         limit_mb = settings.max_upload_bytes // (1024 * 1024)
         raise PayloadTooLarge(f"The file is larger than the {limit_mb} MB limit.")
-    if not data:
+    if not size:
         raise InvalidInput("The file is empty.", code="empty_file")
-    fmt = sniff_format(data)
+    fmt = sniff_format(source)
     if fmt is None:
         raise UnsupportedMedia("This is not an EPUB or FB2 book.", code="unsupported_format")
-    return "fb2" if fmt.startswith("fb2") else "epub"
+    return Received("fb2" if fmt.startswith("fb2") else "epub", content_hash_file(source), size)
 
 
 async def upload(
-    user: User, filename: str, data: bytes, *, settings: Settings, storage: Storage, queue: ArqRedis
+    user: User, filename: str, source: BinaryIO, *, settings: Settings, storage: Storage, queue: ArqRedis
 ) -> tuple[Book, bool]:
-    """Store the upload and queue its parsing. Returns (book, created); the same file again → the existing book."""
-    fmt = check_upload(data, settings)
-    digest = content_hash(data)
+    """Store the upload and queue its parsing. Returns (book, created); the same file again → the existing book.
+
+    `source` is a seekable file (the request's spooled upload, or a file being imported): it is checked,
+    hashed and copied in chunks, so a 50 MB upload costs the API process a chunk, not 50 MB (review #11).
+    """
+    received = await anyio.to_thread.run_sync(check_upload, source, settings)
+    digest = received.digest
     existing = (
         await Book.objects()
         .output(load_json=True)
@@ -105,15 +120,15 @@ async def upload(
     path = storage.original_path(book_id)
     # the file first, then the row: a crash in between leaves an orphan file (swept later), never a row
     # pointing at nothing
-    await anyio.to_thread.run_sync(storage.write, path, data)
+    await anyio.to_thread.run_sync(storage.write_stream, path, source)
     book = Book(
         id=book_id,
         owner=user.id,
         title=_title_from_filename(filename),
-        format=fmt,
+        format=received.format,
         status="queued",
         content_hash=digest,
-        file_size=len(data),
+        file_size=received.size,
         filename=filename[:500],
     )
     try:
@@ -130,7 +145,7 @@ async def upload(
             raise
         return existing, False
     book = await Book.objects().output(load_json=True).where(Book.id == book_id).first()
-    await record_digests(user.id, book_id, data=data, filenames=(filename,))  # KOReader's document ids
+    await record_digests(user.id, book_id, path=path, filenames=(filename,))  # KOReader's document ids
     await enqueue(queue, ParseBook(book_id=str(book_id)))
     return book, True
 

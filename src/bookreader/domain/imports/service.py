@@ -19,7 +19,7 @@ from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.service import upload
 from bookreader.domain.books.tables import Book
 from bookreader.domain.imports.tables import ImportedFile
-from bookreader.ingest import content_hash
+from bookreader.ingest import content_hash_file
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,14 +60,26 @@ class Outcome:
 async def import_file(user: User, path: Path, *, settings: Settings, storage: Any, queue: Any) -> Outcome:
     """One file through the normal upload path; never raises for a bad file."""
     try:
-        data = await anyio.Path(path).read_bytes()
+        book, created = await upload_path(user, path, settings=settings, storage=storage, queue=queue)
     except OSError as exc:
         return Outcome(path, "failed", reason=f"unreadable: {exc.strerror or exc}")
-    try:
-        book, created = await upload(user, path.name, data, settings=settings, storage=storage, queue=queue)
     except DomainError as exc:
         return Outcome(path, "failed", reason=f"{exc.code}: {exc.message}")
     return Outcome(path, "accepted" if created else "duplicate", book.id, book.title)
+
+
+async def upload_path(user: User, path: Path, **context: Any) -> tuple[Book, bool]:
+    """The upload of a file on disk, streamed from it like an HTTP upload (never read whole)."""
+    source = await anyio.to_thread.run_sync(path.open, "rb")
+    try:
+        return await upload(user, path.name, source, **context)
+    finally:
+        await anyio.to_thread.run_sync(source.close)
+
+
+def _hash_path(path: Path) -> str:
+    with path.open("rb") as source:
+        return content_hash_file(source)
 
 
 async def book_statuses(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None, str]]:
@@ -117,7 +129,7 @@ async def default_user(settings: Settings) -> User | None:
     return await User.objects().where(User.role == "admin").order_by(User.created_at).first()
 
 
-async def _claim(user: User, path: Path) -> tuple[int, bytes] | None:
+async def _claim(user: User, path: Path) -> int | None:
     """Claim `path` for import, or None when it was imported before (by anyone, any time) or is unreadable."""
     mtime = (await anyio.Path(path).stat()).st_mtime
     seen = await ImportedFile.select(ImportedFile.created_at).where(
@@ -125,21 +137,21 @@ async def _claim(user: User, path: Path) -> tuple[int, bytes] | None:
     )
     if any(row["created_at"].timestamp() >= mtime for row in seen):
         return None  # known, and not changed since
-    data = await anyio.Path(path).read_bytes()
+    digest = await anyio.to_thread.run_sync(_hash_path, path)
     try:
         rows = await ImportedFile.insert(
-            ImportedFile(owner=user.id, path=str(path), content_hash=content_hash(data))
+            ImportedFile(owner=user.id, path=str(path), content_hash=digest)
         ).returning(ImportedFile.id)
     except UniqueViolationError:  # another worker (or an earlier run) has it...
         stale = datetime.now(UTC) - timedelta(seconds=STALE_CLAIM)
         rows = await ImportedFile.update({ImportedFile.created_at: datetime.now(UTC)}).where(
             ImportedFile.owner == user.id, ImportedFile.path == str(path),
-            ImportedFile.content_hash == content_hash(data), ImportedFile.status == "claimed",
+            ImportedFile.content_hash == digest, ImportedFile.status == "claimed",
             ImportedFile.created_at < stale,
         ).returning(ImportedFile.id)  # fmt: skip
         if not rows:  # ...unless that one died before finishing: then take it over
             return None
-    return rows[0]["id"], data
+    return rows[0]["id"]
 
 
 async def scan_import_dir(ctx: dict[str, Any]) -> int:
@@ -166,14 +178,16 @@ async def scan_import_dir(ctx: dict[str, Any]) -> int:
         if claim is None:
             continue
         claimed += 1
-        row_id, data = claim
+        row_id = claim
         try:
-            book, created = await upload(
-                user, path.name, data, settings=settings, storage=ctx["storage"], queue=ctx["redis"]
+            book, created = await upload_path(
+                user, path, settings=settings, storage=ctx["storage"], queue=ctx["redis"]
             )
             values = {ImportedFile.book: book.id, ImportedFile.status: "accepted" if created else "duplicate"}
         except DomainError as exc:
             values = {ImportedFile.status: "failed", ImportedFile.error: f"{exc.code}: {exc.message}"}
+        except OSError as exc:  # removed or unreadable since it was claimed
+            values = {ImportedFile.status: "failed", ImportedFile.error: f"unreadable: {exc.strerror or exc}"}
         await ImportedFile.update(values).where(ImportedFile.id == row_id)
         log.info("watch folder: %s → %s", path, values.get(ImportedFile.status))
     return claimed
