@@ -81,6 +81,11 @@ async function parseBody(response) {
   return response.text();
 }
 
+async function wrongCredentials(response) {
+  const body = await response.clone().json().catch(() => null);
+  return body?.code === "invalid_credentials";
+}
+
 export async function api(path, { method = "GET", body, query, keepalive = false, auth = true } = {}) {
   let url = path.startsWith("/") ? path : `${BASE}/${path}`;
   if (query) {
@@ -103,12 +108,13 @@ export async function api(path, { method = "GET", body, query, keepalive = false
   let response;
   try {
     response = await send();
-    if (response.status === 401 && auth && (await refreshTokens())) response = await send();
+    if (response.status === 401 && auth && !(await wrongCredentials(response)) && (await refreshTokens())) response = await send();
   } catch (error) {
     throw new ApiError(0, { detail: error.message || "network" });
   }
   const data = await parseBody(response).catch(() => null);
-  if (response.status === 401 && auth) tokens.clear();
+  // a wrong current password (password change) is the user's typo, not the end of the session
+  if (response.status === 401 && auth && data?.code !== "invalid_credentials") tokens.clear();
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -157,6 +163,23 @@ export async function signOut() {
     // Signing out locally matters more than the server acknowledging it.
   }
   tokens.clear();
+}
+
+// Password change keeps this session and ends the others; the server answers 401 invalid_credentials for a
+// wrong current password.
+export async function changePassword(currentPassword, newPassword) {
+  await api("auth/password", { method: "POST", body: { current_password: currentPassword, new_password: newPassword } });
+}
+
+// Every session of this account ends, this one too.
+export async function signOutEverywhere() {
+  await api("auth/logout-all", { method: "POST" });
+  tokens.clear();
+}
+
+// An admin-issued reset token (no e-mail needed): sets the password and ends every session of that account.
+export async function resetPassword(token, newPassword) {
+  await api("auth/password-reset", { method: "POST", body: { token, new_password: newPassword }, auth: false });
 }
 
 let me = null;

@@ -48,6 +48,7 @@ const ICONS = {
   note: "M5 4h14v12l-4 4H5zM15 20v-4h4",
   device: "M7 2h10v20H7zM11 18h2",
   bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20h4",
+  key: "M8 15a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM12 11h9M18 11v3M21 11v3",
 };
 
 export function icon(name) {

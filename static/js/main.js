@@ -4,12 +4,14 @@ import { clear, h, icon } from "./dom.js";
 import { LANGUAGES, lang, onLangChange, setLang, t } from "./i18n.js";
 import { live } from "./live.js";
 import { applyPrefs } from "./prefs.js";
+import { mountAccount } from "./views/account.js";
 import { mountAdmin } from "./views/admin.js";
 import { mountAuth } from "./views/auth.js";
 import { mountDevices } from "./views/devices.js";
 import { mountGallery } from "./views/gallery.js";
 import { mountLibrary } from "./views/library.js";
 import { mountReader } from "./views/reader.js";
+import { mountReset } from "./views/reset.js";
 import { mountStats } from "./views/stats.js";
 import { mountWebhooks } from "./views/webhooks.js";
 
@@ -23,6 +25,9 @@ const ROUTES = [
   { pattern: /^\/admin$/, view: "admin", mount: mountAdmin },
   { pattern: /^\/devices$/, view: "devices", mount: mountDevices },
   { pattern: /^\/webhooks$/, view: "webhooks", mount: mountWebhooks },
+  { pattern: /^\/account$/, view: "account", mount: mountAccount },
+  // an admin-issued reset link opens whoever is (or is not) signed in here
+  { pattern: /^\/reset(?:\?(.*))?$/, view: "reset", mount: mountReset, public: true, anyone: true },
 ];
 
 const shell = {
@@ -69,6 +74,7 @@ function renderHeader(view, user) {
     navLink("/stats", t("nav.stats"), "chart", view === "stats"),
     navLink("/devices", t("nav.devices"), "device", view === "devices"),
     navLink("/webhooks", t("nav.webhooks"), "bell", view === "webhooks"),
+    navLink("/account", t("nav.account"), "key", view === "account"),
     user.role === "admin" ? navLink("/admin", t("nav.admin"), "shield", view === "admin") : null,
   );
   const signOutButton = h("button", { type: "button", class: "btn btn-ghost", id: "sign-out", "aria-label": t("nav.signout") }, icon("logout"), h("span", { class: "nav-label" }, t("nav.signout")));
@@ -101,7 +107,7 @@ async function route() {
   }
   if (token !== renderToken) return;
   if (!match.r.public && !user) return navigate("/signin", { replace: true });
-  if (match.r.public && user) return navigate("/library", { replace: true });
+  if (match.r.public && !match.r.anyone && user) return navigate("/library", { replace: true });
   if (user) live.start();
   document.body.dataset.view = match.r.view;
   renderHeader(match.r.view, user);

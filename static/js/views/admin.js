@@ -62,9 +62,33 @@ export async function mountAdmin(root, _params, user) {
   if (system.value) systemBox.append(renderValue(system.value));
   else systemBox.append(h("p", { class: "muted" }, system.reason?.status === 404 ? t("admin.unavailable") : errorText(system.reason)));
 
+  // an admin-issued reset link: works without e-mail, the admin hands it over; shown once
+  const resetBox = h("div", { "aria-live": "polite" });
+  async function issueReset(account, button) {
+    button.disabled = true;
+    try {
+      const issued = await api(`admin/users/${account.id}/password-reset`, { method: "POST" });
+      const link = `${location.origin}${issued.reset_path}`;
+      const copy = h("button", { type: "button", class: "btn btn-ghost" }, t("devices.copy"));
+      copy.addEventListener("click", () => navigator.clipboard.writeText(link).then(() => toast(t("devices.copied")), () => toast(t("devices.copy_failed"), "error")));
+      resetBox.replaceChildren(
+        h(
+          "div",
+          { class: "alert device-secret", role: "status", id: "admin-reset-link" },
+          h("p", {}, t("admin.reset_issued", { email: account.email || account.id, expires: new Intl.DateTimeFormat(lang(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(issued.expires_at)) })),
+          h("p", {}, h("code", { class: "device-url", id: "admin-reset-url" }, link), " ", copy),
+        ),
+      );
+    } catch (error) {
+      toast(errorText(error), "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   const search = h("input", { type: "search", id: "admin-search", class: "input", placeholder: t("admin.search"), "aria-label": t("admin.search"), autocomplete: "off" });
   const tableBox = h("div", { class: "table-wrap" });
-  usersBox.append(search, tableBox);
+  usersBox.append(search, resetBox, tableBox);
 
   async function patch(account, changes, control) {
     control.disabled = true;
@@ -87,6 +111,8 @@ export async function mountAdmin(root, _params, user) {
     plan.addEventListener("change", () => patch(account, { plan: plan.value }, plan));
     const disabled = h("input", { type: "checkbox", checked: Boolean(account.disabled), "aria-label": `${t("admin.disabled")}: ${label}` });
     disabled.addEventListener("change", () => patch(account, { disabled: disabled.checked }, disabled));
+    const reset = h("button", { type: "button", class: "btn btn-ghost btn-small", "aria-label": t("admin.reset_for", { email: label }) }, t("admin.reset"));
+    reset.addEventListener("click", () => issueReset(account, reset));
     return h(
       "tr",
       { dataset: { userId: account.id } },
@@ -97,6 +123,7 @@ export async function mountAdmin(root, _params, user) {
       h("td", { class: "center" }, disabled),
       h("td", { class: "num" }, account.book_count ?? "—"),
       h("td", {}, formatDate(account.created_at, lang())),
+      h("td", {}, reset),
     );
   }
 
@@ -110,7 +137,7 @@ export async function mountAdmin(root, _params, user) {
     }
     const list = Array.isArray(page) ? page : page.items || [];
     const plans = [...new Set([...KNOWN_PLANS, ...list.map((u) => u.plan).filter(Boolean)])];
-    const headings = [t("admin.email"), t("admin.name"), t("admin.role"), t("admin.plan"), t("admin.disabled"), t("admin.books"), t("admin.created")];
+    const headings = [t("admin.email"), t("admin.name"), t("admin.role"), t("admin.plan"), t("admin.disabled"), t("admin.books"), t("admin.created"), t("admin.password")];
     tableBox.replaceChildren(
       h(
         "table",
