@@ -32,9 +32,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from .characters import NameStat, alias_index
-from .characters import merge_characters as _merge_name_stats
-from .model import BookAnalysis, ChapterText, CharacterQuote, FoundCharacter, FoundDescription
+from .characters import NameStat, alias_index, merge_cast
+from .model import BookAnalysis, ChapterText, CharacterQuote, FoundCharacter, FoundDescription, Mention
 from .pipeline import SUPPORTED, ChunkAnalysis, get_pipeline
 from .text import detect_language
 
@@ -45,6 +44,7 @@ __all__ = [
     "ChunkAnalysis",
     "FoundCharacter",
     "FoundDescription",
+    "Mention",
     "NameStat",
     "analyze_book",
     "analyze_chapter",
@@ -83,26 +83,33 @@ def analyze_chunk(chapters: list[ChapterText], language: str, model_name: str | 
 
 def merge_characters(chunks: Iterable[ChunkAnalysis], language: str | None = None) -> list[FoundCharacter]:
     """The book's character bible from all chunks (language defaults to the chunks' own)."""
+    return merge_cast_chunks(chunks, language)[0]
+
+
+def merge_cast_chunks(
+    chunks: Iterable[ChunkAnalysis], language: str | None = None
+) -> tuple[list[FoundCharacter], list[FoundCharacter]]:
+    """(characters, recurring places) from all chunks."""
     chunks = list(chunks)
     code = normalise_language(language or (chunks[0].language if chunks else None)) or "other"
     if code not in SUPPORTED:
-        return []
+        return [], []
     titles = get_pipeline(code).lexicon.titles
-    return _merge_name_stats([c.names for c in chunks], code, titles, [c.lowercase for c in chunks])
+    return merge_cast([c.names for c in chunks], code, titles, [c.lowercase for c in chunks])
 
 
 def merge_chunks(chunks: list[ChunkAnalysis], language: str | None = None) -> BookAnalysis:
     """Book-level step: character merge, then description entities → canonical names."""
     language = language or (chunks[0].language if chunks else "other")
-    characters = merge_characters(chunks, language)
-    index = alias_index(characters)
+    characters, places = merge_cast_chunks(chunks, language)
+    index = alias_index(characters + places)
     descriptions: list[FoundDescription] = []
     for chunk in chunks:
         for item in chunk.descriptions:
             item.entities = sorted({index[key] for key in item.entities if key in index})
             descriptions.append(item)
     descriptions.sort(key=lambda d: (d.chapter, d.start))
-    return BookAnalysis(normalise_language(language) or "other", descriptions, characters)
+    return BookAnalysis(normalise_language(language) or "other", descriptions, characters, places)
 
 
 def analyze_chapter(

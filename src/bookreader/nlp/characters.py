@@ -10,7 +10,16 @@ stats, groups aliases and picks a canonical name:
 - Russian diminutives (Наташа = Наталья) come from the lexicon table; a woman's surname keeps its
   feminine nominative (Наташа Ростова);
 - rare names (< 3 mentions), names only ever seen at a sentence start, words that also occur in lower
-  case (English: "Sperm", "Poor Alice") and names mostly after "in/at/to/from" (places) are dropped.
+  case (English: "Sperm", "Poor Alice"), contractions ("Isn't", "Don't"), deities and forms of address
+  ("Jesus", "Majesty") are dropped;
+- names mostly after "in/at/to/from" (also across an article: "in the Pacific") or, in Russian, known to
+  pymorphy3 as geography (Geox) are recurring **places**, not people;
+- "the X" is a person only when X also speaks ("said the Hatter"); otherwise it is a ship or a thing
+  ("the Pequod", "the Leviathan": a place when it is also "aboard"/"on" it, else dropped); names mostly
+  after "a/an" ("a Nantucketer") are demonyms, not people.
+
+Every mention keeps its position (chapter, sentence start) so the cast can be cut at a reader's position:
+`FoundCharacter.mentions` lists (alias, chapter, offset) in reading order.
 """
 
 from __future__ import annotations
@@ -21,14 +30,25 @@ from functools import lru_cache
 
 import msgspec
 
-from .lexicon import Lexicon, morph_analyzer, read_sections
-from .model import CharacterQuote, FoundCharacter
+from .lexicon import INDEX, Lexicon, morph_analyzer, read_sections
+from .model import CharacterQuote, FoundCharacter, Mention
 from .text import CAPITALISED
 
 MIN_MENTIONS = 3
+ESTABLISHED = 10  # mentions that make a bare name someone of its own
 MAX_QUOTES = 20
 _NAME_TAGS = ("Name", "Surn", "Patr")
 _SURNAME_ENDINGS = ("ов", "ев", "ёв", "ин", "ын", "ский", "цкий", "ой", "ич")
+_CASE_ENDINGS = ("ом", "ем", "ою", "ею", "а", "я", "у", "ю", "е")
+_CONSONANTS = set("бвгджзклмнпрстфхцчшщ")
+
+
+# Flags of one mention (the third element of a `sentence_names` tuple; bit 1 keeps the old boolean's meaning).
+PLACE_PREP = 1  # after "in/at/to/from…", possibly across an article
+THE = 2  # right after "the"
+INDEFINITE = 4  # right after "a/an"
+SPEAKS = 8  # next to a speech verb ("said the Hatter", "Alice replied")
+GEO = 16  # Russian: pymorphy3 knows it as geography
 
 
 class NameStat(msgspec.Struct):
@@ -38,6 +58,23 @@ class NameStat(msgspec.Struct):
     first_chapter: int = 1_000_000
     after_place_prep: int = 0  # "in Nantucket", "to London": a place rather than a person
     quotes: list[CharacterQuote] = []
+    after_the: int = 0
+    after_a: int = 0
+    speaks: int = 0
+    geo: int = 0
+    positions: list[tuple[int, int]] = []  # (chapter, sentence start) of every mention
+
+    def record(self, chapter: int, offset: int, initial: bool, flags: int) -> None:
+        """One mention of this name at (chapter, offset) with the flags `sentence_names` gave it."""
+        self.count += 1
+        self.non_initial += not initial
+        self.after_place_prep += bool(flags & PLACE_PREP)
+        self.after_the += bool(flags & THE)
+        self.after_a += bool(flags & INDEFINITE)
+        self.speaks += bool(flags & SPEAKS)
+        self.geo += bool(flags & GEO)
+        self.first_chapter = min(self.first_chapter, chapter)
+        self.positions.append((chapter, offset))
 
 
 @lru_cache(maxsize=200_000)
@@ -45,56 +82,131 @@ def russian_name_key(word: str) -> str | None:
     """Nominative key of a Russian proper name, or None when the word is an ordinary word."""
     morph = morph_analyzer()
     parses = morph.parse(word)
-    for parse in parses:
-        if any(tag in parse.tag for tag in _NAME_TAGS):
-            return parse.normal_form.capitalize()
     if morph.word_is_known(word):
+        for parse in parses:
+            if any(tag in parse.tag for tag in _NAME_TAGS):
+                return parse.normal_form.capitalize()
         return None  # a dictionary word capitalised mid-sentence: place, God, title...
-    if word.endswith(_SURNAME_ENDINGS) or any("nomn" in p.tag for p in parses[:2]):
-        return word  # guessed parses of unknown names are unreliable; a nominative-looking word is kept
-    for parse in parses:
-        if parse.tag.POS in ("NOUN", "ADJF"):
+    if word.endswith(_SURNAME_ENDINGS):
+        return word
+    # Guessed parses of unknown (mostly foreign) names are unreliable ("Рассела" → "рассесть"): the
+    # case ending goes, so Рассел/Рассела/Расселом share the consonant stem that is their nominative.
+    for ending in _CASE_ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 3 and stem[-1].lower() in _CONSONANTS:
+            return stem
+    if any(p.tag.POS in ("NOUN", "ADJF") for p in parses[:2]):
+        return word
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def russian_place_key(word: str) -> str | None:
+    """Nominative of a word pymorphy3 knows as geography ("в Петербурге" → "Петербург"), else None."""
+    for parse in morph_analyzer().parse(word)[:2]:
+        if "Geox" in parse.tag:
             return parse.normal_form.capitalize()
     return None
 
 
 @lru_cache(maxsize=200_000)
 def russian_dictionary_name(word: str) -> bool:
-    """pymorphy3's dictionary knows the word as a first name, surname or patronymic."""
-    return any(any(tag in p.tag for tag in _NAME_TAGS) for p in morph_analyzer().parse(word))
+    """pymorphy3's dictionary knows the word first of all as a first name, surname or patronymic ("По" is
+    a preposition before it is Poe)."""
+    parses = morph_analyzer().parse(word)
+    return (
+        bool(parses) and morph_analyzer().word_is_known(word) and any(t in parses[0].tag for t in _NAME_TAGS)
+    )
 
 
-def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool, bool]]:
-    """(key, is_sentence_initial, after_place_preposition) per name mention; adjacent names form one key."""
-    found: list[tuple[str, bool, bool]] = []
+def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool, int]]:
+    """(key, is_sentence_initial, flags) per name mention; adjacent names form one key.
+
+    `flags` is a bit set of PLACE_PREP, THE, INDEFINITE, SPEAKS and GEO (see `NameStat.record`).
+    """
+    found: list[tuple[str, bool, int]] = []
     group: list[str] = []
     raw: list[str] = []
-    group_initial = group_prep = False
+    group_initial = False
+    group_flags = 0
     last_end = -10
     lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
     for match in CAPITALISED.finditer(sentence):
         word = match.group(1)
         initial = match.start() <= lead
-        key = _word_key(word, language, lexicon, initial)
+        key, geo = _word_key(word, language, lexicon, initial), False
+        if key is not None and _CONTRACTION.match(sentence, match.end()):
+            key = None  # "Isn't", "Don't": a verb, not a name
+        if key is None and language == "ru" and not initial:
+            key = russian_place_key(word)
+            geo = key is not None
         if initial and key is not None and language == "ru" and russian_dictionary_name(word):
             initial = False  # Наташа at a sentence start is still certainly a name
-        adjacent = match.start() - last_end in (1, 2) and sentence[last_end : match.start()].strip(". ") == ""
+        adjacent = match.start() - last_end in (1, 2) and _joins(
+            sentence, last_end, match.start(), raw, lexicon
+        )
         if key is None:
-            _flush(_gendered(group, raw, language), group_initial, group_prep, found, lexicon)
+            _flush(
+                _gendered(group, raw, language),
+                group_initial,
+                group_flags,
+                found,
+                lexicon,
+                sentence,
+                last_end,
+            )
             group, raw = [], []
             last_end = -10
             continue
-        if group and adjacent:
+        if group and adjacent and geo == bool(group_flags & GEO):  # "в Москве Наташа": a place, then a person
             group.append(key)
             raw.append(word)
         else:
-            _flush(_gendered(group, raw, language), group_initial, group_prep, found, lexicon)
-            before = _PREVIOUS_WORD.search(sentence, 0, match.start())
-            group_prep = before is not None and before.group(1).lower() in _PLACE_PREPOSITIONS
+            _flush(
+                _gendered(group, raw, language),
+                group_initial,
+                group_flags,
+                found,
+                lexicon,
+                sentence,
+                last_end,
+            )
             group, raw, group_initial = [key], [word], initial
+            group_flags = _before_flags(sentence, match.start(), lexicon)
+        if geo:
+            group_flags |= GEO
         last_end = match.end()
-    _flush(_gendered(group, raw, language), group_initial, group_prep, found, lexicon)
+    _flush(_gendered(group, raw, language), group_initial, group_flags, found, lexicon, sentence, last_end)
     return found
+
+
+def _joins(sentence: str, last_end: int, start: int, raw: list[str], lexicon: Lexicon) -> bool:
+    """Two capitalised words are one name when only a space (or a title's period: "Mr. Samsa") is between."""
+    gap = sentence[last_end:start]
+    if gap.strip() == "":
+        return True
+    return gap.strip() == "." and bool(raw) and (raw[-1] in lexicon.titles or len(raw[-1]) == 1)
+
+
+def _before_flags(sentence: str, start: int, lexicon: Lexicon) -> int:
+    """What the words before a name say about it: "in (the) …", "the …", "a …", "said (the) …"."""
+    before = _PREVIOUS_WORDS.search(sentence, 0, start)
+    if before is None:
+        return 0
+    previous, earlier = before.group(2).lower(), (before.group(1) or "").lower()
+    flags = 0
+    if previous in _ARTICLES:
+        flags |= THE if previous in ("the",) else INDEFINITE
+        previous, earlier = earlier, ""
+    if previous in _PLACE_PREPOSITIONS:
+        flags |= PLACE_PREP
+    if previous and _is_speech(previous, lexicon):
+        flags |= SPEAKS
+    return flags
+
+
+def _is_speech(word: str, lexicon: Lexicon) -> bool:
+    return _SPEECH in lexicon.lookup.get(word, ()) or word in _MORE_SPEECH
 
 
 def _gendered(group: list[str], raw: list[str], language: str) -> list[str]:
@@ -130,21 +242,62 @@ def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str 
 
 
 def _flush(
-    group: list[str], initial: bool, prep: bool, found: list[tuple[str, bool, bool]], lexicon: Lexicon
+    group: list[str],
+    initial: bool,
+    flags: int,
+    found: list[tuple[str, bool, int]],
+    lexicon: Lexicon,
+    sentence: str = "",
+    end: int = 0,
 ) -> None:
-    while group and group[-1] in lexicon.titles:
+    while group and group[-1] in lexicon.titles and not (len(group) == 1 and flags & THE):
         group = group[:-1]
-    if not group or all(word in lexicon.titles for word in group):
+    if not group:
         return
+    if all(word in lexicon.titles for word in group) and not (flags & THE and group[-1] in _ROLE_TITLES):
+        return  # "Mr", "Captain" alone; but "the Queen" may be a person (she must speak to stay)
+    if any(word in _NOT_PEOPLE for word in group):
+        return
+    after = _NEXT_WORD.match(sentence, end) if end > 0 else None
+    if after is not None and _is_speech(after.group(1).lower(), lexicon):
+        flags |= SPEAKS  # "Alice replied", "Наташа сказала"
     key = " ".join(f"{w}." if w in lexicon.titles and w in _ABBREVIATED else w for w in group)
-    found.append((key, initial, prep))
+    found.append((key, initial, flags))
 
 
 _ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
-_PREVIOUS_WORD = re.compile(r"(\w+)\W{1,3}$")
-# English only: Russian place names are already rejected by pymorphy3's Geox tag, and "смотрел на Наташу"
-# is as common as "в Москве".
-_PLACE_PREPOSITIONS = {"in", "at", "to", "from", "into", "near", "of"}
+_PREVIOUS_WORDS = re.compile(r"(?:(\w+)\W{1,3})?(\w+)\W{1,3}$")
+_NEXT_WORD = re.compile(r"[,!?\s\"'”’»—–-]{1,4}(\w+)")
+_CONTRACTION = re.compile(r"['’]t\b")
+_ARTICLES = {"the", "a", "an"}
+_DEMONYM = re.compile(r"(?:ese|man|men|ans|ish)$")
+_SPEECH = INDEX["speech"]
+_MORE_SPEECH = {
+    "added", "thought", "began", "went", "muttered", "screamed", "sighed", "sobbed", "roared", "growled",
+    "called", "shrieked", "sang", "pleaded", "interrupted", "inquired", "demanded",
+}  # fmt: skip
+# Titles that also name one person in a story when used with "the": "said the Queen", "the King replied".
+_ROLE_TITLES = {
+    "King",
+    "Queen",
+    "Prince",
+    "Princess",
+    "Duke",
+    "Duchess",
+    "Emperor",
+    "Empress",
+    "Count",
+    "Countess",
+}
+# Capitalised words that are never a character of the story: deities, oaths, forms of address.
+_NOT_PEOPLE = {
+    "Jesus", "Christ", "God", "Allah", "Jehovah", "Lord", "Heaven", "Heavens", "Hell", "Majesty", "Highness",
+    "Excellency", "Honour", "Honor", "Lordship", "Ladyship", "Worship", "Reverence",
+    "Бог", "Господь", "Христос", "Иисус", "Бога", "Господи", "Величество", "Превосходительство",
+}  # fmt: skip
+# English only: Russian places come from pymorphy3's Geox tag, and "смотрел на Наташу" is as common as
+# "в Москве".
+_PLACE_PREPOSITIONS = {"in", "at", "to", "from", "into", "near", "of", "aboard", "board", "on", "onto"}
 
 
 @lru_cache(maxsize=4)
@@ -162,13 +315,20 @@ def merge_name_stats(target: dict[str, NameStat], source: dict[str, NameStat]) -
     for key, stat in source.items():
         have = target.get(key)
         if have is None:
-            target[key] = msgspec.structs.replace(stat, quotes=list(stat.quotes))
+            target[key] = msgspec.structs.replace(
+                stat, quotes=list(stat.quotes), positions=list(stat.positions)
+            )
             continue
         have.count += stat.count
         have.non_initial += stat.non_initial
         have.first_chapter = min(have.first_chapter, stat.first_chapter)
         have.after_place_prep += stat.after_place_prep
+        have.after_the += stat.after_the
+        have.after_a += stat.after_a
+        have.speaks += stat.speaks
+        have.geo += stat.geo
         have.quotes.extend(stat.quotes)
+        have.positions.extend(stat.positions)
 
 
 def merge_characters(
@@ -177,7 +337,17 @@ def merge_characters(
     titles: Iterable[str] = (),
     lowercase: Iterable[dict[str, int]] = (),
 ) -> list[FoundCharacter]:
-    """Book-level character bible from per-chunk name stats (the order of chunks does not matter).
+    """Book-level character bible from per-chunk name stats (the order of chunks does not matter)."""
+    return merge_cast(chunks, language, titles, lowercase)[0]
+
+
+def merge_cast(
+    chunks: Iterable[dict[str, NameStat]],
+    language: str,
+    titles: Iterable[str] = (),
+    lowercase: Iterable[dict[str, int]] = (),
+) -> tuple[list[FoundCharacter], list[FoundCharacter]]:
+    """(characters, places) from per-chunk name stats, each ranked by mentions.
 
     `lowercase` (English): per chunk, how often each word of a name key occurs in lower case; a word
     that does ("Poor Alice", "Pequod Meets", "Sperm") is an ordinary word, not part of a name.
@@ -195,46 +365,68 @@ def merge_characters(
         words = key.split()
         if len(words) > 1:
             words = [w for w in words if w in titled or not common.get(w.lower())]
-        if not words or all(w in titled for w in words):
+        if not words or (all(w in titled for w in words) and words[-1] not in _ROLE_TITLES):
             continue
         new_key = " ".join(words)
         merge_name_stats(stats, {new_key: msgspec.structs.replace(merged[key], key=new_key)})
-    stats = {k: s for k, s in stats.items() if not (" " not in k and common.get(k.lower(), 0) * 2 >= s.count)}
-    groups = _alias_groups(stats, language, titled)
-    characters: list[FoundCharacter] = []
-    for members in groups:
+    # "Leviathan" 62 times, "leviathan" 30: an ordinary word that often starts a clause capitalised
+    stats = {k: s for k, s in stats.items() if not (" " not in k and common.get(k.lower(), 0) * 3 >= s.count)}
+    found: dict[str, list[FoundCharacter]] = {"character": [], "place": []}
+    for members in _alias_groups(stats, language, titled):
         member_stats = [stats[k] for k in members]
-        total = sum(s.count for s in member_stats)
-        if total < MIN_MENTIONS or sum(s.non_initial for s in member_stats) == 0:
-            continue
-        if sum(s.after_place_prep for s in member_stats) * 2 >= total:
-            continue  # "in Nantucket", "to London": a place
-        best = max(member_stats, key=lambda s: (s.count, len(s.key), s.key))
-        # A full name ("Gregor Samsa") is canonical when it is used, not only once in a blue moon.
-        fuller = [
-            s
-            for s in member_stats
-            if set(best.key.split()) < set(s.key.split())
-            and s.key.split()[0] not in titled
-            and s.count >= max(2, best.count / 10)
-        ]
-        if fuller:
-            best = max(fuller, key=lambda s: (s.count, len(s.key), s.key))
-        quotes = sorted(
-            {(q.chapter, q.start): q for s in member_stats for q in s.quotes}.values(),
-            key=lambda q: (q.chapter, q.start),
-        )
-        characters.append(
-            FoundCharacter(
-                name=best.key,
-                aliases=sorted(s.key for s in member_stats if s.key != best.key),
-                mention_count=total,
-                first_chapter=min(s.first_chapter for s in member_stats),
-                appearance=quotes[:MAX_QUOTES],
-            )
-        )
-    characters.sort(key=lambda c: (-c.mention_count, c.name))
-    return characters
+        kind = _kind(member_stats)
+        if kind is not None:
+            found[kind].append(_found(member_stats, titled, kind))
+    for items in found.values():
+        items.sort(key=lambda c: (-c.mention_count, c.name))
+    return found["character"], found["place"]
+
+
+def _kind(members: list[NameStat]) -> str | None:
+    """A person, a recurring place, or neither (rare, only sentence-initial, a ship or a demonym)."""
+    total = sum(s.count for s in members)
+    if total < MIN_MENTIONS or sum(s.non_initial for s in members) == 0:
+        return None
+    place = sum(s.after_place_prep + s.geo for s in members)
+    if place * 2 >= total and _DEMONYM.search(members[0].key):
+        return None  # "to the Japanese", "from the Americans"
+    if place * 2 >= total:
+        return "place"  # "in Nantucket", "to London", "в Петербурге"
+    if sum(s.after_a for s in members) * 10 >= total * 3:
+        return None  # "a Nantucketer", "an Englishman": what someone is, not who
+    if sum(s.after_the for s in members) * 5 >= total * 2 and sum(s.speaks for s in members) * 10 < total:
+        # "the Pequod", "the Leviathan": a thing unless it talks ("said the Hatter")
+        return "place" if place * 5 >= total else None
+    return "character"
+
+
+def _found(members: list[NameStat], titled: set[str], kind: str) -> FoundCharacter:
+    best = max(members, key=lambda s: (s.count, len(s.key), s.key))
+    # A full name ("Gregor Samsa") is canonical when it is used, not only once in a blue moon.
+    fuller = [
+        s
+        for s in members
+        if set(best.key.split()) < set(s.key.split())
+        and s.key.split()[0] not in titled
+        and s.count >= max(2, best.count / 10)
+    ]
+    if fuller:
+        best = max(fuller, key=lambda s: (s.count, len(s.key), s.key))
+    quotes = sorted(
+        {(q.chapter, q.start): q for s in members for q in s.quotes}.values(),
+        key=lambda q: (q.chapter, q.start),
+    )
+    mentions = [Mention(s.key, chapter, offset) for s in members for chapter, offset in s.positions]
+    mentions.sort(key=lambda m: (m.chapter, m.offset, m.alias))
+    return FoundCharacter(
+        name=best.key,
+        aliases=sorted(s.key for s in members if s.key != best.key),
+        mention_count=sum(s.count for s in members),
+        first_chapter=min(s.first_chapter for s in members),
+        appearance=quotes[:MAX_QUOTES],
+        kind=kind,  # type: ignore[arg-type]
+        mentions=mentions,
+    )
 
 
 def _alias_groups(stats: dict[str, NameStat], language: str, titled: set[str]) -> list[list[str]]:
@@ -276,8 +468,8 @@ def _alias_groups(stats: dict[str, NameStat], language: str, titled: set[str]) -
         sets = [containing.get(diminutive.get(w, w), set()) for w in words]
         owners = {find(o) for o in set.intersection(*sets) if o != key} if sets else set()
         owners.discard(find(key))
-        if len(owners) == 1:
-            union(key, owners.pop())
+        if len(owners) == 1 and not _two_people(key, owners_root := owners.pop(), stats, find):
+            union(key, owners_root)
     # "Captain Ahab" is Ahab; but with "Mr. Samsa" and "Mrs. Samsa" a bare "Samsa" could be either one.
     titled_variants: dict[str, list[str]] = {}
     for key in sorted(stats):
@@ -292,6 +484,17 @@ def _alias_groups(stats: dict[str, NameStat], language: str, titled: set[str]) -
     for key in sorted(stats):
         groups.setdefault(find(key), []).append(key)
     return list(groups.values())
+
+
+def _two_people(key: str, root: str, stats: dict[str, NameStat], find) -> bool:
+    """An established name must not join a group that already has another one through a one-off pair
+    ("the Parsee Ahab" once must not make Ahab and the Parsee one person)."""
+    if stats[key].count < ESTABLISHED:
+        return False
+    return any(
+        find(other) == root and other != key and " " not in other and stats[other].count >= ESTABLISHED
+        for other in stats
+    )
 
 
 def alias_index(characters: list[FoundCharacter]) -> dict[str, str]:

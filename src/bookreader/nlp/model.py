@@ -34,15 +34,26 @@ class CharacterQuote(msgspec.Struct, frozen=True):
     text: str
 
 
+class Mention(msgspec.Struct, frozen=True, array_like=True):
+    """One mention of a character or place: which of its names, where (chapter, sentence start)."""
+
+    alias: str
+    chapter: int
+    offset: int
+
+
 class FoundCharacter(msgspec.Struct):
     name: str  # canonical name (nominative for Russian)
     aliases: list[str]
     mention_count: int
     first_chapter: int
     appearance: list[CharacterQuote] = []  # appearance details near mentions
+    kind: Literal["character", "place"] = "character"
+    mentions: list[Mention] = []  # every mention in reading order: the cast is cut at a reader's position
 
 
 class BookAnalysis(msgspec.Struct):
     language: str
     descriptions: list[FoundDescription]
     characters: list[FoundCharacter]
+    places: list[FoundCharacter] = []  # recurring named locations, gathered like the characters

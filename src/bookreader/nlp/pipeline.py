@@ -143,12 +143,9 @@ class Pipeline:
             kind, confidence, priority = table.scored[i]
             counts = counts_all[i]
             typed.append(Scored(start, end, kind, confidence, priority, keys, counts, words_all[i], False))
-            for key, initial, after_prep in mentions:
+            for key, initial, flags in mentions:
                 stat = names.get(key) or names.setdefault(key, NameStat(key))
-                stat.count += 1
-                stat.non_initial += not initial
-                stat.after_place_prep += after_prep
-                stat.first_chapter = min(stat.first_chapter, chapter.number)
+                stat.record(chapter.number, start, initial, flags)
             looks = counts[APPEARANCE] >= 2 or (counts[APPEARANCE] and counts[COLOUR])
             owners = keys or ([last_name] if last_name and _PRONOUN_START.match(sentence) else [])
             if looks and len(sentence) <= MAX_CHARS:
