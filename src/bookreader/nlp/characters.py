@@ -24,31 +24,29 @@ Every mention keeps its position (chapter, sentence start) so the cast can be cu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 import msgspec
 
-from .lexicon import INDEX, Lexicon, morph_analyzer, read_sections
+from .lexicon import read_sections
 from .model import CharacterQuote, FoundCharacter, Mention
-from .text import CAPITALISED
+from .names import (  # sentence_names is re-exported: the pipeline's components import it from here
+    DEMONYM,
+    GEO,
+    INDEFINITE,
+    PLACE_PREP,
+    ROLE_TITLES,
+    SPEAKS,
+    THE,
+    sentence_names,
+)
+
+__all__ = ["NameStat", "alias_index", "merge_cast", "merge_characters", "sentence_names"]
 
 MIN_MENTIONS = 3
 ESTABLISHED = 10  # mentions that make a bare name someone of its own
 MAX_QUOTES = 20
-_NAME_TAGS = ("Name", "Surn", "Patr")
-_SURNAME_ENDINGS = ("ов", "ев", "ёв", "ин", "ын", "ский", "цкий", "ой", "ич")
-_CASE_ENDINGS = ("ом", "ем", "ою", "ею", "а", "я", "у", "ю", "е")
-_CONSONANTS = set("бвгджзклмнпрстфхцчшщ")
-
-
-# Flags of one mention (the third element of a `sentence_names` tuple; bit 1 keeps the old boolean's meaning).
-PLACE_PREP = 1  # after "in/at/to/from…", possibly across an article
-THE = 2  # right after "the"
-INDEFINITE = 4  # right after "a/an"
-SPEAKS = 8  # next to a speech verb ("said the Hatter", "Alice replied")
-GEO = 16  # Russian: pymorphy3 knows it as geography
 
 
 class NameStat(msgspec.Struct):
@@ -75,229 +73,6 @@ class NameStat(msgspec.Struct):
         self.geo += bool(flags & GEO)
         self.first_chapter = min(self.first_chapter, chapter)
         self.positions.append((chapter, offset))
-
-
-@lru_cache(maxsize=200_000)
-def russian_name_key(word: str) -> str | None:
-    """Nominative key of a Russian proper name, or None when the word is an ordinary word."""
-    morph = morph_analyzer()
-    parses = morph.parse(word)
-    if morph.word_is_known(word):
-        for parse in parses:
-            if any(tag in parse.tag for tag in _NAME_TAGS):
-                return parse.normal_form.capitalize()
-        return None  # a dictionary word capitalised mid-sentence: place, God, title...
-    if word.endswith(_SURNAME_ENDINGS):
-        return word
-    # Guessed parses of unknown (mostly foreign) names are unreliable ("Рассела" → "рассесть"): the
-    # case ending goes, so Рассел/Рассела/Расселом share the consonant stem that is their nominative.
-    for ending in _CASE_ENDINGS:
-        stem = word[: -len(ending)]
-        if word.endswith(ending) and len(stem) >= 3 and stem[-1].lower() in _CONSONANTS:
-            return stem
-    if any(p.tag.POS in ("NOUN", "ADJF") for p in parses[:2]):
-        return word
-    return None
-
-
-@lru_cache(maxsize=200_000)
-def russian_place_key(word: str) -> str | None:
-    """Nominative of a word pymorphy3 knows as geography ("в Петербурге" → "Петербург"), else None."""
-    for parse in morph_analyzer().parse(word)[:2]:
-        if "Geox" in parse.tag:
-            return parse.normal_form.capitalize()
-    return None
-
-
-@lru_cache(maxsize=200_000)
-def russian_dictionary_name(word: str) -> bool:
-    """pymorphy3's dictionary knows the word first of all as a first name, surname or patronymic ("По" is
-    a preposition before it is Poe)."""
-    parses = morph_analyzer().parse(word)
-    return (
-        bool(parses) and morph_analyzer().word_is_known(word) and any(t in parses[0].tag for t in _NAME_TAGS)
-    )
-
-
-def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool, int]]:
-    """(key, is_sentence_initial, flags) per name mention; adjacent names form one key.
-
-    `flags` is a bit set of PLACE_PREP, THE, INDEFINITE, SPEAKS and GEO (see `NameStat.record`).
-    """
-    found: list[tuple[str, bool, int]] = []
-    group: list[str] = []
-    raw: list[str] = []
-    group_initial = False
-    group_flags = 0
-    last_end = -10
-    lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
-    for match in CAPITALISED.finditer(sentence):
-        word = match.group(1)
-        initial = match.start() <= lead
-        key, geo = _word_key(word, language, lexicon, initial), False
-        if key is not None and _CONTRACTION.match(sentence, match.end()):
-            key = None  # "Isn't", "Don't": a verb, not a name
-        if key is None and language == "ru" and not initial:
-            key = russian_place_key(word)
-            geo = key is not None
-        if initial and key is not None and language == "ru" and russian_dictionary_name(word):
-            initial = False  # Наташа at a sentence start is still certainly a name
-        adjacent = match.start() - last_end in (1, 2) and _joins(
-            sentence, last_end, match.start(), raw, lexicon
-        )
-        if key is None:
-            _flush(
-                _gendered(group, raw, language),
-                group_initial,
-                group_flags,
-                found,
-                lexicon,
-                sentence,
-                last_end,
-            )
-            group, raw = [], []
-            last_end = -10
-            continue
-        if group and adjacent and geo == bool(group_flags & GEO):  # "в Москве Наташа": a place, then a person
-            group.append(key)
-            raw.append(word)
-        else:
-            _flush(
-                _gendered(group, raw, language),
-                group_initial,
-                group_flags,
-                found,
-                lexicon,
-                sentence,
-                last_end,
-            )
-            group, raw, group_initial = [key], [word], initial
-            group_flags = _before_flags(sentence, match.start(), lexicon)
-        if geo:
-            group_flags |= GEO
-        last_end = match.end()
-    _flush(_gendered(group, raw, language), group_initial, group_flags, found, lexicon, sentence, last_end)
-    return found
-
-
-def _joins(sentence: str, last_end: int, start: int, raw: list[str], lexicon: Lexicon) -> bool:
-    """Two capitalised words are one name when only a space (or a title's period: "Mr. Samsa") is between."""
-    gap = sentence[last_end:start]
-    if gap.strip() == "":
-        return True
-    return gap.strip() == "." and bool(raw) and (raw[-1] in lexicon.titles or len(raw[-1]) == 1)
-
-
-def _before_flags(sentence: str, start: int, lexicon: Lexicon) -> int:
-    """What the words before a name say about it: "in (the) …", "the …", "a …", "said (the) …"."""
-    before = _PREVIOUS_WORDS.search(sentence, 0, start)
-    if before is None:
-        return 0
-    previous, earlier = before.group(2).lower(), (before.group(1) or "").lower()
-    flags = 0
-    if previous in _ARTICLES:
-        flags |= THE if previous in ("the",) else INDEFINITE
-        previous, earlier = earlier, ""
-    if previous in _PLACE_PREPOSITIONS:
-        flags |= PLACE_PREP
-    if previous and _is_speech(previous, lexicon):
-        flags |= SPEAKS
-    return flags
-
-
-def _is_speech(word: str, lexicon: Lexicon) -> bool:
-    return _SPEECH in lexicon.lookup.get(word, ()) or word in _MORE_SPEECH
-
-
-def _gendered(group: list[str], raw: list[str], language: str) -> list[str]:
-    """Наташа Ростова, not Наташа Ростов: a woman's surname keeps its feminine nominative."""
-    if language != "ru" or len(group) < 2 or not _russian_female_name(group[0]):
-        return group
-    return [group[0], *(_russian_feminine_surname(w) or k for k, w in zip(group[1:], raw[1:], strict=True))]
-
-
-@lru_cache(maxsize=50_000)
-def _russian_female_name(key: str) -> bool:
-    return any("Name" in p.tag and "femn" in p.tag for p in morph_analyzer().parse(key))
-
-
-@lru_cache(maxsize=50_000)
-def _russian_feminine_surname(word: str) -> str | None:
-    for parse in morph_analyzer().parse(word):
-        if ("Surn" in parse.tag or "Patr" in parse.tag) and "femn" in parse.tag:
-            nominative = parse.inflect({"nomn", "sing", "femn"})
-            if nominative is not None:
-                return nominative.word.capitalize()
-    return None
-
-
-def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str | None:
-    if word in lexicon.stop_names:
-        return word if word in lexicon.titles else None
-    if language == "ru":
-        return russian_name_key(word)
-    if initial and word.lower() in lexicon.lookup:
-        return None  # "Darkness is cheap": a common word that merely starts the sentence
-    return word
-
-
-def _flush(
-    group: list[str],
-    initial: bool,
-    flags: int,
-    found: list[tuple[str, bool, int]],
-    lexicon: Lexicon,
-    sentence: str = "",
-    end: int = 0,
-) -> None:
-    while group and group[-1] in lexicon.titles and not (len(group) == 1 and flags & THE):
-        group = group[:-1]
-    if not group:
-        return
-    if all(word in lexicon.titles for word in group) and not (flags & THE and group[-1] in _ROLE_TITLES):
-        return  # "Mr", "Captain" alone; but "the Queen" may be a person (she must speak to stay)
-    if any(word in _NOT_PEOPLE for word in group):
-        return
-    after = _NEXT_WORD.match(sentence, end) if end > 0 else None
-    if after is not None and _is_speech(after.group(1).lower(), lexicon):
-        flags |= SPEAKS  # "Alice replied", "Наташа сказала"
-    key = " ".join(f"{w}." if w in lexicon.titles and w in _ABBREVIATED else w for w in group)
-    found.append((key, initial, flags))
-
-
-_ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
-_PREVIOUS_WORDS = re.compile(r"(?:(\w+)\W{1,3})?(\w+)\W{1,3}$")
-_NEXT_WORD = re.compile(r"[,!?\s\"'”’»—–-]{1,4}(\w+)")
-_CONTRACTION = re.compile(r"['’]t\b")
-_ARTICLES = {"the", "a", "an"}
-_DEMONYM = re.compile(r"(?:ese|man|men|ans|ish)$")
-_SPEECH = INDEX["speech"]
-_MORE_SPEECH = {
-    "added", "thought", "began", "went", "muttered", "screamed", "sighed", "sobbed", "roared", "growled",
-    "called", "shrieked", "sang", "pleaded", "interrupted", "inquired", "demanded",
-}  # fmt: skip
-# Titles that also name one person in a story when used with "the": "said the Queen", "the King replied".
-_ROLE_TITLES = {
-    "King",
-    "Queen",
-    "Prince",
-    "Princess",
-    "Duke",
-    "Duchess",
-    "Emperor",
-    "Empress",
-    "Count",
-    "Countess",
-}
-# Capitalised words that are never a character of the story: deities, oaths, forms of address.
-_NOT_PEOPLE = {
-    "Jesus", "Christ", "God", "Allah", "Jehovah", "Lord", "Heaven", "Heavens", "Hell", "Majesty", "Highness",
-    "Excellency", "Honour", "Honor", "Lordship", "Ladyship", "Worship", "Reverence",
-    "Бог", "Господь", "Христос", "Иисус", "Бога", "Господи", "Величество", "Превосходительство",
-}  # fmt: skip
-# English only: Russian places come from pymorphy3's Geox tag, and "смотрел на Наташу" is as common as
-# "в Москве".
-_PLACE_PREPOSITIONS = {"in", "at", "to", "from", "into", "near", "of", "aboard", "board", "on", "onto"}
 
 
 @lru_cache(maxsize=4)
@@ -365,7 +140,7 @@ def merge_cast(
         words = key.split()
         if len(words) > 1:
             words = [w for w in words if w in titled or not common.get(w.lower())]
-        if not words or (all(w in titled for w in words) and words[-1] not in _ROLE_TITLES):
+        if not words or (all(w in titled for w in words) and words[-1] not in ROLE_TITLES):
             continue
         new_key = " ".join(words)
         merge_name_stats(stats, {new_key: msgspec.structs.replace(merged[key], key=new_key)})
@@ -388,7 +163,7 @@ def _kind(members: list[NameStat]) -> str | None:
     if total < MIN_MENTIONS or sum(s.non_initial for s in members) == 0:
         return None
     place = sum(s.after_place_prep + s.geo for s in members)
-    if place * 2 >= total and _DEMONYM.search(members[0].key):
+    if place * 2 >= total and DEMONYM.search(members[0].key):
         return None  # "to the Japanese", "from the Americans"
     if place * 2 >= total:
         return "place"  # "in Nantucket", "to London", "в Петербурге"
