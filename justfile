@@ -24,16 +24,18 @@ screenshots: setup browser
     {{py}} -m pytest tests/e2e -m e2e -q
     ls -l test-artifacts/screenshots/
 
-# create .venv and install the project with its dev tools (skipped when pyproject.toml is unchanged)
+# create .venv with exactly the versions in uv.lock, the project editable, its dev tools (skipped when
+# pyproject.toml and uv.lock are unchanged). After changing dependencies: `.venv/bin/uv lock`.
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
     if [ ! -x {{py}} ]; then python3 -m venv {{venv}}; fi
     stamp={{venv}}/.installed
-    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    want=$(cat pyproject.toml uv.lock | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        {{py}} -m pip install -q --disable-pip-version-check uv
-        {{venv}}/bin/uv pip install -q --python {{py}} -e '.[dev]'
+        if [ ! -x {{venv}}/bin/uv ]; then {{py}} -m pip install -q --disable-pip-version-check uv; fi
+        # --locked: fail when uv.lock no longer matches pyproject.toml instead of installing something else
+        UV_PROJECT_ENVIRONMENT={{venv}} {{venv}}/bin/uv sync -q --locked --extra dev --python {{py}}
         echo "$want" > "$stamp"
     fi
 

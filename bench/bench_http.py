@@ -27,8 +27,11 @@ from xml.sax.saxutils import escape
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.harness, from `python bench/<name>.py`
+
+from tests.harness import REPO_ROOT, SHARED_BOOKS, random_email, running_service
+
 from bookreader.core.embedded import free_port
-from bookreader.testing import REPO_ROOT, SHARED_BOOKS, random_email, running_service
 
 MOBY_DICK = SHARED_BOOKS / "epub3" / "idpf-moby-dick.epub"
 CHAPTER = 37

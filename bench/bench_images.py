@@ -26,11 +26,11 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support
 
+from tests.harness import SHARED_BOOKS, running_service  # noqa: E402
+from tests.stub_server import StubApiServer  # noqa: E402
 from tests.support import sign_up  # noqa: E402
 
 from bookreader.imaging.providers.placeholder import render_card  # noqa: E402
-from bookreader.imaging.stub_server import StubApiServer  # noqa: E402
-from bookreader.testing import SHARED_BOOKS, running_service  # noqa: E402
 
 BOOK = SHARED_BOOKS / "epub2" / "gutenberg-kafka-metamorphosis.epub"
 STYLES = ["watercolor", "ink", "oil", "realistic", "anime", "pencil", "fantasy", "noir"]

@@ -31,9 +31,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support
 
+from tests.harness import SHARED_BOOKS, Infrastructure, LiveService, running_service  # noqa: E402
 from tests.support import sign_up  # noqa: E402
-
-from bookreader.testing import SHARED_BOOKS, Infrastructure, LiveService, running_service  # noqa: E402
 
 SOURCES = [
     "epub2/gutenberg-kafka-metamorphosis.epub",

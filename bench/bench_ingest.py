@@ -14,6 +14,7 @@ uploaded twice by fresh users (the first run also pays the process pool's start)
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -43,7 +44,8 @@ def first_chapter_readable(names: list[str]) -> None:
 
     import httpx
 
-    from bookreader.testing import random_email, running_service
+    sys.path.insert(0, str(ROOT))  # tests.harness, from `python bench/<name>.py`
+    from tests.harness import random_email, running_service
 
     async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
         email, password = random_email(), "correct horse 1"

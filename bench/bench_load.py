@@ -27,8 +27,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/bench_load.py` from the repo
 
+from tests.harness import SHARED_BOOKS, random_email, running_service
+
 from bookreader.core.security import encode_access_token
-from bookreader.testing import SHARED_BOOKS, random_email, running_service
 
 BOOK = SHARED_BOOKS / "epub2" / "gutenberg-kafka-metamorphosis.epub"
 

@@ -144,7 +144,8 @@ def upload_to_ready(uploads: list[tuple[str, str, bytes]]) -> None:
 
     import httpx
 
-    from bookreader.testing import random_email, running_service
+    sys.path.insert(0, str(ROOT))  # tests.harness, from `python bench/<name>.py`
+    from tests.harness import random_email, running_service
 
     async def sign_in(http: httpx.AsyncClient) -> dict[str, str]:
         email, password = random_email(), "correct horse 1"

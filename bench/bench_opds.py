@@ -17,13 +17,17 @@ import json
 import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 
-from bookreader.testing import random_email, running_service
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.harness, from `python bench/<name>.py`
+
+from tests.harness import random_email, running_service
 
 GOAL_P99_MS = 50.0
 WORDS = "river night garden winter stone silver shadow crown letter island storm mirror".split()

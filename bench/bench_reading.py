@@ -15,13 +15,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 
-from bookreader.testing import SHARED_BOOKS, random_email, running_service
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.harness, from `python bench/<name>.py`
+
+from tests.harness import SHARED_BOOKS, random_email, running_service
 
 ALICE = SHARED_BOOKS / "epub3" / "epubjs-alice-without-cover.epub"
 

@@ -25,9 +25,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support
 
+from tests.harness import SHARED_BOOKS, running_service  # noqa: E402
 from tests.support import sign_up  # noqa: E402
-
-from bookreader.testing import SHARED_BOOKS, running_service  # noqa: E402
 
 NOVELS = [
     "epub3/idpf-moby-dick.epub",

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bookreader.testing import SHARED_BOOKS, Infrastructure, LiveService
 from tests.books import write_books
+from tests.harness import SHARED_BOOKS, Infrastructure, LiveService
 from tests.support import Reader, sign_up
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

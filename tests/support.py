@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from bookreader.testing import random_email
+from tests.harness import random_email
 
 
 class Reader:

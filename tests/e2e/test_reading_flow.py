@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from bookreader.testing import random_email
 from tests.e2e.conftest import KAFKA, PASSWORD, PHONE, promote_to_admin, sign_in
+from tests.harness import random_email
 
 pytestmark = pytest.mark.e2e
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bookreader.testing import random_email
 from tests.e2e.test_reading_flow import sign_up, until
+from tests.harness import random_email
 
 pytestmark = pytest.mark.e2e
 

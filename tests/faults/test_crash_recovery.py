@@ -12,7 +12,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from bookreader.testing import LiveService
+from tests.harness import LiveService
 from tests.support import Reader, sign_up
 
 MOBY_DICK = "epub3/idpf-moby-dick.epub"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bookreader.core.embedded import EmbeddedPostgres, EmbeddedRedis
-from bookreader.testing import LiveService
+from tests.harness import LiveService
 from tests.support import Reader, sign_up
 
 SMALL_BOOK = "epub2/gutenberg-kafka-metamorphosis.epub"

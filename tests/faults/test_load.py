@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from bench.bench_load import BOOK, run_load
 
-from bookreader.testing import LiveService
+from tests.harness import LiveService
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bookreader.testing import LiveService, random_email
+from tests.harness import LiveService, random_email
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 OPTIONS = [

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
+from bookreader.core import resources
 from bookreader.settings import Settings, load_settings
 
 _engine: PostgresEngine | None = None
@@ -76,8 +77,7 @@ async def ping(timeout: float = 2.0) -> None:
 def migrations_dir(settings: Settings) -> Path:
     if settings.migrations_dir:
         return Path(settings.migrations_dir)
-    # a source checkout or the container's /app: <root>/src/bookreader/core/db.py → <root>/migrations
-    return Path(__file__).resolve().parents[3] / "migrations"
+    return resources.migrations_dir()
 
 
 async def migrate(settings: Settings) -> None:

@@ -1,10 +1,10 @@
 """The Piccolo app: every table of every domain, and the migrations folder."""
 
 import os
-from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from bookreader.core.resources import migrations_dir
 from bookreader.domain.accounts.tables import PasswordReset, RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
@@ -39,8 +39,6 @@ TABLES += [DevicePassword, BookDigest, KosyncPosition]
 
 APP_CONFIG = AppConfig(
     app_name="bookreader",
-    migrations_folder_path=os.environ.get(
-        "BOOKREADER_MIGRATIONS_DIR_RESOLVED", str(Path(__file__).resolve().parents[3] / "migrations")
-    ),
+    migrations_folder_path=os.environ.get("BOOKREADER_MIGRATIONS_DIR_RESOLVED", str(migrations_dir())),
     table_classes=TABLES,
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from pathlib import Path
 
 from litestar import Request, Response, get
 from litestar.response import File
@@ -12,8 +11,9 @@ from litestar.response import File
 from bookreader.core import db
 from bookreader.core.errors import NotFound
 from bookreader.core.observability import QUEUE_DEPTH, metrics_payload
+from bookreader.core.resources import static_dir
 
-STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
+STATIC_DIR = static_dir()
 
 
 @get("/health", operation_id="health", tags=["service"])

@@ -3,9 +3,8 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from tests.harness import random_email
 from tests.support import sign_up
-
-from bookreader.testing import random_email
 
 
 async def test_register_login_me(client: httpx.AsyncClient) -> None:

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from tests.harness import LiveService, random_email
 from tests.support import sign_up
 
 from bookreader.core.embedded import EmbeddedRedis
-from bookreader.testing import LiveService, random_email
 
 
 def raw_post(base_url: str, path: str, headers: str, chunks: int = 0) -> tuple[int, bytes]:

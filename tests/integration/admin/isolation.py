@@ -17,8 +17,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.harness import _with_database
+
 from bookreader.core.embedded import create_database, drop_database
-from bookreader.testing import _with_database
 
 
 def _run(coro_factory) -> None:

@@ -7,9 +7,8 @@ import subprocess
 import sys
 
 import httpx
+from tests.harness import random_email
 from tests.support import Reader, sign_up
-
-from bookreader.testing import random_email
 
 
 def create_admin(env: dict[str, str], email: str, password: str) -> str:

@@ -11,9 +11,9 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+from tests.harness import _with_database, random_email
 
 from bookreader.core.embedded import create_database, drop_database
-from bookreader.testing import _with_database, random_email
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

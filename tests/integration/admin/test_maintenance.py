@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 from redis.asyncio import Redis
+from tests.harness import random_email
 
 from bookreader.core import maintenance
 from bookreader.core.storage import Storage
@@ -18,7 +19,6 @@ from bookreader.domain.accounts import service as accounts
 from bookreader.domain.accounts.tables import RefreshToken
 from bookreader.domain.books.tables import Book
 from bookreader.settings import load_settings
-from bookreader.testing import random_email
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import httpx
+from tests.harness import LiveService
 from tests.support import sign_up
 
 from bookreader.core.embedded import free_port
-from bookreader.testing import LiveService
 
 
 def json_lines(path: Path) -> list[dict]:

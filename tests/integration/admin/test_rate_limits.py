@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from tests.harness import LiveService, random_email
 from tests.support import sign_up
 
 from bookreader.core.embedded import EmbeddedRedis
-from bookreader.testing import LiveService, random_email
 
 
 async def test_login_is_limited_per_ip_and_email(client: httpx.AsyncClient) -> None:

@@ -10,10 +10,10 @@ import json
 import httpx
 import pytest
 import websockets
+from tests.harness import LiveService
 from tests.support import Reader, sign_up
 
 from bookreader.core.embedded import free_port
-from bookreader.testing import LiveService
 
 
 @pytest.mark.slow

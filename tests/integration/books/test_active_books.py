@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 from tests.books import novel_epub
+from tests.harness import LiveService
 from tests.support import sign_up
-
-from bookreader.testing import LiveService
 
 
 async def test_active_books_per_user_are_capped(migrated, tmp_path) -> None:

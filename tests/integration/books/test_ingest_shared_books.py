@@ -14,9 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.harness import SHARED_BOOKS, LiveService
 from tests.support import Reader, sign_up
-
-from bookreader.testing import SHARED_BOOKS, LiveService
 
 # file -> the error code it must fail with; every other file must reach `ready`
 FAILS = {

@@ -11,14 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 from arq.constants import result_key_prefix
+from tests.harness import LiveService
 from tests.integration.illustrations.helpers import METAMORPHOSIS, descriptions, ready_book, wait_image
+from tests.stub_server import Reply, StubApiServer, json_reply
 from tests.support import Reader, sign_up
 
 from bookreader.core.queue import create_queue
 from bookreader.domain.accounts.tables import User
-from bookreader.imaging.stub_server import Reply, StubApiServer, json_reply
 from bookreader.settings import load_settings
-from bookreader.testing import LiveService
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 MONTHLY = 3

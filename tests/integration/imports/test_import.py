@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
-from bookreader.testing import LiveService
+from tests.harness import LiveService
 from tests.integration.admin.isolation import isolated_environment
 from tests.support import sign_up
 from tests.unit.ingest.builders import make_fb2

@@ -11,10 +11,10 @@ import pytest
 import websockets
 import websockets.exceptions
 from redis.asyncio import Redis
+from tests.harness import LiveService
 from tests.support import Reader, sign_up
 
 from bookreader.core.embedded import EmbeddedRedis
-from bookreader.testing import LiveService
 
 
 def ws_url(base_url: str, token: str | None = None) -> str:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.harness import SHARED_BOOKS
 from tests.support import Reader, sign_up
-
-from bookreader.testing import SHARED_BOOKS
 
 ALICE = Path("epub3") / "epubjs-alice-without-cover.epub"  # tiny: chapters to point into, parsed at once
 KAFKA = Path("epub2") / "gutenberg-kafka-metamorphosis.epub"  # real prose: word counts, descriptions

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import httpx
+from tests.harness import LiveService
 from tests.integration.reading.conftest import book_with_chapters
 from tests.support import Reader, sign_up
-
-from bookreader.testing import LiveService
 
 
 async def test_lists_are_paged(reader: Reader, alice: dict) -> None:

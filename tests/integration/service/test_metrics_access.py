@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import httpx
+from tests.harness import LiveService
 
 from bookreader.core.service_routes import metrics_allowed
 from bookreader.settings import load_settings
-from bookreader.testing import LiveService
 
 
 async def test_metrics_need_the_configured_token(migrated, tmp_path) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from tests.harness import Infrastructure, LiveService
 
 from bookreader.core.embedded import EmbeddedRedis
-from bookreader.testing import Infrastructure, LiveService
 
 
 async def test_health_ready_metrics_openapi_ui(client: httpx.AsyncClient) -> None:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook as ReferenceVerifier
 
-from bookreader.testing import LiveService
+from tests.harness import LiveService
 from tests.integration.webhooks.receiver import Receiver
 from tests.support import Reader, sign_up
 from tests.unit.ingest.builders import make_fb2

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from bookreader.imaging.stub_server import StubApiServer
+from tests.stub_server import StubApiServer
 
 
 @pytest.fixture(scope="module")

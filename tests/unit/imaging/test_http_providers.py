@@ -8,9 +8,9 @@ import time
 import anyio
 import msgspec
 import pytest
+from tests.stub_server import Reply, StubApiServer, json_reply, tiny_png
 
 from bookreader.imaging import ImageRequest, ImagingConfig, ProviderError, build_provider
-from bookreader.imaging.stub_server import Reply, StubApiServer, json_reply, tiny_png
 
 PROVIDERS = ["pollinations", "openai", "automatic1111"]
 PATH_OF = {"pollinations": "/prompt/", "openai": "/images/generations", "automatic1111": "/sdapi/v1/txt2img"}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tests.stub_server import Reply, json_reply
+
 from bookreader.imaging.llm import LlmConfig, refine_prompt
 from bookreader.imaging.prompts import CharacterSheet
-from bookreader.imaging.stub_server import Reply, json_reply
 
 CHARACTERS = [CharacterSheet("Анна", "slender woman, black curls")]
 

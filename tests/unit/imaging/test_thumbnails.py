@@ -3,9 +3,9 @@ from __future__ import annotations
 import io
 
 from PIL import Image
+from tests.stub_server import tiny_png
 
 from bookreader.imaging.providers.placeholder import render_card
-from bookreader.imaging.stub_server import tiny_png
 from bookreader.imaging.thumbnails import make_thumbnail, make_thumbnail_async
 
 

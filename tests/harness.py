@@ -27,7 +27,7 @@ from bookreader.core.embedded import (
     free_port,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_BOOKS = REPO_ROOT.parent / "shared" / "books"
 
 
@@ -106,6 +106,8 @@ class LiveService:
     command: str = "serve"
     port: int = 0
     log_path: Path | None = None
+    python: str = sys.executable  # another virtualenv's python runs an installed wheel instead of this tree
+    cwd: Path | None = None
     process: subprocess.Popen | None = None
 
     @property
@@ -117,8 +119,9 @@ class LiveService:
         env = {**os.environ, **self.env, "BOOKREADER_HOST": "127.0.0.1", "BOOKREADER_PORT": str(self.port)}
         log_file = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bookreader", self.command],
+            [self.python, "-m", "bookreader", self.command],
             env=env,
+            cwd=self.cwd,
             stdout=log_file,
             stderr=log_file,
             start_new_session=True,  # kill() takes the server's worker and pool processes too
