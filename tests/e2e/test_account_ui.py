@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bookreader.testing import random_email
 from tests.e2e.conftest import PASSWORD, promote_to_admin, sign_in
 from tests.e2e.test_reading_flow import sign_up, until
+from tests.harness import random_email
 
 pytestmark = pytest.mark.e2e
 NEW_PASSWORD = "a much newer one 5"

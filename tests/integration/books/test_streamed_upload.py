@@ -9,11 +9,11 @@ import random
 from pathlib import Path
 
 import httpx
+from tests.harness import LiveService
 from tests.support import sign_up
 from tests.unit.ingest.builders import make_epub, xhtml
 
 from bookreader.core.embedded import EmbeddedRedis
-from bookreader.testing import LiveService
 
 BIG = 40 * 1024 * 1024  # incompressible bytes inside the EPUB: the file is ~40 MB (limit 50 MB)
 
