@@ -147,7 +147,7 @@ class Fb2Walker:
                 for part in child:
                     self.block(part, level=6, note=True)
                 self.writer.close_block()
-            elif local(child.tag) != "title":
+            else:  # its title too, as a section's: a heading paragraph a device's XPointer can land on
                 self.block(child, level=1)
 
     # blocks ------------------------------------------------------------------------------------------

@@ -128,3 +128,24 @@ def epub_paragraphs(data: bytes) -> list[tuple[str, etree._Element]]:
             if local(element.tag) == "p" and (element.text or "").strip():
                 found.append((crengine_path(element, fragment), element))
     return found
+
+
+def fb2_paragraphs(data: bytes) -> list[tuple[str, etree._Element]]:
+    """Every `<p>` with text under an FB2 `<body>` (not the description), with the XPointer KOReader writes
+    for it: `/FictionBook/body[i]/section[j]/…/p[k]` from the root, `[n]` only among same-name siblings."""
+    root = etree.fromstring(data, etree.XMLParser(recover=True, huge_tree=True))
+    found: list[tuple[str, etree._Element]] = []
+    for element in root.iter():
+        if local(element.tag) != "p" or not visible_text(element):
+            continue
+        steps: list[str] = []
+        node, inside_body = element, False
+        while node.getparent() is not None:
+            parent = node.getparent()
+            same = [child for child in parent if local(child.tag) == local(node.tag)]
+            steps.append(f"{local(node.tag)}[{same.index(node) + 1}]" if len(same) > 1 else local(node.tag))
+            inside_body = inside_body or local(node.tag) == "body"
+            node = parent
+        if inside_body:
+            found.append(("/FictionBook/" + "/".join(reversed(steps)), element))
+    return found
