@@ -12,7 +12,7 @@ run: setup
     {{py}} -m bookreader serve
 
 # run the whole test suite (real Postgres, Redis, ARQ worker, HTTP/WebSocket clients, headless Chromium)
-test *ARGS: setup browser
+test *ARGS: setup browser epubcheck
     {{py}} -m pytest "$@"
 
 # browser end-to-end tests only (headless Chromium); screenshots land in test-artifacts/screenshots/
@@ -48,6 +48,18 @@ browser:
             (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
         else
             echo "warning: /usr/bin/chromium missing; run 'sudo apt-get install -y chromium' for the browser tests" >&2
+        fi
+    fi
+
+# Debian's epubcheck for the export tests (they validate every illustrated EPUB we write; issue 14)
+epubcheck:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -f /usr/share/java/epubcheck.jar ]; then
+        if [ "$(id -u)" = 0 ]; then
+            (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq epubcheck) >/dev/null
+        else
+            echo "warning: epubcheck missing; run 'sudo apt-get install -y epubcheck' for the export tests" >&2
         fi
     fi
 

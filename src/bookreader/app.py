@@ -27,6 +27,7 @@ from bookreader.domain.admin.controllers import AdminController
 from bookreader.domain.books.controllers import BookController
 from bookreader.domain.descriptions.controllers import DescriptionController
 from bookreader.domain.devices.controllers import DevicePasswordController
+from bookreader.domain.exports.controllers import ExportController
 from bookreader.domain.illustrations.controllers import ROUTES as ILLUSTRATION_ROUTES
 from bookreader.domain.kosync.controllers import kosync_router
 from bookreader.domain.live.controllers import events_socket
@@ -51,6 +52,7 @@ ROUTE_HANDLERS: list = [
     AdminController,
     events_socket,
     *ILLUSTRATION_ROUTES,
+    ExportController,
     *READING_ROUTES,
     DevicePasswordController,
     WebhookController,

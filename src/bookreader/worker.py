@@ -19,6 +19,7 @@ from bookreader.core.queue import SERIALIZERS, redis_settings
 from bookreader.core.storage import Storage
 from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.descriptions import jobs as description_jobs
+from bookreader.domain.exports import jobs as export_jobs
 from bookreader.domain.illustrations import jobs as illustration_jobs
 from bookreader.domain.imports.service import scan_import_dir
 from bookreader.domain.reading import jobs as reading_jobs
@@ -34,6 +35,7 @@ FUNCTIONS: list[Any] = [
         *description_jobs.FUNCTIONS,
         *illustration_jobs.FUNCTIONS,
         *webhook_jobs.FUNCTIONS,
+        *export_jobs.FUNCTIONS,
     )
 ]
 CRON_JOBS: list[Any] = [

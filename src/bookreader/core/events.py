@@ -28,7 +28,15 @@ class ImageStatusEvent(msgspec.Struct, tag="image.status", tag_field="type"):
     url: str | None = None
 
 
-Event = BookStatusEvent | ImageStatusEvent
+class ExportStatusEvent(msgspec.Struct, tag="export.status", tag_field="type"):
+    book_id: str
+    status: Literal["building", "ready", "failed"]
+    progress: float
+    variant: str = "plain"
+    url: str | None = None
+
+
+Event = BookStatusEvent | ImageStatusEvent | ExportStatusEvent
 
 
 def user_channel(prefix: str, user_id: uuid.UUID | str) -> str:

@@ -9,6 +9,7 @@ from bookreader.domain.accounts.tables import PasswordReset, RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
 from bookreader.domain.devices.tables import DevicePassword
+from bookreader.domain.exports.tables import BookExport
 from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
 from bookreader.domain.kosync.tables import BookDigest, KosyncPosition
 from bookreader.domain.reading.tables import (
@@ -36,6 +37,7 @@ TABLES = [
 ]
 TABLES += [ReadingPosition, PositionWrite, Bookmark, Highlight, ReadingSession, ReadingGoal]
 TABLES += [DevicePassword, BookDigest, KosyncPosition]
+TABLES += [BookExport]
 
 APP_CONFIG = AppConfig(
     app_name="bookreader",

@@ -35,6 +35,7 @@ class Book(Table, tablename="books"):
     filename = Text(default="")
     has_cover = Boolean(default=False)
     metadata = JSONB(default="{}")  # series, annotation, publisher, year, identifiers, subjects
+    start_chapter = Integer(null=True, default=None)  # where the story starts (landmarks/guide), if known
     attempts = Integer(default=0)  # pipeline runs started: bounds re-enqueueing of a book that crashes us
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -18,9 +18,10 @@ from bookreader.core.errors import DomainError, NotFound, Unauthorized, handle_e
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.service import get_book
 from bookreader.domain.devices.service import BASIC_REALM, basic_user
+from bookreader.domain.exports.service import built_file
 from bookreader.domain.opds import atom, opds2, service
 from bookreader.domain.opds.navigation import root_items
-from bookreader.domain.opds.schemas import MEDIA_TYPES, Page
+from bookreader.domain.opds.schemas import EXPORT_MEDIA_TYPE, MEDIA_TYPES, Page
 from bookreader.domain.opds.shelves import shelf_page
 
 USER = {"user": Provide(basic_user)}
@@ -174,6 +175,13 @@ async def download(request: Request, user: User, book_id: uuid.UUID) -> File:
     return File(path=path, filename=name, media_type=MEDIA_TYPES.get(book.format))
 
 
+@get("/{book_id:uuid}/export.epub", operation_id="opdsExport", dependencies=USER)
+async def export(request: Request, user: User, book_id: uuid.UUID) -> File:
+    """The last illustrated EPUB built (an OPDS client cannot wait for a 202; the feed links it once built)."""
+    found = await built_file(user, book_id, request.app.state.storage)
+    return File(path=found.path, filename=found.filename, media_type=EXPORT_MEDIA_TYPE)
+
+
 async def _image(request: Request, user: User, book_id: uuid.UUID, names: tuple[str, ...]) -> File:
     book = await get_book(user, book_id)
     book_dir = request.app.state.storage.book_dir(book.id)
@@ -218,7 +226,7 @@ opds_v2_router = Router(
     exception_handlers={Exception: v2_exception_handler},
 )  # fmt: skip
 opds_files_router = Router(
-    path="/opds/books", route_handlers=[download, cover, thumbnail], tags=["opds"],
+    path="/opds/books", route_handlers=[download, export, cover, thumbnail], tags=["opds"],
     exception_handlers={Exception: _problem_with_realm},
 )  # fmt: skip
 ROUTES = [opds_v1_router, opds_v2_router, opds_files_router]

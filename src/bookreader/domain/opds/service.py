@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book
+from bookreader.domain.exports.service import built_exports
 from bookreader.domain.opds.schemas import BookEntry, NavItem
 
 PER_PAGE = 50
@@ -42,12 +43,9 @@ def _entry(row: dict[str, Any], exports: set[uuid.UUID]) -> BookEntry:
 
 
 async def exports_ready(owner: uuid.UUID, book_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Books whose illustrated EPUB (issue 14, `GET /api/v1/books/{id}/export.epub`) is built.
-
-    Hook: the export domain has not landed yet, so none is; when it does, answer from its table here and the
-    feeds gain the acquisition link (`/opds/books/{id}/export.epub`) with no other change.
-    """
-    return set()
+    """Books whose illustrated EPUB (issue 14) is built: their entries get the acquisition link
+    `/opds/books/{id}/export.epub`."""
+    return await built_exports(owner, book_ids)
 
 
 def _filter(facet: str | None, value: str | None) -> tuple[str, list[Any]]:

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from litestar import Controller, Request, Response, get
+from litestar.di import Provide
+from litestar.response import File
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.tables import User
+from bookreader.domain.exports import service
+from bookreader.domain.exports.schemas import ExportStatus
+
+EPUB = "application/epub+zip"
+
+
+class ExportController(Controller):
+    path = "/api/v1/books"
+    tags = ["exports"]
+    dependencies = {"user": Provide(provide_user)}
+
+    @get(
+        "/{book_id:uuid}/export.epub",
+        operation_id="exportBook",
+        summary="The illustrated EPUB 3 of a book",
+        description=(
+            "200 with the file when it is built and current (the book's ready pictures have not changed "
+            "since); otherwise 202 `{status: building, progress}` and the build starts (once, however often "
+            "asked). Progress arrives on the WebSocket as `export.status`; webhooks get `export.ready`. "
+            "`variant=cast` adds a cast appendix limited to what the reader has read."
+        ),
+    )
+    async def export(
+        self, request: Request, user: User, book_id: uuid.UUID, variant: Literal["plain", "cast"] = "plain"
+    ) -> Response:
+        state = request.app.state
+        result = await service.request_export(
+            user, book_id, variant, storage=state.storage, queue=state.queue
+        )
+        if isinstance(result, ExportStatus):
+            return Response(result, status_code=HTTP_202_ACCEPTED, headers={"Cache-Control": "no-store",
+                                                                             "Retry-After": "2"})  # fmt: skip
+        return File(path=result.path, filename=result.filename, media_type=EPUB,
+                    headers={"Cache-Control": "private, no-cache"})  # fmt: skip
