@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import re
 import socket
 import time
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from PIL import Image
+from tests.books import EN_SENTENCES
 from tests.harness import LiveService, random_email
+from tests.integration.illustrations.helpers import pregenerated_images, ready_book
 from tests.support import sign_up
+from tests.unit.ingest.builders import make_epub, xhtml
 
 from bookreader.core.embedded import EmbeddedRedis
 
@@ -136,3 +142,38 @@ async def test_integer_parameters_out_of_range_are_a_400(client: httpx.AsyncClie
     for name, answer in answers.items():
         assert answer.status_code in (400, 404), (name, answer.status_code, answer.text)
         assert answer.json()["code"] in ("validation_error", "chapter_not_found", "not_found"), name
+
+
+def _png(color: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 900), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_image_files_are_cached_privately(client: httpx.AsyncClient, tmp_path) -> None:
+    """Covers, chapter pictures and generated pictures are one user's: `private`, never `public` (review #14)."""
+    reader = await sign_up(client)
+    prose = "".join(f"<p>{' '.join(EN_SENTENCES[i : i + 4])}</p>" for i in range(0, 10))
+    path = tmp_path / "pictured.epub"
+    path.write_bytes(
+        make_epub(
+            {"c1.xhtml": xhtml(f"<h1>One</h1><p><img src='plate.png' alt='a plate'/></p>{prose}"),
+             "c2.xhtml": xhtml(f"<h1>Two</h1>{prose}")},
+            title="Pictured", metadata='<meta name="cover" content="cover"/>',
+            extra_manifest='<item id="cover" href="cover.png" media-type="image/png"/>'
+            '<item id="plate" href="plate.png" media-type="image/png"/>',
+            extra_files={"OEBPS/cover.png": _png((40, 90, 160)), "OEBPS/plate.png": _png((160, 90, 40))},
+        )
+    )  # fmt: skip
+    book = await ready_book(reader, path)
+    chapter = (await reader.get(f"/api/v1/books/{book['id']}/chapters/1")).json()
+    asset = re.search(r'src="(/api/v1/books/[^"]+/assets/[^"]+)"', chapter["html"])
+    assert book["cover_url"] and asset, chapter["html"][:500]
+    pictures = await pregenerated_images(reader, book["id"])
+    urls = [book["cover_url"], book["thumbnail_url"], asset.group(1)]
+    urls += [url for image in pictures for url in (image["url"], image["thumbnail_url"])]
+    for url in urls:
+        answer = await reader.get(url)
+        assert answer.status_code == 200, (url, answer.text[:200])
+        cache = answer.headers["cache-control"]
+        assert cache.startswith("private") and "public" not in cache, (url, cache)
