@@ -13,6 +13,7 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+import jwt
 import pytest
 from PIL import Image
 from tests.books import EN_SENTENCES
@@ -22,6 +23,7 @@ from tests.support import sign_up
 from tests.unit.ingest.builders import make_epub, xhtml
 
 from bookreader.core.embedded import EmbeddedRedis
+from bookreader.settings import DEFAULT_SECRET_KEY
 
 
 def raw_post(base_url: str, path: str, headers: str, chunks: int = 0) -> tuple[int, bytes]:
@@ -177,3 +179,26 @@ async def test_image_files_are_cached_privately(client: httpx.AsyncClient, tmp_p
         assert answer.status_code == 200, (url, answer.text[:200])
         cache = answer.headers["cache-control"]
         assert cache.startswith("private") and "public" not in cache, (url, cache)
+
+
+async def test_a_token_signed_with_the_old_constant_is_refused(migrated, tmp_path) -> None:
+    """Review #2 as the attacker did it: development mode, no key configured, a token for someone else's id
+    signed with the constant every install used to share. Now the install's own generated key signs."""
+    env = {k: v for k, v in migrated.items() if k != "BOOKREADER_SECRET_KEY"}
+    env |= {"BOOKREADER_ENV": "development", "BOOKREADER_DATA_DIR": str(tmp_path / "data")}
+    env |= {"BOOKREADER_EMBEDDED_WORKER": "0", "BOOKREADER_LOG_FILE": str(tmp_path / "service.log")}
+    service = LiveService(env, command="serve", log_path=tmp_path / "serve.log").start()
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+            victim = await sign_up(http)
+            claims = jwt.decode(victim.tokens["access_token"], options={"verify_signature": False})
+            forged = jwt.encode(claims, DEFAULT_SECRET_KEY, algorithm="HS256")
+            answer = await http.get("/api/v1/users/me", headers={"Authorization": f"Bearer {forged}"})
+            assert answer.status_code == 401, answer.text
+            assert (await victim.get("/api/v1/users/me")).status_code == 200  # the real token still works
+    finally:
+        service.stop()
+    key_file = tmp_path / "data" / "secret_key"
+    assert len(key_file.read_text()) >= 32 and key_file.stat().st_mode & 0o077 == 0
+    logged = (tmp_path / "serve.log").read_text() + (tmp_path / "service.log").read_text()
+    assert "BOOKREADER_SECRET_KEY is not set" in logged  # the operator is warned at start
