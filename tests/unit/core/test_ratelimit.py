@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from bookreader.core.ratelimit import BodyRejected, check_auth_request, client_ip, hit
+from bookreader.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def scope(peer: str, forwarded: str | None = None, **headers: str) -> dict:
@@ -18,6 +22,12 @@ def scope(peer: str, forwarded: str | None = None, **headers: str) -> dict:
 
 def test_forwarded_for_is_ignored_unless_trusted() -> None:
     assert client_ip(scope("10.0.0.5", "1.2.3.4"), trust_forwarded=False) == "10.0.0.5"
+
+
+def test_forwarded_for_is_off_by_default_and_not_switched_on_by_the_image(tmp_path) -> None:
+    # review #9: the Containerfile used to set it, so every deployment trusted whatever the client wrote
+    assert load_settings({"BOOKREADER_DATA_DIR": str(tmp_path)}).rate_limit_trust_forwarded is False
+    assert "TRUST_FORWARDED" not in (ROOT / "Containerfile").read_text()
 
 
 def test_the_rightmost_untrusted_hop_is_the_client() -> None:
