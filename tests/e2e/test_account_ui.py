@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import PASSWORD, promote_to_admin, sign_in
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_reading_flow import sign_up, until
 from tests.harness import random_email
 
@@ -115,3 +116,23 @@ async def test_admin_issued_reset_link(open_page, migrated, screenshots) -> None
     await error.wait_for()
     assert "used already" in await error.inner_text()
     assert (await admin.evaluate("() => location.hash")) == "#/admin"  # the admin's own session is untouched
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+async def test_account_and_reset_pages_meet_wcag_aa(open_page, theme: str) -> None:
+    page = await open_page()
+    await page.goto("/#/signin")
+    await page.evaluate(f"localStorage.setItem('br.prefs', JSON.stringify({{ theme: '{theme}' }}))")
+    await sign_up(page, random_email())
+    await page.goto("/#/account")
+    await page.wait_for_selector("#password-form")
+    await page.fill("#account-current", "not my password")
+    await page.fill("#account-new", NEW_PASSWORD)
+    await page.fill("#account-repeat", NEW_PASSWORD)
+    await page.click("#account-change")
+    await page.locator("#account-error").wait_for()  # the error state too
+    found = {"account": await violations(page)}
+    await page.goto("/#/reset?token=not-a-real-one")
+    await page.wait_for_selector("#reset-form")
+    found["reset"] = await violations(page)
+    assert not {screen: issues for screen, issues in found.items() if issues}
