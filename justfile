@@ -146,6 +146,11 @@ eval-nlp *ARGS: setup
 train-nlp *LANGS: setup
     {{py}} training/train_nlp.py "$@"
 
+# queue books analysed by an older NLP model for re-analysis (pictures of surviving passages stay):
+# just reanalyze [--older-than en-3-… | 3] [--book ID]
+reanalyze *ARGS: setup
+    {{py}} -m bookreader reanalyze "$@"
+
 # pg_dump + the data folder's files into one archive: just backup [ARCHIVE]
 backup *ARGS: setup
     {{py}} -m bookreader backup "$@"

@@ -144,6 +144,21 @@ def _import(settings: Settings, args: argparse.Namespace) -> None:
     raise SystemExit(code)
 
 
+def _reanalyze(settings: Settings, book: str | None, older_than: str | None) -> None:
+    from bookreader.domain.descriptions.cli import queue_reanalysis
+
+    servers, settings = _with_servers(settings)
+    try:
+        done = asyncio.run(queue_reanalysis(settings, book, older_than))
+        print(
+            f"re-analysis: {done.books} books selected, {done.queued} queued "
+            f"(model {done.model_version or 'unchanged'}); the worker does the rest",
+            file=sys.stderr,
+        )
+    finally:
+        servers.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bookreader", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -166,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     importer.add_argument("--recursive", "-r", action="store_true", help="descend into folders")
     importer.add_argument("--no-wait", action="store_true", help="queue the books, do not wait for them")
+    reanalyze = sub.add_parser("reanalyze", help="queue books analysed by an older NLP model for re-analysis")
+    reanalyze.add_argument("--book", metavar="ID", help="this book only (any model version)")
+    reanalyze.add_argument("--older-than", metavar="VERSION", help="a version (en-3-…) or generation (3)")
     args = parser.parse_args(argv)
 
     try:
@@ -185,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
         _migrate(settings)
     elif command == "import":
         _import(settings, args)
+    elif command == "reanalyze":
+        _reanalyze(settings, args.book, args.older_than)
     elif command == "create-admin":
         _create_admin(settings, args.email, args.password)
     elif command in ("backup", "restore"):

@@ -115,6 +115,12 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str | None = None
+    # LLM judge of candidate passages (issue 11): on when llm_base_url AND llm_model are set; one call per
+    # chapter with candidates, at most this many calls per book analysis (cache hits are free)
+    llm_judge_max_calls_per_book: int = 40
+    llm_judge_timeout: float = 30.0  # seconds per chapter call; on timeout the local result stands
+    llm_judge_concurrency: int = 4
+    llm_judge_cache_ttl: int = 30 * 24 * 3600  # seconds a chapter's verdicts stay cached in Redis
 
     # devices (issue 12): the account password on OPDS/sync too (else device passwords only); kosync register
     opds_allow_account_password: bool = False

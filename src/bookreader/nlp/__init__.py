@@ -33,11 +33,13 @@ import os
 from collections.abc import Iterable
 
 from .characters import NameStat, alias_index, merge_cast
+from .components import model_version, version_generation
 from .model import BookAnalysis, ChapterText, CharacterQuote, FoundCharacter, FoundDescription, Mention
 from .pipeline import SUPPORTED, ChunkAnalysis, get_pipeline
 from .text import detect_language
 
 __all__ = [
+    "SUPPORTED",
     "BookAnalysis",
     "ChapterText",
     "CharacterQuote",
@@ -53,6 +55,9 @@ __all__ = [
     "get_pipeline",
     "merge_characters",
     "merge_chunks",
+    "model_version",
+    "normalise_language",
+    "version_generation",
     "warm_up",
 ]
 
@@ -109,7 +114,10 @@ def merge_chunks(chunks: list[ChunkAnalysis], language: str | None = None) -> Bo
             item.entities = sorted({index[key] for key in item.entities if key in index})
             descriptions.append(item)
     descriptions.sort(key=lambda d: (d.chapter, d.start))
-    return BookAnalysis(normalise_language(language) or "other", descriptions, characters, places)
+    version = chunks[0].model_version if chunks else model_version(normalise_language(language) or "")
+    return BookAnalysis(
+        normalise_language(language) or "other", descriptions, characters, places, model_version=version
+    )
 
 
 def analyze_chapter(

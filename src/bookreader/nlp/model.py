@@ -25,6 +25,7 @@ class FoundDescription(msgspec.Struct):
     confidence: float  # 0..1
     priority: float  # higher = more worth illustrating
     entities: list[str] = []  # canonical character / place names mentioned
+    summary: str | None = None  # a one-line visual summary (the optional LLM judge, outside nlp/)
 
 
 class CharacterQuote(msgspec.Struct, frozen=True):
@@ -57,3 +58,4 @@ class BookAnalysis(msgspec.Struct):
     descriptions: list[FoundDescription]
     characters: list[FoundCharacter]
     places: list[FoundCharacter] = []  # recurring named locations, gathered like the characters
+    model_version: str = "none"  # which model + calibration produced the descriptions

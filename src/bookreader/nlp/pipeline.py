@@ -64,6 +64,7 @@ class ChunkAnalysis(msgspec.Struct):
     names: dict[str, NameStat]
     lowercase: dict[str, int] = {}  # English: lower-case word counts (evidence against names)
     pid: int = 0  # the process that did the work (the job records it)
+    model_version: str = "none"  # components.model_version of the pipeline that did it
 
 
 class Pipeline:
@@ -87,7 +88,7 @@ class Pipeline:
             if self.language == "en":
                 lower.update(w for w in WORD.findall(chapter.text) if w[0].islower())
         # The whole lower-case vocabulary: a name word may be capitalised in one batch, lower-case in another.
-        return ChunkAnalysis(self.language, descriptions, names, dict(lower), os.getpid())
+        return ChunkAnalysis(self.language, descriptions, names, dict(lower), os.getpid(), self.version)
 
     def run(self, text: str, paragraphs: list[tuple[int, int]] | None = None, single: bool = False):
         """The spaCy pipeline over one text; `doc.user_data["br"]` holds the per-sentence table."""

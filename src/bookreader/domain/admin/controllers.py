@@ -17,6 +17,8 @@ from bookreader.domain.accounts.schemas import PasswordResetIssued
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.admin import service
 from bookreader.domain.admin.schemas import AdminUser, AdminUserPage, AdminUserUpdate, SystemStatus
+from bookreader.domain.descriptions import service as descriptions
+from bookreader.domain.descriptions.schemas import ReanalysisQueued
 
 
 async def provide_admin(request: Request) -> User:
@@ -52,6 +54,21 @@ class AdminController(Controller):
     ) -> PasswordResetIssued:
         """A one-time reset link for a user who forgot their password; the admin hands it over."""
         return await accounts.issue_password_reset(request.app.state.settings, user_id, admin.id)
+
+    @post("/books/{book_id:uuid}/reanalyze", operation_id="adminReanalyzeBook", status_code=202)
+    async def reanalyze_book(self, request: Request, admin: User, book_id: uuid.UUID) -> ReanalysisQueued:
+        """Analyse a ready book again with the shipped model; pictures of surviving passages stay."""
+        return await descriptions.reanalyze_book(request.app.state.queue, book_id)
+
+    @post("/reanalyze", operation_id="adminReanalyzeStale", status_code=202)
+    async def reanalyze_stale(
+        self,
+        request: Request,
+        admin: User,
+        older_than: Annotated[str | None, Parameter(max_length=64, pattern=r"^[a-z0-9-]+$")] = None,
+    ) -> ReanalysisQueued:
+        """Every ready book analysed by another model than the shipped one (or an older generation)."""
+        return await descriptions.reanalyze_stale(request.app.state.queue, older_than)
 
     @get("/system", operation_id="adminSystem")
     async def system(self, request: Request, admin: User) -> SystemStatus:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import os
 import time
@@ -17,12 +18,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from bookreader import nlp
+from bookreader.core.queue import JobPayload
 from bookreader.domain.books import pipeline
 from bookreader.domain.books.jobs import AnalyzeBook
 from bookreader.domain.books.tables import Book, Chapter
+from bookreader.domain.descriptions import judging
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
-from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis
+from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis, FoundDescription
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +73,68 @@ async def load_chapters(book_id: uuid.UUID) -> list[ChapterText]:
     ]
 
 
+class ReanalyzeBook(JobPayload, frozen=True):
+    """Re-run the analysis of a ready book with the shipped model (admin: a newer model was installed).
+    The job id names the analysis it replaces: asking twice before it ran queues it once, asking again
+    after it ran queues a new one."""
+
+    function = "reanalyze_book"
+    book_id: str
+    model_version: str  # the version the book will be analysed by
+    replaces_run: str = ""  # the nlp_runs id at request time ("" when the book had none)
+
+    def job_id(self) -> str:
+        return f"reanalyze_book:{self.book_id}:{self.replaces_run}:{self.model_version}"
+
+
 @pipeline.stage
 async def analyze_book(ctx: dict[str, Any], raw: dict) -> str:
     job = AnalyzeBook.load(raw)
     book = await Book.objects().output(load_json=True).where(Book.id == uuid.UUID(job.book_id)).first()
     if book is None or book.status != "analyzing":
         return "skipped"
+    analysis, run = await _analyse(ctx, book, progress=True)
+    await replace_analysis(book, analysis, run)
+    await pipeline.transition(ctx, book, "ready", progress=1.0, allowed_from=("analyzing",))
+    from bookreader.domain.illustrations.service import pregenerate
+
+    await pregenerate(
+        book.id, settings=ctx["settings"], queue=ctx["redis"]
+    )  # placeholder pictures for chapter 1
+    return f"ready: {len(analysis.descriptions)} descriptions, {len(analysis.characters)} characters"
+
+
+async def reanalyze_book(ctx: dict[str, Any], raw: dict) -> str:
+    """The book stays `ready` (readers keep reading); passages that survive keep their rows and pictures."""
+    job = ReanalyzeBook.load(raw)
+    book = await Book.objects().output(load_json=True).where(Book.id == uuid.UUID(job.book_id)).first()
+    if book is None or book.status != "ready":
+        return "skipped"  # deleted, or in the pipeline (whose analysis is the shipped model's anyway)
+    run = await NlpRun.select(NlpRun.id).where(NlpRun.book == book.id).first()
+    if str(run["id"] if run else "") != job.replaces_run:
+        return "skipped: analysed again since the request"  # a duplicate or retried delivery
+    analysis, run = await _analyse(ctx, book, progress=False)
+    kept, added, dropped = await replace_analysis(book, analysis, run)
+    return f"reanalysed with {analysis.model_version}: {kept} kept, {added} added, {dropped} dropped"
+
+
+async def _analyse(ctx: dict[str, Any], book: Book, *, progress: bool) -> tuple[BookAnalysis, NlpRun]:
     started = time.perf_counter()
     chapters = await load_chapters(book.id)
     language = nlp.detect_book_language(chapters, book.language)
     settings = ctx["settings"]
     model = {"en": settings.nlp_model_en, "ru": settings.nlp_model_ru}.get(language)
     batches = chapter_batches(chapters, settings.process_pool_size)
-    chunks = await _run_batches(ctx, book, batches, language, model, total=len(chapters))
+    chunks = await _run_batches(
+        ctx, book if progress else None, batches, language, model, total=len(chapters)
+    )
     # ~60 ms for a 1 MB novel: in a thread, so the API sharing this event loop keeps answering meanwhile
     analysis: BookAnalysis = await asyncio.to_thread(nlp.merge_chunks, chunks, language)
+    if judging.enabled(settings):  # I/O on this loop, after the pure pool work
+        analysis.descriptions, report = await judging.judge(
+            ctx["http"], ctx["redis"], settings, chapters, analysis.descriptions
+        )
+        log.info("LLM judge for book %s: %s", book.id, msgspec.to_builtins(report))
     run = NlpRun(
         book=book.id,
         language=analysis.language,
@@ -93,19 +145,15 @@ async def analyze_book(ctx: dict[str, Any], raw: dict) -> str:
         descriptions=len(analysis.descriptions),
         characters=len(analysis.characters),
         seconds=round(time.perf_counter() - started, 4),
+        model_version=analysis.model_version,
         created_at=datetime.now(UTC),
     )
-    await replace_analysis(book, analysis, run)
-    await pipeline.transition(ctx, book, "ready", progress=1.0, allowed_from=("analyzing",))
-    from bookreader.domain.illustrations.ahead import pregenerate
-
-    await pregenerate(book.id, settings=settings, queue=ctx["redis"])  # placeholder pictures for chapter 1
-    return f"ready: {len(analysis.descriptions)} descriptions, {len(analysis.characters)} characters"
+    return analysis, run
 
 
 async def _run_batches(
     ctx: dict[str, Any],
-    book: Book,
+    book: Book | None,  # None: no progress events (re-analysis of a ready book)
     batches: list[list[ChapterText]],
     language: str,
     model: str | None,
@@ -126,7 +174,7 @@ async def _run_batches(
                 index = pending.pop(future)
                 results[index] = future.result()
                 done_chapters += len(batches[index])
-            if pending:  # the final 1.0 comes with the `ready` transition
+            if pending and book is not None:  # the final 1.0 comes with the `ready` transition
                 await pipeline.report_progress(ctx, book, done_chapters / max(total, 1))
     finally:
         for future in pending:
@@ -134,21 +182,28 @@ async def _run_batches(
     return [r for r in results if r is not None]
 
 
-async def replace_analysis(book: Book, analysis: BookAnalysis, run: NlpRun) -> None:
-    descriptions = [
-        Description(
-            book=book.id,
-            chapter=d.chapter,
-            type=d.type,
-            text=d.text,
-            start=d.start,
-            end=d.end,
-            confidence=d.confidence,
-            priority=d.priority,
-            entities=d.entities,
-        )
-        for d in analysis.descriptions
-    ]
+async def replace_analysis(book: Book, analysis: BookAnalysis, run: NlpRun) -> tuple[int, int, int]:
+    """Make the book's rows the analysis', in one transaction; (kept, added, dropped) descriptions.
+
+    A description that survives — same chapter and offsets, or the same chapter and text — keeps its row
+    id, so pictures already made for it (images.description, ON DELETE CASCADE) stay linked; only
+    passages the new analysis no longer finds are deleted. Running it twice changes nothing."""
+    existing = await Description.select(
+        Description.id, Description.chapter, Description.start, Description.end, Description.text
+    ).where(Description.book == book.id)
+    by_span = {(r["chapter"], r["start"], r["end"]): r["id"] for r in existing}
+    by_text = {(r["chapter"], _text_key(r["text"])): r["id"] for r in existing}
+    updates: list[tuple[uuid.UUID, FoundDescription]] = []
+    inserts: list[Description] = []
+    claimed: set[uuid.UUID] = set()
+    for d in analysis.descriptions:
+        row_id = by_span.get((d.chapter, d.start, d.end)) or by_text.get((d.chapter, _text_key(d.text)))
+        if row_id is not None and row_id not in claimed:
+            claimed.add(row_id)
+            updates.append((row_id, d))
+        else:
+            inserts.append(_description_row(book.id, d))
+    dropped = [r["id"] for r in existing if r["id"] not in claimed]
     characters = [
         Character(
             book=book.id,
@@ -163,14 +218,55 @@ async def replace_analysis(book: Book, analysis: BookAnalysis, run: NlpRun) -> N
         for c in analysis.characters
     ]
     async with Book._meta.db.transaction():
-        await Description.delete().where(Description.book == book.id)
+        for start in range(0, len(dropped), INSERT_BATCH):
+            await Description.delete().where(Description.id.is_in(dropped[start : start + INSERT_BATCH]))
+        if updates:
+            await _update_descriptions(updates)
         await Character.delete().where(Character.book == book.id)
         await NlpRun.delete().where(NlpRun.book == book.id)
-        for start in range(0, len(descriptions), INSERT_BATCH):
-            await Description.insert(*descriptions[start : start + INSERT_BATCH])
+        for start in range(0, len(inserts), INSERT_BATCH):
+            await Description.insert(*inserts[start : start + INSERT_BATCH])
         for start in range(0, len(characters), INSERT_BATCH):
             await Character.insert(*characters[start : start + INSERT_BATCH])
         await NlpRun.insert(run)
+    return len(updates), len(inserts), len(dropped)
 
 
-FUNCTIONS = [analyze_book]
+def _text_key(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def _description_row(book_id: uuid.UUID, d: FoundDescription) -> Description:
+    return Description(
+        book=book_id,
+        chapter=d.chapter,
+        type=d.type,
+        text=d.text,
+        start=d.start,
+        end=d.end,
+        confidence=d.confidence,
+        priority=d.priority,
+        entities=d.entities,
+        summary=d.summary,
+    )
+
+
+async def _update_descriptions(updates: list[tuple[uuid.UUID, FoundDescription]]) -> None:
+    """One UPDATE … FROM unnest(…) per batch: the surviving rows take the new type, offsets and scores."""
+    for start in range(0, len(updates), INSERT_BATCH):
+        part = updates[start : start + INSERT_BATCH]
+        columns = list(zip(*((row_id, d.type, d.text, d.start, d.end, d.confidence, d.priority,
+                               msgspec.json.encode(d.entities).decode(), d.summary) for row_id, d in part), strict=True))  # fmt: skip
+        await Description.raw(
+            """UPDATE descriptions AS d SET type = u.type, text = u.text, start = u.start, "end" = u."end",
+                      confidence = u.confidence, priority = u.priority, entities = u.entities::jsonb,
+                      summary = u.summary
+               FROM unnest({}::uuid[], {}::text[], {}::text[], {}::int[], {}::int[], {}::float8[],
+                           {}::float8[], {}::text[], {}::text[]) AS u(id, type, text, start, "end", confidence,
+                           priority, entities, summary)
+               WHERE d.id = u.id""",
+            *[list(c) for c in columns],
+        )
+
+
+FUNCTIONS = [analyze_book, reanalyze_book]

@@ -15,6 +15,7 @@ class DescriptionRead(msgspec.Struct):
     confidence: float
     priority: float
     entities: list[str] = []
+    summary: str | None = None  # one line from the optional LLM judge (BOOKREADER_LLM_MODEL)
 
 
 class AppearanceQuote(msgspec.Struct):
@@ -31,3 +32,10 @@ class CharacterRead(msgspec.Struct):
     mention_count: int
     first_chapter: int
     appearance: list[AppearanceQuote]
+
+
+class ReanalysisQueued(msgspec.Struct):
+    books: int  # books selected
+    queued: int  # jobs added (a book already queued for the same version is not added twice)
+    model_version: str  # the version(s) they will be analysed by
+    book_ids: list[uuid.UUID] = []

@@ -16,6 +16,7 @@ class Description(Table, tablename="descriptions"):
     confidence = DoublePrecision()
     priority = DoublePrecision()
     entities = JSONB(default="[]")
+    summary = Text(null=True, default=None)  # the optional LLM judge's one-line visual summary
 
 
 class Character(Table, tablename="characters"):
@@ -41,4 +42,5 @@ class NlpRun(Table, tablename="nlp_runs"):
     descriptions = Integer(default=0)
     characters = Integer(default=0)
     seconds = DoublePrecision(default=0.0)
+    model_version = Varchar(length=64, default="")  # nlp.model_version(language) of the run ("" before #11)
     created_at = Timestamptz()
