@@ -64,6 +64,7 @@ def passages(language: str, split: str = "test", mode: str = "both") -> dict[str
     """Top-3-per-chapter precision and the calibration check over the split's chapter windows."""
     pipeline = get_pipeline(language)
     top = top_hits = typed_hits = confident = confident_right = 0
+    bins: dict[float, list[int]] = {}  # lower edge of a 0.1-wide confidence bin → [passages, right]
     for window in chapters(rows_of(language, split)):
         spans, text = [], ""
         for row in window:
@@ -74,6 +75,10 @@ def passages(language: str, split: str = "test", mode: str = "both") -> dict[str
         found = pipeline.chapter_passages(text, [(0, len(text))], mode)
         labels = [{label for s, e, label in spans if s < d.end and d.start < e} for d in found]
         for d, inside in zip(found, labels, strict=True):
+            edge = min(int(d.confidence * 10), 9) / 10
+            tally = bins.setdefault(edge, [0, 0])
+            tally[0] += 1
+            tally[1] += d.type in inside
             if d.confidence >= 0.8:
                 confident += 1
                 confident_right += d.type in inside
@@ -88,7 +93,17 @@ def passages(language: str, split: str = "test", mode: str = "both") -> dict[str
         "top_n": top,
         "calibrated": confident_right / confident if confident else 0.0,
         "confident_n": confident,
+        "bins": dict(sorted(bins.items())),
     }
+
+
+def print_calibration(result: dict, split: str) -> None:
+    """Confidence bins of the passages the app would store (mode both): how often their type is right."""
+    print(
+        f"calibration on {split} (both): confidence bin -> passages, share whose type a sentence inside has"
+    )
+    for edge, (n, right) in result["bins"].items():
+        print(f"  [{edge:.1f}, {edge + 0.1:.1f})  {n:4d} passages  {right / n:5.2f} right")
 
 
 def main() -> None:
@@ -112,6 +127,7 @@ def main() -> None:
                 f"{p['top_n']} passages); confidence ≥ 0.8 right: {p['calibrated']:.2f} of {p['confident_n']}"
                 f" (dev {dev['calibrated']:.2f} of {dev['confident_n']})"
             )
+        print_calibration(passages(language, split, "both"), split)
         if "-v" in sys.argv:
             pipeline = get_pipeline(language)
             for r in rows_of(language, split):

@@ -240,13 +240,16 @@ class _Features:
 class SentenceClassifier:
     """Type probabilities from the trained textcat_multilabel pipeline shipped in nlp/models/<lang>."""
 
-    def __init__(self, language: str, model_dir: str | None) -> None:
-        path = Path(model_dir) if model_dir else Path(str(MODELS.joinpath(language)))
+    def __init__(self, nlp: Language, model_dir: str | None) -> None:
+        path = Path(model_dir) if model_dir else Path(str(MODELS.joinpath(nlp.lang)))
         self.textcat = None
         if (path / "config.cfg").is_file():
-            trained = spacy.load(path)
-            self.textcat = trained.get_pipe("textcat_multilabel")
-            self.vocab = trained.vocab
+            # Only the classifier: `spacy.load` would build a second Language with its own tokenizer
+            # (a second of cold start per language); the weights are hashed n-grams, no vocab needed.
+            config = dict(spacy.util.load_config(path / "config.cfg", interpolate=True)["components"])
+            factory = {k: v for k, v in config["textcat_multilabel"].items() if k != "factory"}
+            self.textcat = nlp.create_pipe("textcat_multilabel", name="br_textcat", config=factory)
+            self.textcat.from_disk(path / "textcat_multilabel", exclude=["vocab"])
             self.order = [list(self.textcat.labels).index(t) for t in TYPES]
         names = [f"@{c}" for c in CATEGORIES] + ["@dialogue", "@quote", "@subject", "@empty"]
         self.marker_hashes = {m: get_string_id(m) for m in names + [f"@len{n}" for n in range(6)]}
@@ -322,7 +325,7 @@ def make_cues(nlp: Language, name: str) -> CueMatcher:
 
 @Language.factory("br_classifier", default_config={"model_dir": None})
 def make_classifier(nlp: Language, name: str, model_dir: str | None) -> SentenceClassifier:
-    return SentenceClassifier(nlp.lang, model_dir)
+    return SentenceClassifier(nlp, model_dir)
 
 
 @Language.factory("br_scorer", default_config={"params_path": None})
@@ -331,8 +334,11 @@ def make_scorer(nlp: Language, name: str, params_path: str | None) -> Scorer:
     return Scorer(nlp.lang, load_params(path))
 
 
-def build_nlp(language: str, *, model: bool = True, model_dir: str | None = None) -> Language:
-    """spacy.blank(language) + the components above (`model=False`: no classifier, e.g. for training)."""
+def build_nlp(
+    language: str, *, model: bool = True, model_dir: str | None = None, params_path: str | None = None
+) -> Language:
+    """spacy.blank(language) + the components above (`model=False`: no classifier, e.g. for training;
+    `model_dir` / `params_path`: another model and calibration than the shipped ones)."""
     nlp = spacy.blank(language)
     nlp.max_length = 50_000_000  # chapters are tokenized whole; spaCy's 1M guard is for its parser
     nlp.add_pipe("br_sentences")
@@ -340,11 +346,21 @@ def build_nlp(language: str, *, model: bool = True, model_dir: str | None = None
     nlp.add_pipe("br_cues")
     if model:
         nlp.add_pipe("br_classifier", config={"model_dir": model_dir})
-    nlp.add_pipe("br_scorer")
+    nlp.add_pipe("br_scorer", config={"params_path": params_path})
     return nlp
 
 
 def model_version(language: str) -> str:
-    """Identifies the shipped model + calibration (stored with each analysis; re-analysis compares it)."""
+    """Identifies the shipped model + calibration (stored with each analysis; re-analysis compares it):
+    "<lang>-<generation>-<model digest>"; "none" for a language without a pipeline."""
+    if language not in ("en", "ru"):
+        return "none"
     path = Path(str(MODELS.joinpath(language, "calibration.json")))
     return json.loads(path.read_text("utf-8")).get("version", "rules") if path.is_file() else "rules"
+
+
+def version_generation(version: str | None) -> int:
+    """ "en-3-f8dcca1739c0" → 3: generations grow with every retrained model (training/train_nlp.py).
+    Versions from before generations ("en-96eab14902d3", "rules", "") are generation 0."""
+    parts = (version or "").split("-")
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0

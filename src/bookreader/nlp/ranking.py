@@ -35,9 +35,17 @@ _EXCLAIM_OR_ASK = re.compile(r"[!?]")
 class Params(msgspec.Struct):
     version: str = "rules"
     model_weight: float = 0.0  # 0: rules only (no model shipped)
-    threshold: float = 0.3
+    threshold: float = 0.3  # a type is kept when its score reaches its threshold (default for all)
     model_threshold: float = 0.5  # "model alone" keeps a type at this probability
-    calibration: list[tuple[float, float]] = []  # (score, confidence), ascending scores
+    calibration: list[tuple[float, float]] = []  # (score, confidence), ascending scores: all types
+    thresholds: dict[str, float] = {}  # per type, fitted on dev (wins over `threshold`)
+    calibration_by_type: dict[str, list[tuple[float, float]]] = {}  # per type, where dev had enough
+
+    def threshold_of(self, kind: str) -> float:
+        return self.thresholds.get(kind, self.threshold)
+
+    def table_of(self, kind: str) -> list[tuple[float, float]]:
+        return self.calibration_by_type.get(kind) or self.calibration
 
 
 def load_params(path: Path) -> Params:
@@ -84,10 +92,17 @@ def combine(
         best = max(range(len(TYPES)), key=probs.__getitem__)
         return (TYPES[best], round(probs[best], 4)) if probs[best] >= params.model_threshold else (None, 0.0)
     scores = raw_scores(rule_kind, rule_confidence, probs, params.model_weight)
-    best = max(range(len(TYPES)), key=scores.__getitem__)
-    if scores[best] < params.threshold:
+    kind, score = pick(scores, params)
+    if kind is None:
         return None, 0.0
-    return TYPES[best], calibrate(scores[best], params.calibration)
+    return kind, calibrate(score, params.table_of(kind))
+
+
+def pick(scores: list[float], params: Params) -> tuple[str | None, float]:
+    """The type whose score is furthest above its own threshold (None when none reaches it)."""
+    ratios = [s / max(params.threshold_of(t), 1e-6) for t, s in zip(TYPES, scores, strict=True)]
+    best = max(range(len(TYPES)), key=ratios.__getitem__)
+    return (TYPES[best], scores[best]) if ratios[best] >= 1.0 else (None, 0.0)
 
 
 def picture_priority(

@@ -1,0 +1,120 @@
+"""Fit, on the dev split only, how rules and model combine (ranking.combine) and what confidence means.
+
+- `model_weight` w and a default threshold: best typed micro-F1 over a grid;
+- per-type thresholds (coordinate ascent on the macro-F1 of the types dev has ≥ MIN_SUPPORT of);
+  a type with less support keeps the default;
+- "model alone" threshold: best typed micro-F1 of the bare probabilities;
+- calibration: isotonic regression (pool adjacent violators) of "the chosen type is the label" on the
+  combined score, shrunk towards the overall accuracy (a block of 3 sentences is not 100 % evidence);
+  per type when dev has ≥ MIN_POINTS kept predictions of it, else the all-types table.
+"""
+
+from __future__ import annotations
+
+from bookreader.nlp.ranking import TYPES, Params, pick, raw_scores
+
+MIN_SUPPORT = 5
+MIN_POINTS = 25
+SHRINK = 3.0  # pseudo-observations at the overall accuracy added to every isotonic block
+GRID = [t / 100 for t in range(10, 91, 5)]
+
+
+def sentence_outputs(nlp, rows: list[dict]) -> list[tuple[str | None, float, list[float] | None]]:
+    """(rule type, rule confidence, model probabilities) per row."""
+    scorer = nlp.get_pipe("br_scorer")
+    scorer.mode = "rules"
+    out = []
+    for row in rows:
+        doc = nlp.make_doc(row["text"])
+        doc.user_data["br_single"] = True
+        table = nlp(doc).user_data["br"]
+        if not table.spans:
+            out.append((None, 0.0, None))
+            continue
+        kind, confidence, _ = table.scored[0]
+        probs = table.probs[0].tolist() if table.probs is not None else None
+        out.append((kind, confidence, probs))
+    return out
+
+
+def per_type_f1(labels: list[str], predicted: list[str | None]) -> dict[str, float]:
+    result = {}
+    for kind in TYPES:
+        tp = sum(1 for y, p in zip(labels, predicted, strict=True) if p == kind and y == kind)
+        n_pred, n_true = predicted.count(kind), labels.count(kind)
+        p, r = tp / max(n_pred, 1), tp / max(n_true, 1)
+        result[kind] = 2 * p * r / (p + r) if p + r else 0.0
+    return result
+
+
+def micro_f1(labels: list[str], predicted: list[str | None]) -> float:
+    tp = sum(1 for y, p in zip(labels, predicted, strict=True) if p is not None and p == y)
+    n_pred = sum(1 for p in predicted if p is not None)
+    n_true = sum(1 for y in labels if y != "none")
+    precision, recall = tp / max(n_pred, 1), tp / max(n_true, 1)
+    return 2 * precision * recall / max(precision + recall, 1e-9)
+
+
+def predict(outputs: list, params: Params) -> list[tuple[str | None, float]]:
+    return [pick(raw_scores(k, c, p, params.model_weight), params) for k, c, p in outputs]
+
+
+def isotonic(points: list[tuple[float, float]], prior: float) -> list[tuple[float, float]]:
+    """Pool-adjacent-violators over (score, 0/1) → ascending (mean score, shrunk accuracy) blocks."""
+    blocks: list[list[float]] = []  # [sum_x, sum_y, n]
+    for x, y in sorted(points):
+        blocks.append([x, y, 1])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            x2, y2, n2 = blocks.pop()
+            blocks[-1] = [blocks[-1][0] + x2, blocks[-1][1] + y2, blocks[-1][2] + n2]
+    shrunk = [(sx / n, (sy + SHRINK * prior) / (n + SHRINK)) for sx, sy, n in blocks]
+    table: list[tuple[float, float]] = []
+    for x, y in shrunk:  # shrinking can break monotonicity between a small and a big block
+        table.append((round(x, 4), round(max(y, table[-1][1]) if table else y, 4)))
+    return table
+
+
+def fit(rows: list[dict], outputs: list, version: str) -> Params:
+    labels = [r["label"] for r in rows]
+    best = (-1.0, 0.0, 0.3)
+    for w10 in range(0, 11):
+        for threshold in GRID:
+            params = Params(version, w10 / 10, threshold)
+            f1 = micro_f1(labels, [k for k, _ in predict(outputs, params)])
+            if f1 > best[0] + 1e-9:
+                best = (f1, w10 / 10, threshold)
+    _, weight, threshold = best
+    params = Params(version, weight, threshold)
+    supported = [t for t in TYPES if labels.count(t) >= MIN_SUPPORT]
+    for _ in range(2):  # coordinate ascent over the per-type thresholds
+        for kind in supported:
+            scores = {}
+            for value in GRID:
+                trial = Params(version, weight, threshold, thresholds=params.thresholds | {kind: value})
+                f1 = per_type_f1(labels, [k for k, _ in predict(outputs, trial)])
+                scores[value] = sum(f1[t] for t in supported) / len(supported)
+            top = max(scores.values())
+            # ties: the value closest to the default (the least tuned on a handful of dev sentences)
+            chosen = min((v for v, s in scores.items() if s >= top - 1e-9), key=lambda v: abs(v - threshold))
+            params.thresholds = params.thresholds | {kind: chosen}
+    model_best = (-1.0, 0.5)
+    for value in GRID:
+        predicted = []
+        for _, _, probs in outputs:
+            top = max(range(len(TYPES)), key=probs.__getitem__) if probs else 0
+            predicted.append(TYPES[top] if probs and probs[top] >= value else None)
+        f1 = micro_f1(labels, predicted)
+        if f1 > model_best[0] + 1e-9:
+            model_best = (f1, value)
+    params.model_threshold = model_best[1]
+    points: dict[str, list[tuple[float, float]]] = {t: [] for t in TYPES}
+    for label, (kind, score) in zip(labels, predict(outputs, params), strict=True):
+        if kind is not None:
+            points[kind].append((score, float(kind == label)))
+    everything = [p for ps in points.values() for p in ps]
+    prior = sum(y for _, y in everything) / max(len(everything), 1)
+    params.calibration = isotonic(everything, prior)
+    params.calibration_by_type = {
+        t: isotonic(ps, sum(y for _, y in ps) / len(ps)) for t, ps in points.items() if len(ps) >= MIN_POINTS
+    }
+    return params
