@@ -52,7 +52,7 @@ def feature_docs(nlp, rows: list[dict]) -> list[Doc]:
 
 
 def next_version(language: str, digest: str, shipped: str) -> str:
-    """"<lang>-<generation>-<digest>": the shipped generation, + 1 when the weights changed (so re-analysis
+    """ "<lang>-<generation>-<digest>": the shipped generation, + 1 when the weights changed (so re-analysis
     can ask for books older than a generation; retraining the same weights keeps the version)."""
     generation = version_generation(shipped)
     if not shipped.endswith(f"-{digest}"):
