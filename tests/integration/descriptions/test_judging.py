@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from bookreader.imaging.stub_server import StubApiServer, json_reply
+from bookreader.testing import Infrastructure
 from redis.asyncio import Redis
 
 from bookreader.domain.descriptions import judging
-from bookreader.imaging.stub_server import StubApiServer, json_reply
 from bookreader.nlp import ChapterText, FoundDescription
 from bookreader.settings import load_settings
-from bookreader.testing import Infrastructure
 
 SCENE = "The old mill stood by the black pool, its wheel green with moss under the grey willows."
 TALK = "She said that she would come back tomorrow, and he thought about it for a long time."
