@@ -19,10 +19,10 @@ class RefreshToken(Table, tablename="refresh_tokens"):
     """One row per issued refresh token; tokens of one login chain share a `family_id`."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True, null=False)
     family_id = UUID(index=True)
     token_hash = Varchar(length=64, unique=True)  # sha256 hex of the opaque token
-    expires_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
     used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -32,7 +32,7 @@ class PasswordReset(Table, tablename="password_resets"):
     """A one-time password reset token an admin issued (stored hashed); the admin hands the link over."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True, null=False)
     token_hash = Varchar(length=64, unique=True)
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)

@@ -19,12 +19,14 @@ from bookreader.domain.accounts.tables import User
 
 class Book(Table, tablename="books"):
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    # no index of its own: books_owner_content (owner, content_hash) and the OPDS indexes lead with owner
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
     title = Text(default="")
     authors = JSONB(default="[]")
     language = Varchar(length=16, null=True, default=None)
     format = Varchar(length=8)  # epub | fb2
-    status = Varchar(length=16, default="queued", index=True)  # queued|parsing|analyzing|ready|failed
+    # queued|parsing|analyzing|ready|failed; the partial index books_unfinished covers the unfinished ones
+    status = Varchar(length=16, default="queued")
     stage_progress = DoublePrecision(default=0.0)
     error_code = Varchar(length=64, null=True, default=None)
     error_message = Text(null=True, default=None)
@@ -43,7 +45,7 @@ class Book(Table, tablename="books"):
 
 class Chapter(Table, tablename="chapters"):
     id = UUID(primary_key=True)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
     number = Integer()
     title = Text(default="")
     level = Integer(default=1)

@@ -7,7 +7,7 @@ from bookreader.domain.books.tables import Book
 
 class Description(Table, tablename="descriptions"):
     id = UUID(primary_key=True)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
     chapter = Integer()
     type = Varchar(length=16)  # location | character | atmosphere | object | action
     text = Text()
@@ -21,7 +21,7 @@ class Description(Table, tablename="descriptions"):
 
 class Character(Table, tablename="characters"):
     id = UUID(primary_key=True)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
     name = Text()
     aliases = JSONB(default="[]")
     mention_count = Integer(default=0)
@@ -33,7 +33,7 @@ class NlpRun(Table, tablename="nlp_runs"):
     """One row per book: how its last analysis ran (which processes, how long) — for ops and tests."""
 
     id = UUID(primary_key=True)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, unique=True)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, unique=True, null=False)
     language = Varchar(length=16)
     loop_pid = Integer()  # the worker process running the event loop
     pool_pids = JSONB(default="[]")  # the process-pool children that ran the chapter batches

@@ -15,7 +15,7 @@ class DevicePassword(Table, tablename="device_passwords"):
     """
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False, index=True)
     name = Varchar(length=100)
     key_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -27,10 +27,10 @@ class Image(Table, tablename="images"):
     """One user's illustration of one description; points at a shared ImageFile once ready."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
-    description = ForeignKey(references=Description, on_delete=OnDelete.cascade)
-    file = ForeignKey(references=ImageFile, on_delete=OnDelete.set_null, null=True, default=None)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
+    description = ForeignKey(references=Description, on_delete=OnDelete.cascade, null=False)
+    file = ForeignKey(references=ImageFile, on_delete=OnDelete.set_null, null=True, default=None, index=True)
     chapter = Integer()
     status = Varchar(length=16, default="queued")  # queued | generating | ready | failed
     kind = Varchar(length=16)  # the description type
@@ -55,7 +55,7 @@ class ImageStyle(Table, tablename="image_styles"):
     """A reader's style preset: for all their books (book is null) or for one book (wins)."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
     book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=True, default=None)
     style = Varchar(length=32)
     updated_at = Timestamptz(default=TimestamptzNow())

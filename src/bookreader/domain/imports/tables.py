@@ -11,7 +11,7 @@ class ImportedFile(Table, tablename="imported_files"):
     """A watch-folder file claimed for import: the unique (owner, path, content_hash) row makes it once."""
 
     id = BigSerial(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
     path = Text()
     content_hash = Varchar(length=64)
     book = ForeignKey(references=Book, on_delete=OnDelete.set_null, null=True, default=None)

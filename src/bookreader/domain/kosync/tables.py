@@ -12,8 +12,8 @@ class BookDigest(Table, tablename="book_digests"):
     file name). Never deleted with a rewrite: the history lets an old copy on a device still match."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False, index=True)
     digest = Varchar(length=32)
     kind = Varchar(length=16)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -24,7 +24,7 @@ class KosyncPosition(Table, tablename="kosync_positions"):
     (chapter, char_offset) it mapped to — so it can be given back unchanged while it is still current."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
     document = Varchar(length=64)
     book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=True)
     progress = Text()

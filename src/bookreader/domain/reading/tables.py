@@ -24,8 +24,8 @@ class ReadingPosition(Table, tablename="reading_positions"):
     """The one current position per user and book; `updated_at` is the client's time of reading."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
     chapter = Integer()
     char_offset = Integer()
     percentage = DoublePrecision()
@@ -38,8 +38,8 @@ class PositionWrite(Table, tablename="position_writes"):
     """Every progress write, accepted or not (a stale one is kept for statistics and debugging)."""
 
     id = BigSerial(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False, index=True)
     chapter = Integer()
     char_offset = Integer()
     percentage = DoublePrecision()
@@ -51,8 +51,8 @@ class PositionWrite(Table, tablename="position_writes"):
 
 class Bookmark(Table, tablename="bookmarks"):
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False, index=True)
     chapter = Integer()
     char_offset = Integer()
     title = Text(default="")
@@ -64,8 +64,8 @@ class Highlight(Table, tablename="highlights"):
     """`text` is the chapter's plain text [start:end] as the server cut it, never the client's copy."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False, index=True)
     chapter = Integer()
     start = Integer()
     end = Integer()
@@ -81,8 +81,8 @@ class ReadingSession(Table, tablename="reading_sessions"):
     `words_at` is how many words of the book lie before the last reported position."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False, index=True)
     started_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
     ended_at = Timestamptz(null=True, default=None)
@@ -97,6 +97,6 @@ class ReadingSession(Table, tablename="reading_sessions"):
 
 class ReadingGoal(Table, tablename="reading_goals"):
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True, null=False)
     minutes_per_day = Integer()
     updated_at = Timestamptz(default=TimestamptzNow())

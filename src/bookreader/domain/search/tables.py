@@ -10,8 +10,8 @@ class SearchPassage(Table, tablename="search_passages"):
     """One paragraph of a book, with a generated `tsv tsvector` column (GIN) only raw SQL reads."""
 
     id = BigSerial(primary_key=True)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False, index=True)
     chapter = Integer()
     start = Integer()
     config = Varchar(length=32)  # regconfig in the database

@@ -9,7 +9,7 @@ from bookreader.domain.books.tables import Book
 
 class Shelf(Table, tablename="shelves"):
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
     name = Text()
     kind = Varchar(length=8, default="manual")  # manual | smart
     filter = JSONB(default="{}")  # smart: a LibraryFilter
@@ -19,6 +19,6 @@ class Shelf(Table, tablename="shelves"):
 
 class ShelfBook(Table, tablename="shelf_books"):
     shelf = ForeignKey(references=Shelf, on_delete=OnDelete.cascade, primary_key=True)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False, index=True)
     position = Integer(default=0)
     added_at = Timestamptz(default=TimestamptzNow())

@@ -8,7 +8,7 @@ from bookreader.domain.accounts.tables import User
 
 class Webhook(Table, tablename="webhooks"):
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False, index=True)
     system = Boolean(default=False)  # an admin's: receives every user's events
     url = Text()
     events = JSONB(default="[]")
@@ -23,7 +23,7 @@ class Webhook(Table, tablename="webhooks"):
 
 class WebhookDelivery(Table, tablename="webhook_deliveries"):
     id = BigSerial(primary_key=True)
-    webhook = ForeignKey(references=Webhook, on_delete=OnDelete.cascade)
+    webhook = ForeignKey(references=Webhook, on_delete=OnDelete.cascade, null=False)
     event_id = Varchar(length=64)
     event_type = Varchar(length=32)
     ordering_key = Varchar(length=64, null=True, default=None)  # deliveries with one key go in order
