@@ -110,8 +110,9 @@ async def hit_and_check_revoked(
     return retry_after, bool(revoked and revoked[0])
 
 
-class _Email(msgspec.Struct):
+class _AuthBody(msgspec.Struct):
     email: str = ""
+    token: str = ""
 
 
 class BodyRejected(Exception):
@@ -167,11 +168,19 @@ async def _buffer_body(receive: Receive, limit: int = AUTH_BODY_LIMIT) -> tuple[
     return body, replay
 
 
-def _email_of(body: bytes) -> str:
+def _account_of(body: bytes, claims: AccessClaims | None) -> str:
+    """Whom a strict request is aimed at: the email (login, register), the one-time token (password reset),
+    else the signed-in user (password change). Without this, every email-less request from one address
+    would share one bucket, and one user changing a password would lock out the others behind that NAT."""
     try:
-        return msgspec.json.decode(body, type=_Email).email.strip().lower()
+        parsed = msgspec.json.decode(body, type=_AuthBody)
     except msgspec.DecodeError:
-        return ""
+        parsed = _AuthBody()
+    if parsed.email:
+        return "email:" + parsed.email.strip().lower()
+    if parsed.token:
+        return "token:" + parsed.token
+    return f"user:{claims.user_id}" if claims else ""
 
 
 _TITLES = {413: "Too large", 415: "Unsupported media type", 429: "Too many requests"}
@@ -217,6 +226,10 @@ def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
         settings: Settings = state.settings
         window = settings.rate_limit_window
         ip = client_ip(scope, settings.rate_limit_trust_forwarded, frozenset(settings.trusted_proxies))
+        bearer = _bearer(scope, settings)
+        claims = bearer[1] if bearer else None
+        if bearer is not None:
+            scope.setdefault("state", {})[CLAIMS_STATE] = bearer
         checks: list[tuple[str, int]] = []
         if path in STRICT_PATHS and scope.get("method") == "POST":
             try:
@@ -226,14 +239,10 @@ def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
                 await send_problem(send, rejected.status, rejected.code, rejected.detail)
                 return
             if settings.rate_limit_auth:
-                email_hash = hashlib.sha256(_email_of(body).encode()).hexdigest()[:16]
-                checks.append((f"auth:{ip}:{email_hash}", settings.rate_limit_auth))
+                account_hash = hashlib.sha256(_account_of(body, claims).encode()).hexdigest()[:16]
+                checks.append((f"auth:{ip}:{account_hash}", settings.rate_limit_auth))
             if settings.rate_limit_auth_ip:
                 checks.append((f"auth-ip:{ip}", settings.rate_limit_auth_ip))
-        bearer = _bearer(scope, settings)
-        claims = bearer[1] if bearer else None
-        if bearer is not None:
-            scope.setdefault("state", {})[CLAIMS_STATE] = bearer
         try:
             async with asyncio.timeout(REDIS_TIMEOUT):  # no extra task per request, unlike wait_for
                 retry_after = 0

@@ -102,6 +102,46 @@ async def test_auth_is_limited_per_ip_whatever_the_email(auth_limited_service) -
         assert login.status_code == 429 and login.json()["code"] == "rate_limited"
 
 
+@pytest.fixture
+async def account_limited_service(migrated, tmp_path):
+    """An API whose per IP + account limit is 3 a minute, with its own Redis."""
+    redis = EmbeddedRedis(tmp_path / "redis", persistent=False)
+    env = {
+        **migrated,
+        "REDIS_URL": redis.start(),
+        "BOOKREADER_EMBEDDED_WORKER": "0",
+        "BOOKREADER_RATE_LIMIT_AUTH": "3",
+    }
+    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
+    try:
+        yield service
+    finally:
+        service.stop()
+        redis.stop()
+
+
+async def test_password_changes_behind_one_address_are_limited_per_account(account_limited_service) -> None:
+    """A password change carries no email: it is limited per signed-in user, a reset per token, so readers
+    sharing one address (a household's NAT, the test suite) never use up each other's attempts."""
+    async with httpx.AsyncClient(base_url=account_limited_service.base_url, timeout=30) as http:
+        readers = [await sign_up(http) for _ in range(4)]
+        wrong = {"current_password": "not it at all", "new_password": "brand new pass 2"}
+        first_tries = [(await r.post("/api/v1/auth/password", json=wrong)).status_code for r in readers]
+        assert first_tries == [401] * 4
+        again = [(await readers[0].post("/api/v1/auth/password", json=wrong)).status_code for _ in range(3)]
+        assert again == [401, 401, 429]  # the same account: 3 a minute, then refused
+        resets = [
+            (
+                await http.post(
+                    "/api/v1/auth/password-reset",
+                    json={"token": f"unknown-{n}", "new_password": "long enough 9"},
+                )
+            ).status_code
+            for n in range(4)
+        ]
+        assert 429 not in resets, resets
+
+
 async def test_password_hashing_leaves_the_event_loop_free(client: httpx.AsyncClient, base_url: str) -> None:
     email, password = random_email(), "correct horse 1"
     assert (
