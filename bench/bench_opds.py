@@ -37,6 +37,7 @@ async def make_library(http: httpx.AsyncClient, env: dict[str, str], books: int)
     from bookreader.core import db
     from bookreader.domain.books.tables import Book
     from bookreader.settings import load_settings
+    from bookreader.tables import TABLES
 
     email, password = random_email(), "correct horse 1"
     await http.post("/api/v1/auth/register", json={"email": email, "password": password})
@@ -46,7 +47,7 @@ async def make_library(http: httpx.AsyncClient, env: dict[str, str], books: int)
     device = (await http.post("/api/v1/device-passwords", json={"name": "bench"}, headers=headers)).json()
     rng = random.Random(10_000)
     now = datetime.now(UTC)
-    await db.start_pool(load_settings(env), max_size=2)
+    await db.start_pool(load_settings(env), TABLES, max_size=2)
     try:
         rows = []
         for i in range(books):

@@ -121,11 +121,12 @@ async def stats_page(http: httpx.AsyncClient, env: dict[str, str], history: int)
     from bookreader.core import db
     from bookreader.domain.reading.tables import ReadingSession
     from bookreader.settings import load_settings
+    from bookreader.tables import TABLES
 
     headers = await sign_in(http)
     book_id = await ready_book(http, headers)
     me = (await http.get("/api/v1/users/me", headers=headers)).json()["id"]
-    await db.start_pool(load_settings(env), max_size=2)
+    await db.start_pool(load_settings(env), TABLES, max_size=2)
     try:
         now = datetime.now(UTC)
         rows = [

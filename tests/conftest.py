@@ -85,8 +85,9 @@ async def db(migrated: dict[str, str]) -> AsyncIterator[None]:
     """The Piccolo engine in the test process, for asserting on rows."""
     from bookreader.core import db as core_db
     from bookreader.settings import load_settings
+    from bookreader.tables import TABLES
 
-    await core_db.start_pool(load_settings(migrated), max_size=4)
+    await core_db.start_pool(load_settings(migrated), TABLES, max_size=4)
     yield
     await core_db.close_pool()
 

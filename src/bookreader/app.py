@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -37,6 +38,7 @@ from bookreader.domain.search.controllers import ROUTES as SEARCH_ROUTES
 from bookreader.domain.shelves.controllers import ShelfController
 from bookreader.domain.webhooks.controllers import WebhookController
 from bookreader.settings import Settings, load_settings
+from bookreader.tables import TABLES
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +71,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.start_pool(settings)
+        await db.start_pool(settings, TABLES)
         queue = await create_queue(settings, retries=5)
         app.state.queue = queue
         app.state.redis = queue  # ArqRedis is a redis.asyncio.Redis: one pool for queue, pub/sub, counters
         worker_task = None
         worker = None
         if settings.embedded_worker:
-            from bookreader.worker import create_worker
+            from bookreader.worker import create_worker  # here: `bookreader api` never loads the job code
 
             worker = create_worker(settings, embedded=True)
             worker_task = asyncio.create_task(worker.async_run(), name="arq-worker")
@@ -131,7 +133,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return app
 
 
-def _initial_state(settings: Settings):
-    from litestar.datastructures import State
-
+def _initial_state(settings: Settings) -> State:
     return State({"settings": settings, "storage": Storage.from_settings(settings)})

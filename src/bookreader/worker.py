@@ -17,6 +17,7 @@ from bookreader.core.jobs import instrumented
 from bookreader.core.procpool import create_process_pool
 from bookreader.core.queue import SERIALIZERS, redis_settings
 from bookreader.core.storage import Storage
+from bookreader.domain.accounts import jobs as account_jobs
 from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.descriptions import jobs as description_jobs
 from bookreader.domain.exports import jobs as export_jobs
@@ -25,6 +26,7 @@ from bookreader.domain.imports.service import scan_import_dir
 from bookreader.domain.reading import jobs as reading_jobs
 from bookreader.domain.webhooks import jobs as webhook_jobs
 from bookreader.settings import Settings, load_settings
+from bookreader.tables import TABLES
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,8 @@ FUNCTIONS: list[Any] = [
 CRON_JOBS: list[Any] = [
     cron(instrumented(book_jobs.recover_stuck_books), second={7}, unique=True, timeout=60),
     cron(instrumented(illustration_jobs.recover_stuck_images), second={37}, unique=True, timeout=60),
-    cron(instrumented(maintenance.purge_refresh_tokens), hour={3}, minute={17}, second={0}, unique=True),
-    cron(instrumented(maintenance.remove_orphaned_files), minute={23}, second={0}, unique=True, timeout=600),
+    cron(instrumented(account_jobs.purge_refresh_tokens), hour={3}, minute={17}, second={0}, unique=True),
+    cron(instrumented(book_jobs.remove_orphaned_files), minute={23}, second={0}, unique=True, timeout=600),
     cron(instrumented(scan_import_dir), second=set(range(1, 60, 5)), unique=True, timeout=600),
     cron(instrumented(webhook_jobs.sweep_webhooks), second=set(range(3, 60, 5)), unique=True, timeout=60),
     cron(
@@ -58,7 +60,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["settings"] = settings
     if not ctx.get("shared_db"):
-        await db.start_pool(settings, max_size=10)
+        await db.start_pool(settings, TABLES, max_size=10)
     ctx["storage"] = Storage.from_settings(settings)
     ctx["process_pool"] = create_process_pool(
         settings.process_pool_size, settings.process_memory_limit_mb * 1024 * 1024
@@ -74,7 +76,9 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["reset_process_pool"] = reset_process_pool
     ctx["http"] = httpx.AsyncClient(timeout=httpx.Timeout(settings.image_timeout, connect=10))
     await maintenance.start_heartbeat(ctx)
-    await maintenance.recover_at_startup(ctx)  # a crash's leftovers run again now, not in ~10 minutes
+    await maintenance.recover_at_startup(
+        ctx, [book_jobs.recover_unfinished_books]
+    )  # a crash's leftovers run again now, not in ~10 minutes
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -1,4 +1,6 @@
 """Who is calling: a Bearer access token, or (for safe methods and WebSockets only) the UI's cookie.
+This module checks the token and its session; the account behind it is the accounts domain's to look up
+(`domain/accounts/deps.py`), so `core/` knows no domain.
 
 The cookie exists so `<img src>` and the WebSocket work in a browser; it is refused on state-changing
 methods, which keeps cookie-borne CSRF out of the picture.
@@ -11,10 +13,8 @@ import uuid
 
 from litestar.connection import ASGIConnection
 
-from bookreader.core import db
 from bookreader.core.errors import Unauthorized, Unavailable
 from bookreader.core.security import AccessClaims, decode_access_token
-from bookreader.domain.accounts.tables import User
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,6 @@ def _token_from(connection: ASGIConnection) -> str | None:
 # same round trip as the counters: (token, claims) and (session id, revoked)
 CLAIMS_STATE = "access_claims"
 REVOKED_STATE = "session_revoked"
-_USER_SQL = "SELECT {} FROM users WHERE id = $1".format(
-    ", ".join(f'"{column._meta.db_column_name}"' for column in User._meta.columns)
-)
 
 
 def _claims(connection: ASGIConnection, token: str, secret: str) -> AccessClaims | None:
@@ -67,25 +64,20 @@ async def _revoked(connection: ASGIConnection, session_id: uuid.UUID) -> bool:
         raise Unavailable("Sessions cannot be checked right now; try again shortly.") from None
 
 
-async def authenticate(connection: ASGIConnection) -> User:
-    """The calling user, or `Unauthorized`."""
-    state = connection.app.state
+async def verified_claims(connection: ASGIConnection) -> AccessClaims:
+    """The claims of the caller's valid access token whose session is not revoked, or `Unauthorized`."""
     token = _token_from(connection)
     if not token:
         raise Unauthorized("Sign in to continue.")
-    claims = _claims(connection, token, state.settings.secret_key)
+    claims = _claims(connection, token, connection.app.state.settings.secret_key)
     if claims is None:
         raise Unauthorized("The access token is invalid or expired.", code="invalid_token")
     if await _revoked(connection, claims.session_id):
         raise Unauthorized("This session has ended.", code="invalid_token")
-    row = await db.fetchrow(_USER_SQL, claims.user_id)
-    if row is None or row["disabled"]:
-        raise Unauthorized("The account is not active.", code="invalid_token")
-    user = User(**dict(row), _exists_in_db=True)
+    return claims
+
+
+def remember_session(connection: ASGIConnection, claims: AccessClaims) -> None:
+    """Note the authenticated session on the connection (sign-out, and the WebSocket's expiry close)."""
     connection.scope.setdefault("state", {})["session_id"] = claims.session_id
     connection.scope["state"]["token_exp"] = claims.exp  # long-lived WebSockets close when it expires
-    return user
-
-
-async def provide_user(request: ASGIConnection) -> User:
-    return await authenticate(request)

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
 
 from bookreader.core import resources
 from bookreader.settings import Settings, load_settings
 
 _engine: PostgresEngine | None = None
+_tables: tuple[type[Table], ...] = ()  # handed in by the app / worker / CLI (bookreader/tables.py)
 
 
-def configure_engine(settings: Settings) -> PostgresEngine:
-    """Create the engine for `settings.database_url` (replacing any earlier one)."""
-    global _engine
+def configure_engine(settings: Settings, tables: Sequence[type[Table]] | None = None) -> PostgresEngine:
+    """Create the engine for `settings.database_url` (replacing any earlier one) and bind `tables` to it
+    (and the tables handed in before, when `tables` is None: a re-configured engine keeps them bound)."""
+    global _engine, _tables
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (the CLI starts an embedded server when it is unset)")
     _engine = PostgresEngine(config={"dsn": settings.database_url}, log_queries=False)
-    from bookreader.core.piccolo_app import TABLES
-
-    for table in TABLES:
+    if tables is not None:
+        _tables = tuple(tables)
+    for table in _tables:
         table._meta.db = _engine
     return _engine
 
@@ -41,8 +46,10 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     listens on or locks through a pooled connection."""
 
 
-async def start_pool(settings: Settings, *, max_size: int = 20) -> PostgresEngine:
-    engine = configure_engine(settings)
+async def start_pool(
+    settings: Settings, tables: Sequence[type[Table]], *, max_size: int = 20
+) -> PostgresEngine:
+    engine = configure_engine(settings, tables)
     await engine.start_connection_pool(min_size=1, max_size=max_size, reset=_keep_session)
     return engine
 
@@ -85,8 +92,6 @@ async def migrate(settings: Settings) -> None:
     os.environ["PICCOLO_CONF"] = "bookreader.core.piccolo_conf"
     os.environ["BOOKREADER_MIGRATIONS_DIR_RESOLVED"] = str(migrations_dir(settings))
     configure_engine(settings)
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
     result = await run_forwards(app_name="bookreader")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")

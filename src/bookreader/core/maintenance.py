@@ -1,4 +1,4 @@
-"""Worker upkeep: heartbeats, crash recovery at start, and the scheduled clean-ups (ARQ cron jobs).
+"""Worker upkeep: heartbeats and crash recovery at start (the domains' clean-up crons are in their jobs.py).
 
 Crash recovery: ARQ marks a running job with `arq:in-progress:<id>` for the job timeout (+10 s). A worker
 killed with -9 leaves that mark behind, and nobody would run the job again until it expires (~10 min).
@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 import time
 import uuid
-from datetime import timedelta
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -29,6 +27,8 @@ from bookreader.core.observability import QUEUE_DEPTH, job_id_var
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
+
+Recovery = Callable[[dict[str, Any]], Awaitable[Any]]
 
 HEARTBEAT_EVERY = 2.0  # seconds
 HEARTBEAT_TTL = 6  # seconds: a worker silent this long is dead
@@ -121,18 +121,17 @@ async def release_orphaned_jobs(redis, queue_name: str) -> list[str]:
     return released
 
 
-async def recover_at_startup(ctx: dict[str, Any]) -> None:
+async def recover_at_startup(ctx: dict[str, Any], recoveries: Sequence[Recovery] = ()) -> None:
     """Run when a worker starts (before it takes jobs), and once more when the heartbeat of a worker that
-    died just before we started has expired (a quick restart after kill -9 still sees it alive)."""
-    from bookreader.domain.books.jobs import recover_stuck_books
-
+    died just before we started has expired (a quick restart after kill -9 still sees it alive).
+    `recoveries` are the domains' own (handed in by worker.py): e.g. re-enqueue every unfinished book."""
     settings: Settings = ctx["settings"]
     try:
         await release_orphaned_jobs(ctx["redis"], settings.queue_name)
-        # every unfinished book, whatever its age: enqueueing a job id that is already queued is a no-op
-        await recover_stuck_books({**ctx, "stuck_after": 0})
+        for recover in recoveries:
+            await recover(ctx)
     except Exception:
-        log.exception("crash recovery at startup failed; the stuck-book cron will retry")
+        log.exception("crash recovery at startup failed; the stuck-job crons will retry")
 
     async def again() -> None:
         await asyncio.sleep(HEARTBEAT_TTL + 1)
@@ -142,55 +141,6 @@ async def recover_at_startup(ctx: dict[str, Any]) -> None:
             log.exception("second crash-recovery pass failed")
 
     ctx["recovery_task"] = asyncio.create_task(again(), name="crash-recovery")
-
-
-# --- scheduled clean-ups (registered as ARQ cron jobs in worker.py) ---
-
-
-async def purge_refresh_tokens(ctx: dict[str, Any]) -> int:
-    from bookreader.domain.accounts.service import purge_expired_refresh_tokens
-
-    deleted = await purge_expired_refresh_tokens(timedelta(days=1))
-    if deleted:
-        log.info("purged %d expired refresh tokens", deleted)
-    return deleted
-
-
-def _stale_dirs(books_root: Path, min_age: float) -> dict[uuid.UUID, Path]:
-    cutoff = time.time() - min_age
-    found: dict[uuid.UUID, Path] = {}
-    if not books_root.is_dir():
-        return found
-    for entry in books_root.iterdir():
-        try:
-            book_id = uuid.UUID(entry.name)
-        except ValueError:
-            continue  # not ours to judge
-        if entry.is_dir() and entry.stat().st_mtime < cutoff:
-            found[book_id] = entry
-    return found
-
-
-async def remove_orphaned_files(ctx: dict[str, Any]) -> int:
-    """Book folders with no book row (a crash between file and row, or a delete that lost its files step),
-    older than `orphan_min_age` so an upload in flight is never touched."""
-    from bookreader.domain.books.tables import Book
-
-    settings: Settings = ctx["settings"]
-    books_root = ctx["storage"].root / "books"
-    candidates = await asyncio.to_thread(_stale_dirs, books_root, settings.orphan_min_age)
-    if not candidates:
-        return 0
-    known = {
-        row["id"]
-        for row in await Book.select(Book.id).where(Book.id.is_in(list(candidates)))  # type: ignore[arg-type]
-    }
-    orphans = [path for book_id, path in candidates.items() if book_id not in known]
-    for path in orphans:
-        await asyncio.to_thread(shutil.rmtree, path, True)
-    if orphans:
-        log.info("removed %d orphaned book folders", len(orphans))
-    return len(orphans)
 
 
 class ResilientWorker(Worker):

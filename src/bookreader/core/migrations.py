@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
+from bookreader.core.db import get_engine
+
 
 def split_statements(sql: str) -> list[str]:
     """Statements separated by a `;` at the end of a line (no procedural bodies in our migrations)."""
@@ -34,8 +36,6 @@ def sql_migration(migration_id: str, description: str, sql: str) -> Callable[[],
         manager = MigrationManager(migration_id=migration_id, app_name="bookreader", description=description)
 
         async def run() -> None:
-            from bookreader.core.db import get_engine
-
             engine = get_engine()
             for statement in split_statements(sql):
                 await engine.run_ddl(statement)

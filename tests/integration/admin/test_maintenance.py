@@ -15,8 +15,10 @@ from tests.harness import random_email
 
 from bookreader.core import maintenance
 from bookreader.core.storage import Storage
+from bookreader.domain.accounts import jobs as account_jobs
 from bookreader.domain.accounts import service as accounts
 from bookreader.domain.accounts.tables import RefreshToken
+from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.books.tables import Book
 from bookreader.settings import load_settings
 
@@ -35,7 +37,7 @@ async def test_purge_removes_only_long_expired_refresh_tokens(db, migrated) -> N
         await RefreshToken(
             user=user.id, family_id=uuid.uuid4(), token_hash=uuid.uuid4().hex, expires_at=expires
         ).save()
-    assert await maintenance.purge_refresh_tokens({}) >= 1
+    assert await account_jobs.purge_refresh_tokens({}) >= 1
     left = await RefreshToken.select(RefreshToken.expires_at).where(RefreshToken.user == user.id)
     assert [row["expires_at"] > now for row in left] == [True]
 
@@ -54,7 +56,7 @@ async def test_orphaned_book_folders_are_removed_after_an_hour(db, migrated, tmp
         os.utime(storage.book_dir(folder), (hours_ago, hours_ago))
 
     ctx = {"settings": load_settings(migrated), "storage": storage}
-    assert await maintenance.remove_orphaned_files(ctx) == 1
+    assert await book_jobs.remove_orphaned_files(ctx) == 1
     assert not storage.book_dir(old).exists()  # no row, old: gone
     assert storage.book_dir(fresh).exists()  # no row yet, but maybe an upload in flight
     assert storage.book_dir(book.id).exists()  # has its row

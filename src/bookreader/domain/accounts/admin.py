@@ -6,11 +6,12 @@ from bookreader.core import db
 from bookreader.domain.accounts import service
 from bookreader.domain.accounts.tables import User
 from bookreader.settings import Settings
+from bookreader.tables import TABLES
 
 
 async def create_or_promote_admin(settings: Settings, email: str, password: str) -> bool:
     """True when a new account was created, False when an existing one was promoted."""
-    await db.start_pool(settings, max_size=2)
+    await db.start_pool(settings, TABLES, max_size=2)
     try:
         existing = await User.objects().where(User.email == service.normalize_email(email)).first()
         if existing is not None:

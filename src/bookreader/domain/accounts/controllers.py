@@ -5,8 +5,9 @@ from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from bookreader.core.auth import ACCESS_COOKIE, provide_user
+from bookreader.core.auth import ACCESS_COOKIE
 from bookreader.domain.accounts import service
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.schemas import (
     LoginRequest,
     PasswordChange,

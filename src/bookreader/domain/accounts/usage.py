@@ -5,15 +5,13 @@ from __future__ import annotations
 from bookreader.domain.accounts.plans import limits_for
 from bookreader.domain.accounts.schemas import Usage
 from bookreader.domain.accounts.tables import User
+from bookreader.domain.books.tables import Book
+from bookreader.domain.illustrations.quota import images_this_month
 from bookreader.settings import Settings
 
 
 async def usage_for(user: User, settings: Settings) -> Usage:
-    from bookreader.domain.books.tables import Book
-
     limits = limits_for(user.plan, settings)
-    from bookreader.domain.illustrations.quota import images_this_month
-
     books = await Book.count().where(Book.owner == user.id)
     return Usage(
         books=books,

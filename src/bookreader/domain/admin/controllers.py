@@ -10,9 +10,9 @@ from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from bookreader.core.auth import authenticate
 from bookreader.core.errors import Forbidden
 from bookreader.domain.accounts import service as accounts
+from bookreader.domain.accounts.deps import current_user
 from bookreader.domain.accounts.schemas import PasswordResetIssued
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.admin import service
@@ -22,7 +22,7 @@ from bookreader.domain.descriptions.schemas import ReanalysisQueued
 
 
 async def provide_admin(request: Request) -> User:
-    user = await authenticate(request)
+    user = await current_user(request)
     if user.role != "admin":
         raise Forbidden("Administrators only.")
     return user

@@ -13,8 +13,8 @@ from litestar.params import Body, Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
-from bookreader.core.auth import provide_user
 from bookreader.core.errors import InvalidInput, NotFound
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books import service
 from bookreader.domain.books.library import LibraryFilter, ReadStatus, Sort, list_library

@@ -3,9 +3,13 @@ one transaction, then advances the status — so running a stage twice changes n
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import shutil
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -141,12 +145,19 @@ async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
 
 
 async def recover_stuck_books(ctx: dict[str, Any]) -> int:
-    """Re-enqueue books a crash left in a non-terminal stage (Postgres is the truth; the queue may be gone).
+    """Cron: re-enqueue books a crash left in a non-terminal stage for `stuck_after` (Postgres is the truth;
+    the queue may be gone)."""
+    return await _requeue_unfinished(ctx, timedelta(seconds=ctx["settings"].stuck_after))
 
-    Enqueueing is idempotent: a job id that is still queued or running is not added twice.
-    """
-    settings: Settings = ctx["settings"]
-    cutoff = datetime.now(UTC) - timedelta(seconds=ctx.get("stuck_after", settings.stuck_after))
+
+async def recover_unfinished_books(ctx: dict[str, Any]) -> int:
+    """At worker start: every unfinished book, whatever its age."""
+    return await _requeue_unfinished(ctx, timedelta(0))
+
+
+async def _requeue_unfinished(ctx: dict[str, Any], older_than: timedelta) -> int:
+    """Enqueueing is idempotent: a job id that is still queued or running is not added twice."""
+    cutoff = datetime.now(UTC) - older_than
     rows = await Book.select(Book.id, Book.status).where(
         Book.status.is_in(list(pipeline.ACTIVE)), Book.updated_at < cutoff
     )
@@ -158,6 +169,41 @@ async def recover_stuck_books(ctx: dict[str, Any]) -> int:
     if count:
         log.info("re-enqueued %d stuck books", count)
     return count
+
+
+def _stale_dirs(books_root: Path, min_age: float) -> dict[uuid.UUID, Path]:
+    cutoff = time.time() - min_age
+    found: dict[uuid.UUID, Path] = {}
+    if not books_root.is_dir():
+        return found
+    for entry in books_root.iterdir():
+        try:
+            book_id = uuid.UUID(entry.name)
+        except ValueError:
+            continue  # not ours to judge
+        if entry.is_dir() and entry.stat().st_mtime < cutoff:
+            found[book_id] = entry
+    return found
+
+
+async def remove_orphaned_files(ctx: dict[str, Any]) -> int:
+    """Book folders with no book row (a crash between file and row, or a delete that lost its files step),
+    older than `orphan_min_age` so an upload in flight is never touched."""
+    settings: Settings = ctx["settings"]
+    books_root = ctx["storage"].root / "books"
+    candidates = await asyncio.to_thread(_stale_dirs, books_root, settings.orphan_min_age)
+    if not candidates:
+        return 0
+    known = {
+        row["id"]
+        for row in await Book.select(Book.id).where(Book.id.is_in(list(candidates)))  # type: ignore[arg-type]
+    }
+    orphans = [path for book_id, path in candidates.items() if book_id not in known]
+    for path in orphans:
+        await asyncio.to_thread(shutil.rmtree, path, True)
+    if orphans:
+        log.info("removed %d orphaned book folders", len(orphans))
+    return len(orphans)
 
 
 FUNCTIONS = [parse_book]

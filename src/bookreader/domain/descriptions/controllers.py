@@ -7,7 +7,7 @@ from litestar import Controller, get
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.descriptions import service
 from bookreader.domain.descriptions.schemas import CharacterRead, DescriptionRead

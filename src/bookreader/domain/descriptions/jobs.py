@@ -27,6 +27,7 @@ from bookreader.domain.books.jobs import AnalyzeBook
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions import judging
 from bookreader.domain.descriptions.tables import Character, Description, NlpRun
+from bookreader.domain.illustrations.ahead import pregenerate
 from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis, FoundDescription
 
 log = logging.getLogger(__name__)
@@ -96,11 +97,9 @@ async def analyze_book(ctx: dict[str, Any], raw: dict) -> str:
     analysis, run = await _analyse(ctx, book, progress=True)
     await replace_analysis(book, analysis, run)
     await pipeline.transition(ctx, book, "ready", progress=1.0, allowed_from=("analyzing",))
-    from bookreader.domain.illustrations.service import pregenerate
-
     await pregenerate(
         book.id, settings=ctx["settings"], queue=ctx["redis"]
-    )  # placeholder pictures for chapter 1
+    )  # placeholder pictures, chapter 1
     return f"ready: {len(analysis.descriptions)} descriptions, {len(analysis.characters)} characters"
 
 

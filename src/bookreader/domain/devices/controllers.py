@@ -6,7 +6,7 @@ from litestar import Controller, delete, get, post
 from litestar.di import Provide
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.devices import service
 from bookreader.domain.devices.schemas import DevicePasswordCreate, DevicePasswordCreated, DevicePasswordRead

@@ -9,7 +9,7 @@ from litestar.params import Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.illustrations import requesting, service, styles
 from bookreader.domain.illustrations.files import IMMUTABLE_PRIVATE

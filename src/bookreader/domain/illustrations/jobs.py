@@ -11,7 +11,7 @@ import logging
 import random
 import uuid
 import weakref
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -221,8 +221,6 @@ FUNCTIONS = [generate_image]
 async def recover_stuck_images(ctx: dict[str, Any]) -> str:
     """Cron: images left queued/generating (a lost job, a worker killed mid-way) are enqueued again.
     Harmless for live ones: a job id that is queued or running is not enqueued twice."""
-    from datetime import timedelta
-
     settings: Settings = ctx["settings"]
     cutoff = datetime.now(UTC) - timedelta(seconds=settings.stuck_after)
     rows = (

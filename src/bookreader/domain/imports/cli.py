@@ -30,6 +30,8 @@ from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.imports.service import Outcome, book_statuses, default_user, find_books, import_file
 from bookreader.settings import Settings
+from bookreader.tables import TABLES
+from bookreader.worker import create_worker
 
 POLL = 0.5
 
@@ -70,7 +72,7 @@ async def run_import(
     settings: Settings, paths: list[str], email: str | None, recursive: bool, wait: bool
 ) -> int:
     console = Console(stderr=True)
-    await db.start_pool(settings, max_size=5)
+    await db.start_pool(settings, TABLES, max_size=5)
     queue = await create_queue(settings, retries=3)
     worker = worker_task = None
     try:
@@ -79,8 +81,6 @@ async def run_import(
             lambda: find_books([Path(p) for p in paths], recursive=recursive)
         )
         if wait and not await _worker_alive(queue, settings):
-            from bookreader.worker import create_worker
-
             console.print("no worker is running on this queue: processing the books in this process")
             worker = create_worker(settings, embedded=True)
             worker_task = asyncio.create_task(worker.async_run())

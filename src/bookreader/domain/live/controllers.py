@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
-from bookreader.core.auth import authenticate, revoked_session_key
+from bookreader.core.auth import revoked_session_key
 from bookreader.core.errors import DomainError
+from bookreader.domain.accounts.deps import current_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.live.hub import Hub, HubUnavailable, Subscriber, TooManySockets
 
@@ -101,7 +102,7 @@ async def events_socket(socket: WebSocket) -> None:
         await _refuse(socket, POLICY_VIOLATION, "origin not allowed")
         return
     try:
-        user = await authenticate(socket)
+        user = await current_user(socket)
     except DomainError as exc:
         await _refuse(socket, POLICY_VIOLATION if exc.status == 401 else TRY_AGAIN_LATER, exc.message)
         return

@@ -8,7 +8,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.reading import annotations, service, sessions, stats
 from bookreader.domain.reading.export import export_highlights

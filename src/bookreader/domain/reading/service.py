@@ -16,6 +16,7 @@ from arq.connections import ArqRedis
 
 from bookreader.core.errors import NotFound
 from bookreader.domain.accounts.tables import User
+from bookreader.domain.illustrations.ahead import illustrate_ahead
 from bookreader.domain.reading.locate import OwnedBook, locate, owned_book
 from bookreader.domain.reading.schemas import ProgressRead, ProgressWrite
 from bookreader.domain.reading.tables import ReadingPosition
@@ -109,8 +110,6 @@ async def on_position_moved(
 ) -> None:
     """A reader entered `chapter` (first position, or another chapter than before): illustrate ahead of them.
     Never fails the position write that triggered it."""
-    from bookreader.domain.illustrations.ahead import illustrate_ahead
-
     try:
         await illustrate_ahead(user.id, book.id, chapter, settings=settings, queue=queue)
     except Exception:

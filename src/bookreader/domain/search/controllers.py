@@ -7,7 +7,7 @@ from litestar import get
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.search import service
 from bookreader.domain.search.schemas import SearchPage

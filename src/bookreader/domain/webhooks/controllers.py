@@ -8,7 +8,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.webhooks import service
 from bookreader.domain.webhooks.schemas import (
