@@ -8,7 +8,7 @@ from litestar.di import Provide
 from litestar.response import File
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from bookreader.core.auth import provide_user
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.exports import service
 from bookreader.domain.exports.schemas import ExportStatus
