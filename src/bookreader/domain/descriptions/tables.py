@@ -42,5 +42,7 @@ class NlpRun(Table, tablename="nlp_runs"):
     descriptions = Integer(default=0)
     characters = Integer(default=0)
     seconds = DoublePrecision(default=0.0)
-    model_version = Varchar(length=64, default="")  # nlp.model_version(language) of the run ("" before #11)
+    model_version = Varchar(
+        length=64, default="", index=True
+    )  # nlp.model_version(language) of the run ("" before #11)
     created_at = Timestamptz()

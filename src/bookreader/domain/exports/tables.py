@@ -15,8 +15,8 @@ class BookExport(Table, tablename="book_exports"):
     is the last file built, which may be older than `fingerprint` while a new one is building."""
 
     id = UUID(primary_key=True)
-    owner = ForeignKey(references=User, on_delete=OnDelete.cascade)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
     variant = Varchar(length=16, default="plain")
     fingerprint = Varchar(length=64)
     status = Varchar(length=16, default="building")  # building | ready | failed
