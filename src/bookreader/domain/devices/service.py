@@ -65,13 +65,6 @@ async def create(user: User, name: str) -> DevicePasswordCreated:
     )
 
 
-async def create_with_key(user: User, name: str, md5_key: str) -> DevicePassword:
-    """A device password whose md5 the device chose (KOReader's register): for `POST /kosync/users/create`."""
-    row = DevicePassword(owner=user.id, name=name[:100], key_hash=key_hash(md5_key))
-    await row.save()
-    return row
-
-
 async def list_for(user: User) -> list[DevicePasswordRead]:
     rows = (
         await DevicePassword.select()
