@@ -65,10 +65,13 @@ def parse_book(
 
 
 def _complete(book: ParsedBook) -> ParsedBook:
-    """Fill what metadata lacked from the content: title, language."""
+    """Fill what metadata lacked from the content: title, start chapter, language."""
     if not book.title.strip():
         titled = next((chapter for chapter in book.chapters if not chapter.is_front_matter), None)
         book.title = titled.title if titled is not None else "Untitled"
+    if book.start_chapter is None and book.chapters:
+        story = next((chapter for chapter in book.chapters if not chapter.is_front_matter), book.chapters[0])
+        book.start_chapter = story.number
     book.language = normalize_language(book.language)
     if book.language is None:
         sample = " ".join(

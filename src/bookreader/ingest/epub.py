@@ -18,7 +18,16 @@ from bookreader.ingest.epub_meta import EpubMetadata
 from bookreader.ingest.finalize import Links, finalize_chapters, is_front_matter_title
 from bookreader.ingest.limits import IngestLimits, SafeZip
 from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook
-from bookreader.ingest.opf import Package, TocEntry, nav_toc, ncx_toc, read_package, rootfile_path
+from bookreader.ingest.opf import (
+    Package,
+    TocEntry,
+    nav_landmarks,
+    nav_toc,
+    ncx_toc,
+    read_package,
+    rootfile_path,
+)
+from bookreader.ingest.svg import looks_like_svg, rasterize_svg
 from bookreader.ingest.writer import ChapterWriter
 from bookreader.ingest.xhtml import (
     FRONT_TYPES,
@@ -78,6 +87,25 @@ def _read_toc(archive: SafeZip, package: Package) -> list[TocEntry]:
     return []
 
 
+def _start_key(archive: SafeZip, package: Package) -> str | None:
+    """The anchor key where the story starts: the nav's `bodymatter` landmark, else the guide's `text`."""
+    if package.nav_item is not None:
+        data = archive.try_read(package.nav_item.path)
+        root = parse_xhtml(data) if data else None
+        target = nav_landmarks(package.nav_item.path, root).get("bodymatter") if root is not None else None
+        if target is not None:
+            return f"{target[0]}#{target[1]}"
+    text = next((path for path, kind in package.guide.items() if kind in ("text", "start")), None)
+    return f"{text}#" if text else None
+
+
+def _start_chapter(key: str | None, links: Links) -> int | None:
+    if key is None:
+        return None
+    hit = links.targets.get(key) or links.targets.get(key.split("#", 1)[0] + "#")
+    return hit[0] if hit else None
+
+
 def _parse_or_none(data: bytes) -> etree._Element | None:
     try:
         return parse_xml(data)
@@ -94,7 +122,7 @@ def _cover(archive: SafeZip, package: Package, meta: EpubMetadata) -> ParsedAsse
         else:  # some producers put the href there
             candidates += [item for item in package.manifest.values() if item.path.endswith(meta.cover_id)]
     for item in candidates:
-        asset = make_asset("cover", archive.try_read(item.path))
+        asset = _cover_asset(archive.try_read(item.path))
         if asset is not None:
             return asset
     pages = [
@@ -107,9 +135,17 @@ def _cover(archive: SafeZip, package: Package, meta: EpubMetadata) -> ParsedAsse
     return None
 
 
+def _cover_asset(data: bytes | None) -> ParsedAsset | None:
+    """A raster cover as it is; an SVG one sanitized and rasterised to PNG (ingest/svg.py)."""
+    asset = make_asset("cover", data)
+    if asset is None and data and looks_like_svg(data):
+        asset = make_asset("cover", rasterize_svg(data))
+    return asset
+
+
 def _first_image_of(archive: SafeZip, page: str) -> ParsedAsset | None:
-    if page.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp")):
-        return make_asset("cover", archive.try_read(page))
+    if page.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg")):
+        return _cover_asset(archive.try_read(page))
     data = archive.try_read(page)
     root = parse_xhtml(data) if data else None
     if root is None:
@@ -121,7 +157,7 @@ def _first_image_of(archive: SafeZip, page: str) -> ParsedAsset | None:
             src = element.get("{http://www.w3.org/1999/xlink}href") or element.get("href")
         if src:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(page), src.split("#")[0]))
-            return make_asset("cover", archive.try_read(target))
+            return _cover_asset(archive.try_read(target))
     return None
 
 
@@ -243,6 +279,7 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
     chapters = finalize_chapters(writer.finish(), links, min_chars=limits.min_chapter_chars)
     if not any(chapter.text for chapter in chapters) and not images.assets:
         raise IngestError("no_content", "The EPUB has neither text nor images.")
+    start_chapter = _start_chapter(_start_key(archive, package), links)
     cover = _cover(archive, package, meta)
     if cover is None and images.assets:
         first = images.assets[0]
@@ -262,4 +299,5 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
         year=meta.year,
         identifiers=meta.identifiers,
         subjects=meta.subjects,
+        start_chapter=start_chapter,
     )

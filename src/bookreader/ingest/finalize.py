@@ -30,6 +30,7 @@ class Links:
 
     def __init__(self) -> None:
         self.keys: list[str] = []
+        self.targets: dict[str, tuple[int, int]] = {}  # anchor key → (chapter, paragraph), once finalized
 
     def placeholder(self, key: str) -> str:
         self.keys.append(key)
@@ -72,6 +73,7 @@ def finalize_chapters(drafts: list[DraftChapter], links: Links, *, min_chars: in
     for number, draft in enumerate(drafts, start=1):
         for key, index in draft.anchors.items():
             targets.setdefault(key, (number, index))
+    links.targets = targets
 
     chapters: list[ParsedChapter] = []
     for number, draft in enumerate(drafts, start=1):

@@ -56,6 +56,9 @@ class ParsedBook(msgspec.Struct):
     year: int | None = None
     identifiers: dict[str, str] = {}  # e.g. {"isbn": "...", "uuid": "..."}
     subjects: list[str] = []
+    # where the story starts (EPUB 3 landmark `bodymatter`, EPUB 2 guide `text`, else the first chapter that
+    # is not front matter): a new book opens there, not on the cover or the contents
+    start_chapter: int | None = None
 
     @property
     def word_count(self) -> int:

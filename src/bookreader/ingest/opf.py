@@ -147,3 +147,20 @@ def ncx_toc(ncx_path: str, root: etree._Element) -> list[TocEntry]:
             visit(element, 1)
             break
     return entries
+
+
+def nav_landmarks(nav_path: str, root: etree._Element) -> dict[str, tuple[str, str]]:
+    """EPUB 3 `<nav epub:type="landmarks">`: landmark type (e.g. "bodymatter") → (path, fragment)."""
+    found: dict[str, tuple[str, str]] = {}
+    for nav in root.iter():
+        if local(nav.tag) != "nav" or "landmarks" not in _types(nav):
+            continue
+        for link in nav.iter():
+            if local(link.tag) == "a" and link.get("href"):
+                for kind in _types(link):
+                    found.setdefault(kind, resolve_href(nav_path, link.get("href", "")))
+    return found
+
+
+def _types(element: etree._Element) -> set[str]:
+    return set(" ".join(str(v) for k, v in element.attrib.items() if str(k).endswith("type")).split())

@@ -80,7 +80,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
   };
   window.addEventListener("pagehide", onPageHide);
 
-  let start = startingPlace(chapters, progress, chapterParam ? Number(chapterParam) : null);
+  let start = startingPlace(chapters, progress, chapterParam ? Number(chapterParam) : null, book.start_chapter);
   const found = takePendingFind(bookId); // opened from a library search hit
   if (found) start = { chapter: found.chapter, offset: found.offset };
   await ctx.openChapter(start.chapter, { offset: start.offset });
@@ -101,18 +101,20 @@ export async function mountReader(root, [bookId, chapterParam]) {
 
 /**
  * Where to open the book: the saved position unless the link names another chapter, else that chapter,
- * else the first one.
+ * else where the story starts (a new book: not on its cover or contents page).
  * @param {any[]} chapters
  * @param {any} progress
  * @param {number | null} requested
+ * @param {number | null | undefined} storyStart the book's `start_chapter`
  */
-function startingPlace(chapters, progress, requested) {
+function startingPlace(chapters, progress, requested, storyStart) {
   if (progress && progress.chapter != null && (!requested || requested === progress.chapter)) {
     if (progress.device && progress.device !== deviceName() && !requested) toast(t("reader.restored", { device: progress.device }));
     return { chapter: progress.chapter, offset: progress.offset || 0 };
   }
   if (requested) return { chapter: requested, offset: 0 };
-  return { chapter: chapters[0]?.number ?? 1, offset: 0 };
+  const story = chapters.find((c) => c.number === storyStart) || chapters.find((c) => !c.is_front_matter);
+  return { chapter: (story || chapters[0])?.number ?? 1, offset: 0 };
 }
 
 /**

@@ -137,6 +137,7 @@ async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
                 Book.chapter_count: len(rows),
                 Book.word_count: parsed.word_count,
                 Book.has_cover: parsed.cover is not None,
+                Book.start_chapter: parsed.start_chapter,
                 Book.metadata: metadata,
                 Book.error_code: None,
                 Book.error_message: None,

@@ -39,6 +39,7 @@ class BookRead(msgspec.Struct):
     year: int | None = None
     identifiers: dict[str, str] = {}
     subjects: list[str] = []
+    start_chapter: int | None = None  # where the story starts: a new book opens there (issue 14)
 
 
 class BookPage(msgspec.Struct):

@@ -67,6 +67,7 @@ def book_read(book: Book) -> BookRead:
         year=meta.get("year"),
         identifiers=meta.get("identifiers") or {},
         subjects=meta.get("subjects") or [],
+        start_chapter=book.start_chapter,
     )
 
 
