@@ -92,7 +92,7 @@ fmt: setup
     {{venv}}/bin/ruff format src tests bench training
 
 # every benchmark
-bench: bench-ingest bench-nlp bench-images bench-load bench-reading bench-opds
+bench: bench-ingest bench-nlp bench-images bench-load bench-reading bench-opds bench-export
 
 bench-ingest: setup
     {{py}} bench/bench_ingest.py
@@ -113,6 +113,10 @@ bench-opds: setup
 # progress writes, session heartbeats and the stats page through the running app
 bench-reading: setup
     {{py}} bench/bench_reading.py
+
+# the illustrated EPUB export of a 200-chapter book with 100 pictures (issue 14; goal: ≤ 5 s)
+bench-export *ARGS: setup
+    {{py}} bench/bench_export.py "$@"
 
 # full-text search p99 over a library of 1,000 novels (issue 15)
 bench-search *ARGS: setup
