@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bookreader.nlp.ranking import TYPES, Params, pick, raw_scores
 
-MIN_SUPPORT = 5
+MIN_SUPPORT = 20  # fewer labelled dev sentences of a type: its threshold would fit noise
 MIN_POINTS = 25
 SHRINK = 3.0  # pseudo-observations at the overall accuracy added to every isotonic block
 GRID = [t / 100 for t in range(10, 91, 5)]

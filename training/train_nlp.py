@@ -60,13 +60,37 @@ def next_version(language: str, digest: str, shipped: str) -> str:
     return f"{language}-{generation}-{digest}"
 
 
-def train_language(language: str, config: Path = CONFIG, target: Path | None = None) -> None:
+def train_language(
+    language: str, config: Path = CONFIG, target: Path | None = None, refit: bool = False
+) -> None:
     target = target or MODELS / language
     shipped = model_version(language)  # read before the package copy is replaced
     rows = load(language)
     train_rows = [r for r in rows if r["split"] == "train"]
     dev_rows = [r for r in rows if r["split"] == "dev"]
     print(f"[{language}] train {len(train_rows)} sentences, dev {len(dev_rows)}", flush=True)
+    if not refit:
+        train_model(language, config, target, train_rows, dev_rows)
+    nlp = build_nlp(language, model_dir=str(target), params_path=str(target / "missing.json"))
+    params = fit(dev_rows, sentence_outputs(nlp, dev_rows), "")
+    fitted = json.dumps({f: getattr(params, f) for f in params.__struct_fields__ if f != "version"})
+    weights = (target / "textcat_multilabel" / "model").read_bytes()
+    digest = hashlib.sha256(weights + fitted.encode()).hexdigest()[:12]  # weights + combination
+    params.version = next_version(language, digest, shipped)
+    (target / "calibration.json").write_text(
+        json.dumps({f: getattr(params, f) for f in params.__struct_fields__}, indent=1) + "\n", "utf-8"
+    )
+    print(
+        f"[{language}] model {digest}: weight {params.model_weight}, thresholds {params.thresholds}, "
+        f"model alone {params.model_threshold}",
+        flush=True,
+    )
+
+
+def train_model(
+    language: str, config: Path, target: Path, train_rows: list[dict], dev_rows: list[dict]
+) -> None:
+    """`spacy train` on the feature docs of the train split (dev scores the steps) → `target`."""
     features = build_nlp(language, model=False)
     with tempfile.TemporaryDirectory() as tmp:
         for name, part in (("train", train_rows), ("dev", dev_rows)):
@@ -86,17 +110,6 @@ def train_language(language: str, config: Path = CONFIG, target: Path | None = N
     for key in ("spacy_git_version", "performance"):
         meta.pop(key, None)  # keep the shipped files stable between identical runs
     (target / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", "utf-8")
-    digest = hashlib.sha256((target / "textcat_multilabel" / "model").read_bytes()).hexdigest()[:12]
-    nlp = build_nlp(language, model_dir=str(target), params_path=str(target / "calibration.json"))
-    params = fit(dev_rows, sentence_outputs(nlp, dev_rows), next_version(language, digest, shipped))
-    (target / "calibration.json").write_text(
-        json.dumps({f: getattr(params, f) for f in params.__struct_fields__}, indent=1) + "\n", "utf-8"
-    )
-    print(
-        f"[{language}] model {digest}: weight {params.model_weight}, thresholds {params.thresholds}, "
-        f"model alone {params.model_threshold}",
-        flush=True,
-    )
 
 
 def main() -> None:
@@ -104,9 +117,12 @@ def main() -> None:
     parser.add_argument("languages", nargs="*", default=["en", "ru"])
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--out", type=Path, default=None, help="write <out>/<lang> instead of the package")
+    parser.add_argument(
+        "--refit", action="store_true", help="keep the trained weights, refit calibration.json"
+    )
     args = parser.parse_args()
     for language in args.languages:
-        train_language(language, args.config, args.out / language if args.out else None)
+        train_language(language, args.config, args.out / language if args.out else None, args.refit)
 
 
 if __name__ == "__main__":

