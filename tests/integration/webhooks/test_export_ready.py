@@ -1,0 +1,45 @@
+"""`export.ready` (issue 14): the illustrated EPUB built → a signed delivery to the owner's endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from standardwebhooks import Webhook as ReferenceVerifier
+
+from tests.harness import LiveService
+from tests.integration.exports.helpers import export_url, wait_export
+from tests.integration.webhooks.receiver import Receiver
+from tests.support import sign_up
+
+
+async def test_export_ready_is_delivered_signed_once_the_file_is_built(
+    webhook_env, receiver: Receiver, tmp_path: Path, generated_books: dict[str, Path]
+) -> None:
+    service = LiveService(webhook_env, log_path=tmp_path / "service.log").start()
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+            reader = await sign_up(http)
+            created = await reader.post(
+                "/api/v1/webhooks", json={"url": receiver.url, "events": ["export.ready"]}
+            )
+            assert created.status_code == 201, created.text
+            secret = created.json()["secret"]
+            book = (await reader.upload(generated_books["tiny"])).json()
+            book = await reader.wait_for_book(book["id"], timeout=150)
+            assert book["status"] == "ready", book
+            assert receiver.accepted() == []  # book.ready is not subscribed
+            await wait_export(reader, book["id"])
+            async with asyncio.timeout(60):
+                while not receiver.accepted():  # noqa: ASYNC110 — the receiver is a thread, not a task
+                    await asyncio.sleep(0.2)
+            bodies = [ReferenceVerifier(secret).verify(r.body, r.headers) for r in receiver.accepted()]
+            assert [b["type"] for b in bodies] == ["export.ready"]
+            assert bodies[0]["data"] == {"book_id": book["id"], "url": export_url(book["id"])}
+            again = await reader.get(export_url(book["id"]))  # served from the cache: no second event
+            assert again.status_code == 200
+            await asyncio.sleep(1.5)
+            assert len(receiver.accepted()) == 1
+    finally:
+        service.stop()
