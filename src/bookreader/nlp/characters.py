@@ -31,7 +31,7 @@ import msgspec
 
 from .lexicon import read_sections
 from .model import CharacterQuote, FoundCharacter, Mention
-from .names import (  # sentence_names is re-exported: the pipeline's components import it from here
+from .names import (
     DEMONYM,
     GEO,
     INDEFINITE,
@@ -39,10 +39,7 @@ from .names import (  # sentence_names is re-exported: the pipeline's components
     ROLE_TITLES,
     SPEAKS,
     THE,
-    sentence_names,
 )
-
-__all__ = ["NameStat", "alias_index", "merge_cast", "merge_characters", "sentence_names"]
 
 MIN_MENTIONS = 3
 ESTABLISHED = 10  # mentions that make a bare name someone of its own

@@ -28,8 +28,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from .characters import sentence_names
 from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
+from .names import NameMention, sentence_names
 from .ranking import TYPES, Params, combine, load_params, picture_priority
 from .scoring import classify
 from .text import DIALOGUE_START, QUOTE_CHARS, paragraph_spans, sentence_spans
@@ -54,7 +54,7 @@ class SentenceTable:
         self.words = np.zeros(n, np.int32)
         self.subject = [False] * n
         self.probs: np.ndarray | None = None  # (n, len(TYPES)) model probabilities
-        self.mentions: list[list[tuple[str, bool, bool]]] = [[] for _ in range(n)]
+        self.mentions: list[list[NameMention]] = [[] for _ in range(n)]
         self.scored: list[tuple[str | None, float, float]] = []  # (type, confidence, priority)
 
 
@@ -288,7 +288,7 @@ class Scorer:
         for i, (start, end) in enumerate(table.spans):
             sentence = table.text[start:end]
             mentions = table.mentions[i] = sentence_names(sentence, self.language, self.lexicon)
-            names = len({key for key, _, _ in mentions})
+            names = len({m.key for m in mentions})
             counts, words = counts_all[i], words_all[i]
             rule = classify(counts, words, names, sentence, table.subject[i])
             probs = probs_all[i] if probs_all is not None else None

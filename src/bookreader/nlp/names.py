@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from .lexicon import INDEX, Lexicon, morph_analyzer
 from .text import CAPITALISED
@@ -69,16 +70,25 @@ def russian_dictionary_name(word: str) -> bool:
     )
 
 
-def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple[str, bool, int]]:
-    """(key, is_sentence_initial, flags) per name mention; adjacent names form one key.
+class NameMention(NamedTuple):
+    key: str
+    initial: bool  # at the sentence start (weak evidence: any word is capitalised there)
+    flags: int  # PLACE_PREP | THE | INDEFINITE | SPEAKS | GEO
+    start: int  # offset of the name in the sentence
 
-    `flags` is a bit set of PLACE_PREP, THE, INDEFINITE, SPEAKS and GEO (see `NameStat.record`).
-    """
-    found: list[tuple[str, bool, int]] = []
-    group: list[str] = []
-    raw: list[str] = []
-    group_initial = False
-    group_flags = 0
+
+class _Group:
+    """Adjacent capitalised words being collected into one name."""
+
+    def __init__(self, key: str, word: str, initial: bool, flags: int, start: int) -> None:
+        self.keys, self.raw = [key], [word]
+        self.initial, self.flags, self.start = initial, flags, start
+
+
+def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[NameMention]:
+    """One `NameMention` per name in the sentence; adjacent names form one key ("Gregor Samsa")."""
+    found: list[NameMention] = []
+    group: _Group | None = None
     last_end = -10
     lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
     for match in CAPITALISED.finditer(sentence):
@@ -92,50 +102,37 @@ def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[tuple
             geo = key is not None
         if initial and key is not None and language == "ru" and russian_dictionary_name(word):
             initial = False  # Наташа at a sentence start is still certainly a name
-        adjacent = match.start() - last_end in (1, 2) and _joins(
-            sentence, last_end, match.start(), raw, lexicon
-        )
         if key is None:
-            _flush(
-                _gendered(group, raw, language),
-                group_initial,
-                group_flags,
-                found,
-                lexicon,
-                sentence,
-                last_end,
-            )
-            group, raw = [], []
-            last_end = -10
+            _flush(group, language, found, lexicon, sentence, last_end)
+            group, last_end = None, -10
             continue
-        if group and adjacent and geo == bool(group_flags & GEO):  # "в Москве Наташа": a place, then a person
-            group.append(key)
-            raw.append(word)
+        adjacent = match.start() - last_end in (1, 2) and _joins(
+            sentence, last_end, match.start(), group, lexicon
+        )
+        if group is not None and adjacent and geo == bool(group.flags & GEO):  # "в Москве Наташа": two names
+            group.keys.append(key)
+            group.raw.append(word)
         else:
-            _flush(
-                _gendered(group, raw, language),
-                group_initial,
-                group_flags,
-                found,
-                lexicon,
-                sentence,
-                last_end,
-            )
-            group, raw, group_initial = [key], [word], initial
-            group_flags = _before_flags(sentence, match.start(), lexicon)
+            _flush(group, language, found, lexicon, sentence, last_end)
+            flags = _before_flags(sentence, match.start(), lexicon)
+            group = _Group(key, word, initial, flags, match.start())
         if geo:
-            group_flags |= GEO
+            group.flags |= GEO
         last_end = match.end()
-    _flush(_gendered(group, raw, language), group_initial, group_flags, found, lexicon, sentence, last_end)
+    _flush(group, language, found, lexicon, sentence, last_end)
     return found
 
 
-def _joins(sentence: str, last_end: int, start: int, raw: list[str], lexicon: Lexicon) -> bool:
+def _joins(sentence: str, last_end: int, start: int, group: _Group | None, lexicon: Lexicon) -> bool:
     """Two capitalised words are one name when only a space (or a title's period: "Mr. Samsa") is between."""
     gap = sentence[last_end:start]
     if gap.strip() == "":
         return True
-    return gap.strip() == "." and bool(raw) and (raw[-1] in lexicon.titles or len(raw[-1]) == 1)
+    return (
+        gap.strip() == "."
+        and group is not None
+        and (group.raw[-1] in lexicon.titles or len(group.raw[-1]) == 1)
+    )
 
 
 def _before_flags(sentence: str, start: int, lexicon: Lexicon) -> int:
@@ -192,27 +189,24 @@ def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str 
 
 
 def _flush(
-    group: list[str],
-    initial: bool,
-    flags: int,
-    found: list[tuple[str, bool, int]],
-    lexicon: Lexicon,
-    sentence: str = "",
-    end: int = 0,
+    group: _Group | None, language: str, found: list[NameMention], lexicon: Lexicon, sentence: str, end: int
 ) -> None:
-    while group and group[-1] in lexicon.titles and not (len(group) == 1 and flags & THE):
-        group = group[:-1]
-    if not group:
+    if group is None:
         return
-    if all(word in lexicon.titles for word in group) and not (flags & THE and group[-1] in ROLE_TITLES):
+    words, flags = _gendered(group.keys, group.raw, language), group.flags
+    while words and words[-1] in lexicon.titles and not (len(words) == 1 and flags & THE):
+        words = words[:-1]
+    if not words:
+        return
+    if all(word in lexicon.titles for word in words) and not (flags & THE and words[-1] in ROLE_TITLES):
         return  # "Mr", "Captain" alone; but "the Queen" may be a person (she must speak to stay)
-    if any(word in _NOT_PEOPLE for word in group):
+    if any(word in _NOT_PEOPLE for word in words):
         return
-    after = _NEXT_WORD.match(sentence, end) if end > 0 else None
+    after = _NEXT_WORD.match(sentence, end)
     if after is not None and _is_speech(after.group(1).lower(), lexicon):
         flags |= SPEAKS  # "Alice replied", "Наташа сказала"
-    key = " ".join(f"{w}." if w in lexicon.titles and w in _ABBREVIATED else w for w in group)
-    found.append((key, initial, flags))
+    key = " ".join(f"{w}." if w in lexicon.titles and w in _ABBREVIATED else w for w in words)
+    found.append(NameMention(key, group.initial, flags, group.start))
 
 
 _ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}

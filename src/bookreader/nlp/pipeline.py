@@ -23,6 +23,7 @@ from .characters import NameStat
 from .components import build_nlp, model_version
 from .lexicon import CATEGORIES, get_lexicon
 from .model import ChapterText, CharacterQuote, FoundDescription
+from .names import NameMention
 from .scoring import APPEARANCE, COLOUR
 from .text import WORD, paragraph_spans
 
@@ -138,15 +139,15 @@ class Pipeline:
                 first = bisect.bisect_left(persons, (start,))
                 ner = {key for s, e, key in persons[first : bisect.bisect_left(persons, (end,))] if e <= end}
                 mentions = [m for m in mentions if m[0] not in ner] + [
-                    (key, False, False) for key in sorted(ner)
+                    NameMention(key, False, 0, 0) for key in sorted(ner)
                 ]
-            keys = sorted({key for key, _, _ in mentions})
+            keys = sorted({m.key for m in mentions})
             kind, confidence, priority = table.scored[i]
             counts = counts_all[i]
             typed.append(Scored(start, end, kind, confidence, priority, keys, counts, words_all[i], False))
-            for key, initial, flags in mentions:
+            for key, initial, flags, at in mentions:
                 stat = names.get(key) or names.setdefault(key, NameStat(key))
-                stat.record(chapter.number, start, initial, flags)
+                stat.record(chapter.number, start + at, initial, flags)
             looks = counts[APPEARANCE] >= 2 or (counts[APPEARANCE] and counts[COLOUR])
             owners = keys or ([last_name] if last_name and _PRONOUN_START.match(sentence) else [])
             if looks and len(sentence) <= MAX_CHARS:
