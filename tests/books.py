@@ -78,13 +78,44 @@ def novel_fb2(*, chapters: int = 4, paragraphs: int = 10, title: str = "Дом �
     return make_fb2(sections, title=title).encode("utf-8")
 
 
+CAST_LATE = (  # chapters 9+: a man nobody has met before, and a town first visited there
+    "In the doorway stood Lorrimer, a broad man with a red beard, a scarred cheek and a green velvet coat.",
+    "Everyone turned to look at Lorrimer, and nobody spoke.",
+    '"We leave at dawn," said Lorrimer, and the candles shivered.',
+    "The coach took them to Hollowmere, where the bells were ringing.",
+)
+CAST_EARLY = (
+    "That evening Grete walked in Kestrelby, past the harbour and the fish market.",
+    "Then Gregor looked at Grete and smiled.",
+)
+
+
+def cast_epub(*, chapters: int = 12, paragraphs: int = 6, late: int = 9) -> bytes:
+    """A novel whose cast grows: Gregor and Grete from chapter 1, the town of Kestrelby from chapter 1,
+    Lorrimer (with a red beard) and Hollowmere first named in chapter `late` — for spoiler tests."""
+    documents, toc = {}, []
+    for number in range(1, chapters + 1):
+        name = f"chapter{number}.xhtml"
+        heading = f"Chapter {number}"
+        paras = _chapter_paragraphs(EN_SENTENCES, number, paragraphs)
+        paras.insert(1, " ".join(CAST_EARLY))
+        if number >= late:
+            paras.insert(len(paras) // 2, " ".join(CAST_LATE))
+        documents[name] = xhtml(f"<h1>{heading}</h1>" + "".join(f"<p>{t}</p>" for t in paras), title=heading)
+        toc.append((heading, name))
+    return make_epub(
+        documents, title="The Stranger at Kestrelby", toc=toc, metadata="<dc:creator>Test Author</dc:creator>"
+    )
+
+
 def write_books(folder: Path) -> dict[str, Path]:
-    """The generated library on disk: {"novel": .epub, "tiny": .epub, "russian": .fb2}."""
+    """The generated library on disk: {"novel": .epub, "tiny": .epub, "russian": .fb2, "cast": .epub}."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "novel": ("house-by-the-sea.epub", novel_epub()),
         "tiny": ("a-short-book.epub", tiny_epub()),
         "russian": ("dom-u-morya.fb2", novel_fb2()),
+        "cast": ("the-stranger-at-kestrelby.epub", cast_epub()),
     }
     paths = {}
     for key, (name, data) in files.items():

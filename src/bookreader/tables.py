@@ -7,7 +7,7 @@ from piccolo.table import Table
 
 from bookreader.domain.accounts.tables import PasswordReset, RefreshToken, User
 from bookreader.domain.books.tables import Book, Chapter
-from bookreader.domain.descriptions.tables import Character, Description, NlpRun
+from bookreader.domain.descriptions.tables import Character, CharacterMention, Description, NlpRun
 from bookreader.domain.devices.tables import DevicePassword
 from bookreader.domain.exports.tables import BookExport
 from bookreader.domain.illustrations.tables import Image, ImageFile, ImageStyle
@@ -33,6 +33,7 @@ TABLES: list[type[Table]] = [
     Chapter,
     Description,
     Character,
+    CharacterMention,
     NlpRun,
     ImageFile,
     Image,

@@ -140,7 +140,11 @@ def merge_cast(
         if not words or (all(w in titled for w in words) and words[-1] not in ROLE_TITLES):
             continue
         new_key = " ".join(words)
-        merge_name_stats(stats, {new_key: msgspec.structs.replace(merged[key], key=new_key)})
+        stat = merged[key]
+        if words and words[0] != key.split()[0]:  # "Poor Lazarus" → "Lazarus": the name starts later
+            shift = key.index(f" {words[0]}") + 1
+            stat = msgspec.structs.replace(stat, positions=[(c, o + shift) for c, o in stat.positions])
+        merge_name_stats(stats, {new_key: msgspec.structs.replace(stat, key=new_key)})
     # "Leviathan" 62 times, "leviathan" 30: an ordinary word that often starts a clause capitalised
     stats = {k: s for k, s in stats.items() if not (" " not in k and common.get(k.lower(), 0) * 3 >= s.count)}
     found: dict[str, list[FoundCharacter]] = {"character": [], "place": []}

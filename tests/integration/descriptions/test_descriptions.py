@@ -81,7 +81,7 @@ async def test_english_book_gets_descriptions_and_characters(
         (d["id"], d["start"], d["end"]) for d in listed
     ]
 
-    characters = (await reader.get(f"/api/v1/books/{book['id']}/characters")).json()
+    characters = (await reader.get(f"/api/v1/books/{book['id']}/characters?reveal=all")).json()
     gregor = next(c for c in characters if c["name"] == "Gregor")
     assert "Gregor Samsa" in gregor["aliases"] and gregor["mention_count"] > 250
     assert gregor["appearance"] and all(q["text"] for q in gregor["appearance"])

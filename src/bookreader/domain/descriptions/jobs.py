@@ -26,9 +26,9 @@ from bookreader.domain.books import pipeline
 from bookreader.domain.books.jobs import AnalyzeBook
 from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions import judging
-from bookreader.domain.descriptions.tables import Character, Description, NlpRun
+from bookreader.domain.descriptions.tables import Character, CharacterMention, Description, NlpRun
 from bookreader.domain.illustrations.ahead import pregenerate
-from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis, FoundDescription
+from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis, FoundCharacter, FoundDescription
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ async def _analyse(ctx: dict[str, Any], book: Book, *, progress: bool) -> tuple[
         batches=len(batches),
         chapters=len(chapters),
         descriptions=len(analysis.descriptions),
-        characters=len(analysis.characters),
+        characters=len(analysis.characters),  # places are stored beside them with kind='place'
         seconds=round(time.perf_counter() - started, 4),
         model_version=analysis.model_version,
         created_at=datetime.now(UTC),
@@ -203,30 +203,40 @@ async def replace_analysis(book: Book, analysis: BookAnalysis, run: NlpRun) -> t
         else:
             inserts.append(_description_row(book.id, d))
     dropped = [r["id"] for r in existing if r["id"] not in claimed]
-    characters = [
-        Character(
-            book=book.id,
-            name=c.name,
-            aliases=c.aliases,
-            mention_count=c.mention_count,
-            first_chapter=c.first_chapter,
-            appearance=[
-                {"chapter": q.chapter, "start": q.start, "end": q.end, "text": q.text} for q in c.appearance
-            ],
-        )
-        for c in analysis.characters
-    ]
+    known = await Character.select(Character.id, Character.name).where(Character.book == book.id)
+    ids = {r["name"]: r["id"] for r in known}  # a character keeps its id (and so its portraits) across runs
+    known_ids = set(ids.values())
+    found = (*analysis.characters, *analysis.places)
+    characters = [_character_row(book.id, c, ids.get(c.name)) for c in found]
+    gone = [r["id"] for r in known if r["name"] not in {c.name for c in found}]
+    mentions = [(row.id, m) for row, c in zip(characters, found, strict=True) for m in c.mentions]
     async with Book._meta.db.transaction():
         for start in range(0, len(dropped), INSERT_BATCH):
             await Description.delete().where(Description.id.is_in(dropped[start : start + INSERT_BATCH]))
         if updates:
             await _update_descriptions(updates)
-        await Character.delete().where(Character.book == book.id)
+        await CharacterMention.delete().where(CharacterMention.book == book.id)
+        for start in range(0, len(gone), INSERT_BATCH):
+            await Character.delete().where(Character.id.is_in(gone[start : start + INSERT_BATCH]))
+        for row in characters:
+            if row.id in known_ids:
+                await Character.update(_character_values(row)).where(Character.id == row.id)
         await NlpRun.delete().where(NlpRun.book == book.id)
         for start in range(0, len(inserts), INSERT_BATCH):
             await Description.insert(*inserts[start : start + INSERT_BATCH])
-        for start in range(0, len(characters), INSERT_BATCH):
-            await Character.insert(*characters[start : start + INSERT_BATCH])
+        new = [row for row in characters if row.id not in known_ids]
+        for start in range(0, len(new), INSERT_BATCH):
+            await Character.insert(*new[start : start + INSERT_BATCH])
+        for start in range(0, len(mentions), MENTION_BATCH):
+            batch = mentions[start : start + MENTION_BATCH]
+            await CharacterMention.raw(
+                INSERT_MENTIONS,
+                book.id,
+                [cid for cid, _ in batch],
+                [m.alias for _, m in batch],
+                [m.chapter for _, m in batch],
+                [m.offset for _, m in batch],
+            )
         await NlpRun.insert(run)
     return len(updates), len(inserts), len(dropped)
 
@@ -266,6 +276,37 @@ async def _update_descriptions(updates: list[tuple[uuid.UUID, FoundDescription]]
                WHERE d.id = u.id""",
             *[list(c) for c in columns],
         )
+
+
+def _character_row(book_id: uuid.UUID, c: FoundCharacter, known: uuid.UUID | None) -> Character:
+    return Character(
+        id=known or uuid.uuid4(),
+        book=book_id,
+        name=c.name,
+        aliases=c.aliases,
+        mention_count=c.mention_count,
+        first_chapter=c.first_chapter,
+        appearance=[
+            {"chapter": q.chapter, "start": q.start, "end": q.end, "text": q.text} for q in c.appearance
+        ],
+        kind=c.kind,
+    )
+
+
+def _character_values(row: Character) -> dict:
+    columns = (Character.name, Character.aliases, Character.mention_count, Character.first_chapter)
+    values = {column: getattr(row, column._meta.name) for column in columns}
+    values[Character.appearance] = row.appearance
+    values[Character.kind] = row.kind
+    return values
+
+
+# One round trip per batch of mentions (a long novel has tens of thousands).
+INSERT_MENTIONS = """
+INSERT INTO character_mentions (book, character, alias, chapter, char_offset)
+SELECT {}, * FROM unnest({}::uuid[], {}::text[], {}::integer[], {}::integer[])
+"""
+MENTION_BATCH = 20_000
 
 
 FUNCTIONS = [analyze_book, reanalyze_book]

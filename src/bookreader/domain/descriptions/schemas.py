@@ -25,13 +25,32 @@ class AppearanceQuote(msgspec.Struct):
     text: str
 
 
+class Position(msgspec.Struct):
+    chapter: int
+    offset: int
+
+
+class Relation(msgspec.Struct):
+    """Another character named near this one (`count`: how often, in the text before the bound)."""
+
+    id: uuid.UUID
+    name: str
+    count: int
+
+
 class CharacterRead(msgspec.Struct):
+    """A character (or, from /places, a recurring place) as far as the bound reveals it."""
+
     id: uuid.UUID
     name: str
     aliases: list[str]
     mention_count: int
     first_chapter: int
     appearance: list[AppearanceQuote]
+    kind: str = "character"  # character | place
+    first_seen: Position | None = None  # where the first mention is (chapter, offset of the name)
+    appearance_text: str = ""  # short appearance text built from the quotes
+    relations: list[Relation] = []
 
 
 class ReanalysisQueued(msgspec.Struct):

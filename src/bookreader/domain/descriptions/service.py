@@ -12,8 +12,8 @@ from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.service import get_book
 from bookreader.domain.books.tables import Book
 from bookreader.domain.descriptions.jobs import ReanalyzeBook
-from bookreader.domain.descriptions.schemas import CharacterRead, DescriptionRead, ReanalysisQueued
-from bookreader.domain.descriptions.tables import Character, Description
+from bookreader.domain.descriptions.schemas import DescriptionRead, ReanalysisQueued
+from bookreader.domain.descriptions.tables import Description
 
 
 async def list_descriptions(
@@ -36,20 +36,6 @@ async def list_descriptions(
         .order_by(Description.start)
     )  # fmt: skip
     return msgspec.convert(rows, list[DescriptionRead])
-
-
-async def list_characters(user: User, book_id: uuid.UUID) -> list[CharacterRead]:
-    book = await get_book(user, book_id)
-    rows = (
-        await Character.select(
-            Character.id, Character.name, Character.aliases, Character.mention_count, Character.first_chapter,
-            Character.appearance,
-        )
-        .output(load_json=True)
-        .where(Character.book == book.id)
-        .order_by(Character.mention_count, ascending=False)
-    )  # fmt: skip
-    return msgspec.convert(rows, list[CharacterRead])
 
 
 async def reanalyze_book(queue: ArqRedis, book_id: uuid.UUID) -> ReanalysisQueued:

@@ -1,4 +1,14 @@
-from piccolo.columns import JSONB, UUID, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    UUID,
+    BigSerial,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -27,6 +37,19 @@ class Character(Table, tablename="characters"):
     mention_count = Integer(default=0)
     first_chapter = Integer(default=1)
     appearance = JSONB(default="[]")  # [{"chapter","start","end","text"}]
+    kind = Varchar(length=16, default="character")  # character | place
+
+
+class CharacterMention(Table, tablename="character_mentions"):
+    """Where a character or place is named (which alias, chapter, offset of the name): the cast a reader
+    sees is computed from the mentions at or before their position."""
+
+    id = BigSerial(primary_key=True)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
+    character = ForeignKey(references=Character, on_delete=OnDelete.cascade)
+    alias = Text()
+    chapter = Integer()
+    char_offset = Integer()  # `offset` is an SQL keyword; the API calls it `offset`
 
 
 class NlpRun(Table, tablename="nlp_runs"):

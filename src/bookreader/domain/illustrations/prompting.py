@@ -50,7 +50,7 @@ async def _load_bible(book_id: uuid.UUID) -> list[CharacterSheet]:
     rows = (
         await Character.select(Character.name, Character.aliases, Character.appearance)
         .output(load_json=True)
-        .where(Character.book == book_id)
+        .where(Character.book == book_id, Character.kind == "character")  # places are not drawn as people
         .order_by(Character.mention_count, ascending=False)
         .limit(50)
     )

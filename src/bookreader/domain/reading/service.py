@@ -87,6 +87,21 @@ async def get_progress(user: User, book_id: uuid.UUID) -> ProgressRead:
     return current
 
 
+FURTHEST = """
+SELECT chapter, char_offset FROM position_writes WHERE owner = {} AND book = {}
+ORDER BY chapter DESC, char_offset DESC LIMIT 1
+"""
+
+
+async def furthest_position(owner: uuid.UUID, book_id: uuid.UUID) -> tuple[int, int] | None:
+    """The furthest (chapter, offset) this reader has been in the book on any device, or None if never opened.
+
+    Every write counts, accepted or not: a stale write from another device still means the reader read that
+    far (the cast and other spoiler-safe views are cut here, not at the current page after a jump back)."""
+    rows = await ReadingPosition.raw(FURTHEST, owner, book_id)
+    return (rows[0]["chapter"], rows[0]["char_offset"]) if rows else None
+
+
 async def _current(owner: uuid.UUID, book_id: uuid.UUID) -> ProgressRead | None:
     row = (
         await ReadingPosition.select()
