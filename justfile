@@ -11,9 +11,14 @@ py := venv / "bin/python"
 run: setup
     {{py}} -m bookreader serve
 
-# run the whole test suite (real Postgres, Redis, ARQ worker, HTTP/WebSocket clients, headless Chromium)
-test *ARGS: setup browser epubcheck
+# the linters and type checker, then the whole test suite (real Postgres, Redis, ARQ worker, HTTP/WebSocket
+# clients, headless Chromium): what CI runs
+test *ARGS: lint browser epubcheck
     {{py}} -m pytest "$@"
+
+# the edit loop: unit + integration tests without the browser, fault and slow ones (goal: under two minutes)
+test-fast *ARGS: setup
+    {{py}} -m pytest tests/unit tests/integration -m "not e2e and not slow" "$@"
 
 # browser end-to-end tests only (headless Chromium); screenshots land in test-artifacts/screenshots/
 e2e *ARGS: setup browser
@@ -83,9 +88,29 @@ import *ARGS: setup
 create-admin EMAIL: setup
     {{py}} -m bookreader create-admin "$1"
 
-lint: setup
+# ruff and mypy (strict on ingest/, nlp/, core/: [tool.mypy] in pyproject.toml); biome and tsc (the
+# `// @ts-check` JSDoc types, jsconfig.json) on the web UI
+lint: setup node-tools
     {{venv}}/bin/ruff check src tests bench training
     {{venv}}/bin/ruff format --check src tests bench training
+    {{venv}}/bin/mypy
+    node_modules/.bin/biome lint static/js
+    node_modules/.bin/tsc -p jsconfig.json
+
+# the web UI's dev tools (biome, typescript) pinned in package-lock.json, into node_modules/ (skipped when the
+# lock is unchanged); nothing of it is served: the browser loads static/ as it is
+node-tools:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    stamp=node_modules/.installed
+    want=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        if ! command -v npm >/dev/null; then
+            echo "error: npm missing (Debian: apt-get install -y nodejs npm)" >&2; exit 1
+        fi
+        npm ci --no-audit --no-fund --loglevel=error
+        echo "$want" > "$stamp"
+    fi
 
 fmt: setup
     {{venv}}/bin/ruff check --fix src tests bench training

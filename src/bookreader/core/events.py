@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from redis.asyncio import Redis
@@ -17,7 +17,7 @@ class BookStatusEvent(msgspec.Struct, tag="book.status", tag_field="type"):
     status: str
     stage: str
     progress: float
-    error: dict | None = None
+    error: dict[str, Any] | None = None
 
 
 class ImageStatusEvent(msgspec.Struct, tag="image.status", tag_field="type"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -24,7 +25,7 @@ BASE_HEADERS = {
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         is_docs = scope.get("path", "").startswith("/schema")

@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -92,7 +93,7 @@ async def on_job_end(ctx: dict[str, Any]) -> None:
     ctx["running_jobs"].discard(ctx["job_id"])
 
 
-async def live_workers(redis, queue_name: str) -> dict[str, list[str]]:
+async def live_workers(redis: Redis, queue_name: str) -> dict[str, list[str]]:
     """Worker id → the job ids it runs, for every worker whose heartbeat has not expired."""
     prefix = workers_prefix(queue_name)
     workers: dict[str, list[str]] = {}
@@ -104,7 +105,7 @@ async def live_workers(redis, queue_name: str) -> dict[str, list[str]]:
     return workers
 
 
-async def release_orphaned_jobs(redis, queue_name: str) -> list[str]:
+async def release_orphaned_jobs(redis: Redis, queue_name: str) -> list[str]:
     """Delete in-progress marks of our queue's jobs that no live worker claims; their jobs run again."""
     claimed: set[str] = set()
     for jobs in (await live_workers(redis, queue_name)).values():

@@ -9,8 +9,10 @@ import sys
 import time
 import uuid
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from redis.asyncio import Redis
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 job_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
@@ -38,7 +40,7 @@ def metrics_payload() -> tuple[bytes, str]:
 
 def metrics_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         request_id = (
@@ -54,7 +56,8 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id_var.get().encode())]
+                request_id = request_id_var.get() or ""
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -142,16 +145,17 @@ def job_stats_key(queue_name: str) -> str:
     return f"{queue_name}:stats:jobs"
 
 
-async def record_job_outcome(redis, queue_name: str, function: str, outcome: str) -> None:
+async def record_job_outcome(redis: Redis, queue_name: str, function: str, outcome: str) -> None:
     try:
-        await redis.hincrby(job_stats_key(queue_name), f"{function}:{outcome}", 1)
+        await redis.hincrby(job_stats_key(queue_name), f"{function}:{outcome}", 1)  # type: ignore[misc]
     except Exception:  # Redis down: the job itself already reported through the process's metrics
         logging.getLogger(__name__).debug("job outcome not counted in Redis", exc_info=True)
 
 
-async def job_counts(redis, queue_name: str) -> dict[str, dict[str, int]]:
+async def job_counts(redis: Redis, queue_name: str) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for field, value in (await redis.hgetall(job_stats_key(queue_name))).items():
+    stats: dict[bytes | str, bytes] = await redis.hgetall(job_stats_key(queue_name))  # type: ignore[misc]
+    for field, value in stats.items():
         function, _, outcome = (field.decode() if isinstance(field, bytes) else field).rpartition(":")
         counts.setdefault(function, {})[outcome] = int(value)
     return counts

@@ -23,7 +23,7 @@ def _initialize(memory_limit: int = 0) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
-        from bookreader.nlp import warm_up  # type: ignore[attr-defined]
+        from bookreader.nlp import warm_up
     except ImportError:
         return
     warm_up()

@@ -50,7 +50,9 @@ async def create_queue(settings: Settings, *, retries: int | None = None) -> Arq
     rs = redis_settings(settings)
     if retries is not None:
         rs.conn_retries = retries
-    return await create_pool(rs, default_queue_name=settings.queue_name, **SERIALIZERS)
+    return await create_pool(
+        rs, default_queue_name=settings.queue_name, job_serializer=serialize, job_deserializer=deserialize
+    )
 
 
 class JobPayload(msgspec.Struct, frozen=True):

@@ -18,9 +18,18 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types.asgi_types import (
+    HTTPRequestEvent,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    ReceiveMessage,
+)
+from redis.asyncio import Redis
 
 from bookreader.core.auth import CLAIMS_STATE, REVOKED_STATE, revoked_session_key
 from bookreader.core.errors import PROBLEM_JSON, Problem
@@ -39,7 +48,7 @@ AUTH_BODY_LIMIT = 4096  # bytes: an email and a password fit many times over
 _last_warning = 0.0
 
 
-async def hit(redis, key: str, limit: int, window: int, now: float | None = None) -> int:
+async def hit(redis: Redis, key: str, limit: int, window: int, now: float | None = None) -> int:
     """Count one request against `key`; 0 if allowed, else the seconds to wait.
 
     Sliding window approximation: this window's count plus the previous window's, weighted by how much of
@@ -91,7 +100,7 @@ def _bearer(scope: Scope, settings: Settings) -> tuple[str, AccessClaims | None]
 
 
 async def hit_and_check_revoked(
-    redis, key: str, limit: int, window: int, session_id: uuid.UUID | None
+    redis: Redis, key: str, limit: int, window: int, session_id: uuid.UUID | None
 ) -> tuple[int, bool]:
     """`hit` and, in the same round trip (one MULTI/EXEC), whether the caller's session was revoked."""
     now = time.time()
@@ -158,11 +167,12 @@ async def _buffer_body(receive: Receive, limit: int = AUTH_BODY_LIMIT) -> tuple[
     body = b"".join(chunks)
     replayed = False
 
-    async def replay() -> Message:
+    async def replay() -> ReceiveMessage:
         nonlocal replayed
         if not replayed:
             replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            replayed_body: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+            return replayed_body
         return await receive()
 
     return body, replay
@@ -186,22 +196,24 @@ def _account_of(body: bytes, claims: AccessClaims | None) -> str:
 _TITLES = {413: "Too large", 415: "Unsupported media type", 429: "Too many requests"}
 
 
-async def send_problem(send: Send, status: int, code: str, detail: str, headers=()) -> None:
+async def send_problem(
+    send: Send, status: int, code: str, detail: str, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
     body = msgspec.json.encode(
         Problem(status=status, title=_TITLES.get(status, "Error"), detail=detail, code=code)
     )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(start)
+    await send(end)
 
 
 async def _reject(send: Send, retry_after: int) -> None:
@@ -219,7 +231,11 @@ def _warn_open(exc: BaseException) -> None:
 def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/api/") or scope.get("method") == "OPTIONS":
+        if (
+            scope["type"] != ScopeType.HTTP
+            or not path.startswith("/api/")
+            or scope.get("method") == "OPTIONS"
+        ):
             await app(scope, receive, send)
             return
         state = scope["app"].state

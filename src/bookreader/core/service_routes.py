@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from typing import Any
 
 from litestar import Request, Response, get
 from litestar.response import File
@@ -22,7 +23,7 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", operation_id="ready", tags=["service"])
-async def ready(request: Request) -> Response[dict]:
+async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
     try:
         await db.ping(timeout=2)
@@ -41,19 +42,19 @@ async def ready(request: Request) -> Response[dict]:
     return Response({"status": "ready", "checks": checks}, status_code=200)
 
 
-def metrics_allowed(request: Request) -> bool:
+def metrics_allowed(request: Request[Any, Any, Any]) -> bool:
     """With BOOKREADER_METRICS_TOKEN set, /metrics wants `Authorization: Bearer <it>`; without it, /metrics
     is open in development and closed in production (it must not be public through an ingress)."""
     settings = request.app.state.settings
     if not settings.metrics_token:
-        return settings.env != "production"
+        return bool(settings.env != "production")
     header = request.headers.get("authorization", "")
     given = header[7:].strip() if header.lower().startswith("bearer ") else ""
     return hmac.compare_digest(given.encode(), settings.metrics_token.encode())
 
 
 @get("/metrics", operation_id="metrics", tags=["service"], include_in_schema=False)
-async def metrics(request: Request) -> Response[bytes]:
+async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     if not metrics_allowed(request):
         raise NotFound("Not found.")
     try:

@@ -271,7 +271,7 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
             doc_path=item.path,
             image_url=images.url,
             marks=marks,
-            front_matter=lambda title, front=front: front or is_front_matter_title(title),
+            front_matter=(lambda title: True) if front else is_front_matter_title,
             source_path=fragment,
         )
         walker.walk_body(body)

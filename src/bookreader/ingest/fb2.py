@@ -67,7 +67,7 @@ def decode_fb2(data: bytes) -> bytes:
 def _href(element: etree._Element) -> str | None:
     for key, value in element.attrib.items():
         if key == "href" or key.endswith("}href") or key.endswith(":href"):
-            return value.strip()
+            return str(value).strip()
     return None
 
 

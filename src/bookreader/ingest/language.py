@@ -62,6 +62,7 @@ def detect_language(text: str) -> str | None:
         if len(pattern.findall(sample)) > letters * 0.2:
             return code
     words = [word.lower() for word in _LATIN_WORD.findall(sample)]
+    candidates: tuple[str, ...]
     if len(_CYRILLIC.findall(sample)) > letters * 0.3:
         candidates = ("ru", "uk")
     else:

@@ -15,7 +15,9 @@ class IngestError(Exception):
         self.code = code
         self.message = message
 
-    def __reduce__(self):  # crosses the process-pool boundary intact
+    def __reduce__(
+        self,
+    ) -> tuple[type[IngestError], tuple[str, str]]:  # crosses the process-pool boundary intact
         return (type(self), (self.code, self.message))
 
 

@@ -43,6 +43,7 @@ def _looks_like_fb2(head: bytes) -> bool:
 
 def sniff_format(source: bytes | BinaryIO) -> Format | None:
     """ "epub", "fb2", "fb2zip" or None (not a book we read). `source` is the bytes or a seekable file."""
+    archive: BinaryIO
     if isinstance(source, bytes | bytearray | memoryview):
         head, archive = bytes(source[:65536]), BytesIO(source)
     else:

@@ -24,7 +24,7 @@ Every mention keeps its position (chapter, sentence start) so the cast can be cu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import msgspec
@@ -262,7 +262,7 @@ def _alias_groups(stats: dict[str, NameStat], language: str, titled: set[str]) -
     return list(groups.values())
 
 
-def _two_people(key: str, root: str, stats: dict[str, NameStat], find) -> bool:
+def _two_people(key: str, root: str, stats: dict[str, NameStat], find: Callable[[str], str]) -> bool:
     """An established name must not join a group that already has another one through a one-off pair
     ("the Parsee Ahab" once must not make Ahab and the Parsee one person)."""
     if stats[key].count < ESTABLISHED:

@@ -19,6 +19,7 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import spacy
@@ -87,7 +88,7 @@ class SentenceSegmenter:
         if len(doc):
             starts = np.zeros(len(doc), dtype=np.uint64)  # 1 = starts a sentence, 0 = does not
             starts[first[first < len(doc)]] = 1
-            doc.from_array([SENT_START], starts.reshape(-1, 1))
+            doc.from_array([SENT_START], starts.reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
         doc.user_data["br"] = SentenceTable(text, spans, paragraph, tokens)
         return doc
 
@@ -109,7 +110,7 @@ class CueLemmatizer:
         if self.language == "ru":
             if not lower.isalpha():
                 return lower
-            return morph_analyzer().parse(lower)[0].normal_form.replace("ё", "е")
+            return str(morph_analyzer().parse(lower)[0].normal_form).replace("ё", "е")
         return self.table.get(lower, lower)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -123,7 +124,7 @@ class CueLemmatizer:
             if lemma is None:
                 lemma = cache_[key] = strings.add(self.lemma(strings[key]).lower())
             mapped[i] = lemma
-        doc.from_array([LEMMA], mapped[inverse].reshape(-1, 1))
+        doc.from_array([LEMMA], mapped[inverse].reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
         return doc
 
 
@@ -230,7 +231,7 @@ class _Features:
     def __init__(self, keys: np.ndarray) -> None:
         self.keys = keys
 
-    def to_array(self, attrs) -> np.ndarray:
+    def to_array(self, attrs: object) -> np.ndarray:
         return self.keys
 
     def __len__(self) -> int:
@@ -241,8 +242,8 @@ class SentenceClassifier:
     """Type probabilities from the trained textcat_multilabel pipeline shipped in nlp/models/<lang>."""
 
     def __init__(self, nlp: Language, model_dir: str | None) -> None:
-        path = Path(model_dir) if model_dir else Path(str(MODELS.joinpath(nlp.lang)))
-        self.textcat = None
+        path = Path(model_dir) if model_dir else Path(str(MODELS.joinpath(str(nlp.lang))))
+        self.textcat: Any = None  # spaCy's TextCategorizer (create_pipe is typed as a bare callable)
         if (path / "config.cfg").is_file():
             # Only the classifier: `spacy.load` would build a second Language with its own tokenizer
             # (a second of cold start per language); the weights are hashed n-grams, no vocab needed.
@@ -282,7 +283,8 @@ class Scorer:
 
     def __call__(self, doc: Doc) -> Doc:
         table: SentenceTable = doc.user_data["br"]
-        scored = table.scored = []
+        scored: list[tuple[str | None, float, float]] = []
+        table.scored = scored
         counts_all, words_all = table.counts.tolist(), table.words.tolist()
         probs_all = table.probs.tolist() if table.probs is not None else None
         for i, (start, end) in enumerate(table.spans):
@@ -306,7 +308,8 @@ class Scorer:
 def english_lemma_table() -> dict[str, str]:
     """spacy-lookups-data's English lemma lookup table (read directly: its entry points load slowly)."""
     data = resources.files("spacy_lookups_data").joinpath("data", "en_lemma_lookup.json.gz").read_bytes()
-    return json.loads(gzip.decompress(data))
+    table: dict[str, str] = json.loads(gzip.decompress(data))
+    return table
 
 
 @Language.factory("br_sentences")
@@ -316,12 +319,12 @@ def make_sentences(nlp: Language, name: str) -> SentenceSegmenter:
 
 @Language.factory("br_lemmatizer")
 def make_lemmatizer(nlp: Language, name: str) -> CueLemmatizer:
-    return CueLemmatizer(nlp.lang)
+    return CueLemmatizer(str(nlp.lang))
 
 
 @Language.factory("br_cues")
 def make_cues(nlp: Language, name: str) -> CueMatcher:
-    return CueMatcher(nlp, nlp.lang)
+    return CueMatcher(nlp, str(nlp.lang))
 
 
 @Language.factory("br_classifier", default_config={"model_dir": None})
@@ -331,8 +334,8 @@ def make_classifier(nlp: Language, name: str, model_dir: str | None) -> Sentence
 
 @Language.factory("br_scorer", default_config={"params_path": None})
 def make_scorer(nlp: Language, name: str, params_path: str | None) -> Scorer:
-    path = Path(params_path) if params_path else Path(str(MODELS.joinpath(nlp.lang, "calibration.json")))
-    return Scorer(nlp.lang, load_params(path))
+    path = Path(params_path) if params_path else Path(str(MODELS.joinpath(str(nlp.lang), "calibration.json")))
+    return Scorer(str(nlp.lang), load_params(path))
 
 
 def build_nlp(

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pymorphy3
 
 # Order matters only for the tuples in the lookup; scoring addresses categories by these names.
 CATEGORIES = (
@@ -67,7 +71,7 @@ def english_forms(lemma: str) -> set[str]:
     return forms
 
 
-def russian_forms(lemma: str, morph) -> set[str]:
+def russian_forms(lemma: str, morph: pymorphy3.MorphAnalyzer) -> set[str]:
     forms = {lemma, lemma.replace("ё", "е")}
     for parse in morph.parse(lemma)[:2]:
         if parse.normal_form.replace("ё", "е") != lemma.replace("ё", "е"):
@@ -79,7 +83,7 @@ def russian_forms(lemma: str, morph) -> set[str]:
 
 
 @cache
-def morph_analyzer():
+def morph_analyzer() -> pymorphy3.MorphAnalyzer:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()

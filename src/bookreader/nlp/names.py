@@ -36,7 +36,7 @@ def russian_name_key(word: str) -> str | None:
     if morph.word_is_known(word):
         for parse in parses:
             if any(tag in parse.tag for tag in _NAME_TAGS):
-                return parse.normal_form.capitalize()
+                return str(parse.normal_form).capitalize()
         return None  # a dictionary word capitalised mid-sentence: place, God, title...
     if word.endswith(_SURNAME_ENDINGS):
         return word
@@ -56,7 +56,7 @@ def russian_place_key(word: str) -> str | None:
     """Nominative of a word pymorphy3 knows as geography ("в Петербурге" → "Петербург"), else None."""
     for parse in morph_analyzer().parse(word)[:2]:
         if "Geox" in parse.tag:
-            return parse.normal_form.capitalize()
+            return str(parse.normal_form).capitalize()
     return None
 
 
@@ -174,7 +174,7 @@ def _russian_feminine_surname(word: str) -> str | None:
         if ("Surn" in parse.tag or "Patr" in parse.tag) and "femn" in parse.tag:
             nominative = parse.inflect({"nomn", "sing", "femn"})
             if nominative is not None:
-                return nominative.word.capitalize()
+                return str(nominative.word).capitalize()
     return None
 
 

@@ -15,14 +15,15 @@ import os
 import re
 from collections import Counter
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import msgspec
+from spacy.tokens import Doc
 
 from .characters import NameStat
-from .components import build_nlp, model_version
+from .components import Scorer, build_nlp, model_version
 from .lexicon import CATEGORIES, get_lexicon
-from .model import ChapterText, CharacterQuote, FoundDescription
+from .model import ChapterText, CharacterQuote, DescriptionType, FoundDescription
 from .names import NameMention
 from .scoring import APPEARANCE, COLOUR
 from .text import WORD, paragraph_spans
@@ -74,7 +75,7 @@ class Pipeline:
         self.lexicon = get_lexicon(language)
         self.size = len(CATEGORIES)
         self.spacy = build_nlp(language)
-        self.scorer = self.spacy.get_pipe("br_scorer")
+        self.scorer = cast(Scorer, self.spacy.get_pipe("br_scorer"))
         self.version = model_version(language)
         self.nlp = _load_trained(model_name) if model_name else None  # optional NER for names
 
@@ -91,7 +92,7 @@ class Pipeline:
         # The whole lower-case vocabulary: a name word may be capitalised in one batch, lower-case in another.
         return ChunkAnalysis(self.language, descriptions, names, dict(lower), os.getpid(), self.version)
 
-    def run(self, text: str, paragraphs: list[tuple[int, int]] | None = None, single: bool = False):
+    def run(self, text: str, paragraphs: list[tuple[int, int]] | None = None, single: bool = False) -> Doc:
         """The spaCy pipeline over one text; `doc.user_data["br"]` holds the per-sentence table."""
         doc = self.spacy.make_doc(text)
         doc.user_data["br_paragraphs"] = paragraphs or []
@@ -110,7 +111,7 @@ class Pipeline:
 
     def chapter_passages(
         self, text: str, paragraphs: list[tuple[int, int]] | None = None, mode: str = "both"
-    ):
+    ) -> list[FoundDescription]:
         """Descriptions of one text (no name statistics), under a scorer mode: for the evaluation."""
         previous, self.scorer.mode = self.scorer.mode, mode
         try:
@@ -190,9 +191,10 @@ class Pipeline:
             if end - start < MIN_CHARS or not _TERMINATED.search(text, start, end):
                 continue  # too short, or a heading / fragment without a sentence end
             typed = [s for s in run if s.kind is not None]
-            weight: Counter[str] = Counter()
+            weight: dict[str, float] = {}
             for s in typed:
-                weight[s.kind] += s.confidence
+                assert s.kind is not None
+                weight[s.kind] = weight.get(s.kind, 0.0) + s.confidence
             kind = max(weight, key=lambda k: (weight[k], k == first.kind))
             confidence = max(s.confidence for s in typed if s.kind == kind)
             priority = max(s.priority for s in typed) + 0.05 * min(len(typed) - 1, 3)
@@ -201,7 +203,7 @@ class Pipeline:
             found.append(
                 FoundDescription(
                     chapter=number,
-                    type=kind,
+                    type=cast(DescriptionType, kind),
                     start=start,
                     end=end,
                     text=text[start:end],
@@ -214,6 +216,7 @@ class Pipeline:
 
     def _ner_persons(self, text: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
         """PERSON entities as chapter offsets; paragraph by paragraph (spaCy caps a doc at ~1M chars)."""
+        assert self.nlp is not None  # only called with a trained pipeline loaded
         self.nlp.max_length = max(self.nlp.max_length, *(e - s + 1 for s, e in paragraphs), 1)
         docs = self.nlp.pipe(text[s:e] for s, e in paragraphs)
         return sorted(
@@ -245,7 +248,7 @@ def deduplicate(found: list[FoundDescription]) -> list[FoundDescription]:
     return sorted((k[0] for k in kept), key=lambda d: (d.chapter, d.start))
 
 
-def _load_trained(model_name: str):
+def _load_trained(model_name: str) -> Any:
     """A trained spaCy pipeline for NER, if installed; analysis works without one."""
     try:
         import spacy
