@@ -1,3 +1,4 @@
+// @ts-check
 // HTTP client for /api/v1: bearer tokens in localStorage, one refresh attempt on 401, problem details as errors.
 
 const ACCESS = "br.access";
@@ -7,11 +8,11 @@ const BASE = "/api/v1";
 export class ApiError extends Error {
   constructor(status, body) {
     const message =
-      (body && (body.detail || (body.error && body.error.message) || body.title || body.message)) ||
+      (body && (body.detail || body.error?.message || body.title || body.message)) ||
       `HTTP ${status}`;
     super(typeof message === "string" ? message : JSON.stringify(message));
     this.status = status;
-    this.code = (body && (body.code || (body.error && body.error.code))) || null;
+    this.code = (body && (body.code || body.error?.code)) || null;
     this.body = body;
   }
 }
@@ -86,6 +87,13 @@ async function wrongCredentials(response) {
   return body?.code === "invalid_credentials";
 }
 
+/**
+ * One call of the JSON API: `path` under /api/v1 (or absolute), a JSON `body`, `query` parameters (empty
+ * ones dropped). Resolves with the parsed answer; rejects with an ApiError (problem details).
+ * @param {string} path
+ * @param {{method?: string, body?: any, query?: Record<string, any>, keepalive?: boolean, auth?: boolean}} [options]
+ * @returns {Promise<any>}
+ */
 export async function api(path, { method = "GET", body, query, keepalive = false, auth = true } = {}) {
   let url = path.startsWith("/") ? path : `${BASE}/${path}`;
   if (query) {
@@ -95,6 +103,7 @@ export async function api(path, { method = "GET", body, query, keepalive = false
     if (text) url += `?${text}`;
   }
   const send = () => {
+    /** @type {Record<string, string>} */
     const headers = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (auth && tokens.access) headers.Authorization = `Bearer ${tokens.access}`;

@@ -1,3 +1,4 @@
+// @ts-check
 // Tiny DOM helpers: the UI builds elements directly (no templating, no innerHTML for user data).
 
 export function h(tag, props, ...children) {

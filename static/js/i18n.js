@@ -1,3 +1,4 @@
+// @ts-check
 // Interface text in English and Russian. Keys are grouped by screen; missing Russian keys fall back to English.
 
 const en = {

@@ -1,3 +1,4 @@
+// @ts-check
 // Images the API serves behind auth: try a plain <img> first (cookie or public URL), then fetch with the bearer
 // token into a blob URL, so covers and illustrations work whichever way the server protects them.
 import { tokens } from "./api.js";

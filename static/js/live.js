@@ -1,3 +1,4 @@
+// @ts-check
 // Live events over /api/v1/ws: one socket per signed-in tab, reconnecting with backoff.
 import { refreshTokens, tokens } from "./api.js";
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Boot: theme, shell, hash router. Every view is `mount(root, params) → cleanup`.
 import { currentUser, forgetUser, onSignedOut, signOut, tokens } from "./api.js";
 import { clear, h, icon } from "./dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Reading preferences persisted per browser; the theme applies to the whole interface.
 
 const KEY = "br.prefs";

@@ -1,3 +1,4 @@
+// @ts-check
 // Full-text search (GET /api/v1/search, /api/v1/books/{id}/search): a form + results list used by the library
 // and the reader. A hit opens the reader at the passage with the words marked (`takePendingFind`).
 import { api } from "./api.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Library controls: sort order, shelf filter, new shelf, putting a book on a shelf (all on the server).
 import { api } from "./api.js";
 import { h, icon } from "./dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Shared widgets: toasts, modal dialogs, status badges, progress bars.
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -10,6 +11,11 @@ export function toast(message, kind = "info", ms = 4500) {
 }
 
 // A modal <dialog>: resolves with the value `collect()` returns on submit, or null when cancelled.
+/**
+ * A modal form; resolves with `collect()`'s value on submit, null on cancel.
+ * @param {{title: string, body?: Node, submitLabel?: string, collect?: () => any, danger?: boolean}} options
+ * @returns {Promise<any>}
+ */
 export function openDialog({ title, body, submitLabel = t("reader.save"), collect = () => true, danger = false }) {
   return new Promise((resolve) => {
     const form = h("form", { method: "dialog", class: "dialog-form" });

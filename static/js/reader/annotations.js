@@ -1,3 +1,4 @@
+// @ts-check
 // Marks inside the chapter text: scene descriptions (tap to illustrate) and the reader's highlights,
 // plus the inline illustration figures placed after the paragraph a scene starts in.
 import { h } from "../dom.js";
@@ -72,7 +73,7 @@ export function placeIllustration(content, map, desc, image, onLoad) {
   const para = paragraphAt(map, desc.start);
   if (!para) return null;
   let anchor = para.el;
-  while (anchor.nextElementSibling && anchor.nextElementSibling.matches("figure.illustration")) anchor = anchor.nextElementSibling;
+  while (anchor.nextElementSibling?.matches("figure.illustration")) anchor = anchor.nextElementSibling;
   anchor.after(figure);
   return figure;
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // One chapter on screen: fetch it, lay out its text with descriptions, highlights and pictures marked, and
 // follow links inside it (footnotes here or in another chapter).
 import { api } from "../api.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // The reader's shared context: what views/reader.js builds and hands to every reader module. Types only.
 
 /**

@@ -1,3 +1,4 @@
+// @ts-check
 // The side drawer: contents, bookmarks, highlights (tabs) and reading settings; adding bookmarks.
 import { api } from "../api.js";
 import { append, clear, formatDate, h, icon } from "../dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Search inside the open book: a panel under the reader bar; a hit turns to its page with the words marked.
 import { h, icon } from "../dom.js";
 import { t } from "../i18n.js";

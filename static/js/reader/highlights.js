@@ -1,3 +1,4 @@
+// @ts-check
 // Highlights: the selection toolbar (colours, note), the popover on an existing highlight, and their storage.
 import { api } from "../api.js";
 import { h, icon } from "../dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Input: buttons, keys, swipes and taps turn pages; clicks and Enter on marks open their popovers; a text
 // selection offers the highlight toolbar; resizes and preference changes reflow the text.
 import { debounce } from "../dom.js";

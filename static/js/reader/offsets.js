@@ -1,3 +1,4 @@
+// @ts-check
 // Chapter coordinates: every paragraph element `#p-<i>` covers [start, end) of the chapter's plain text.
 // Descriptions, highlights, bookmarks and progress are offsets into that text; these helpers map both ways.
 
@@ -35,10 +36,15 @@ export function paragraphAt(map, offset) {
   return map[map.length - 1];
 }
 
+/**
+ * @param {Node} el
+ * @returns {Text[]}
+ */
 function textNodes(el) {
   const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  /** @type {Text[]} */
   const nodes = [];
-  while (walker.nextNode()) nodes.push(walker.currentNode);
+  while (walker.nextNode()) nodes.push(/** @type {Text} */ (walker.currentNode));
   return nodes;
 }
 

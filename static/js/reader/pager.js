@@ -1,3 +1,4 @@
+// @ts-check
 // Horizontal pagination with CSS columns: the chapter flows into viewport-wide columns and a page turn
 // scrolls the viewport by one column. The chapter offset at the top of the page is the reading position.
 import { offsetFromPoint, pointFromOffset } from "./offsets.js";

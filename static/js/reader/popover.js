@@ -1,3 +1,4 @@
+// @ts-check
 // One floating panel anchored to a rectangle (selection, highlight, scene); Escape or an outside click closes it.
 import { clear, h } from "../dom.js";
 
@@ -18,6 +19,11 @@ export class Popover {
     return !this.el.hidden;
   }
 
+  /**
+   * @param {DOMRect} rect what the popover points at
+   * @param {Node[]} children
+   * @param {{label?: string, focus?: boolean, kind?: string}} [options]
+   */
   show(rect, children, { label, focus = true, kind = "" } = {}) {
     clear(this.el).append(...children);
     this.el.className = `popover ${kind}`;

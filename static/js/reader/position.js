@@ -1,3 +1,4 @@
+// @ts-check
 // Where the reader is: the page shown, the offset of its first character, the book percentage, the status
 // line and the saved progress (debounced PUT, flushed when the reader leaves).
 import { api } from "../api.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Scenes: tap a marked description to illustrate it; live image events place the picture inline.
 import { api } from "../api.js";
 import { h, icon } from "../dom.js";

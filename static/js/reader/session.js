@@ -1,3 +1,4 @@
+// @ts-check
 // A reading session: opened when the reader shows, a heartbeat every minute while the tab is visible,
 // ended when the reader leaves or the tab hides (a hidden tab is not reading time).
 import { api } from "../api.js";

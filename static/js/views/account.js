@@ -1,3 +1,4 @@
+// @ts-check
 // Account: change the password (this session stays, every other one ends) and sign out everywhere.
 import { changePassword, signOutEverywhere } from "../api.js";
 import { h } from "../dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Admin: users (role, plan, disabled) and whatever the system endpoint reports, rendered generically.
 import { api } from "../api.js";
 import { debounce, formatDate, formatNumber, h } from "../dom.js";
@@ -47,7 +48,7 @@ function renderValue(value) {
 export async function mountAdmin(root, _params, user) {
   const section = h("section", { class: "admin" }, h("div", { class: "page-head" }, h("h1", {}, t("admin.title"))));
   root.append(section);
-  if (!user || user.role !== "admin") {
+  if (user?.role !== "admin") {
     section.append(h("p", { class: "alert alert-error", role: "alert" }, t("admin.forbidden")));
     return null;
   }
@@ -55,6 +56,7 @@ export async function mountAdmin(root, _params, user) {
   const systemBox = h("div", { class: "card", id: "admin-system" }, h("h2", {}, t("admin.system")));
   section.append(h("div", { class: "admin-grid" }, systemBox, usersBox));
 
+  /** @type {{value?: any, reason?: any}} */
   const system = await api("admin/system").then(
     (value) => ({ value }),
     (reason) => ({ reason }),

@@ -1,3 +1,4 @@
+// @ts-check
 // Sign in and sign up (sign up registers, then signs in).
 import { signIn, signUp } from "../api.js";
 import { h } from "../dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Devices: passwords for e-readers and reading apps (OPDS catalogs, KOReader sync). Shown once, revocable.
 import { api } from "../api.js";
 import { formatDate, h } from "../dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Gallery: every illustration of a book, with its scene, linking back to the chapter.
 import { api } from "../api.js";
 import { h, icon } from "../dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Library: search, upload with progress, live processing status, delete.
 import { api, uploadBook } from "../api.js";
 import { clear, debounce, formatNumber, h, icon } from "../dom.js";

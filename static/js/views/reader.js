@@ -1,3 +1,4 @@
+// @ts-check
 // The reader: paginated chapter view with TOC, bookmarks, highlights, scene illustrations, live position sync
 // and reading sessions. This module builds the screen and wires the reader's parts: position (reader/position.js),
 // the chapter on screen (reader/chapter.js) and input (reader/input.js).
@@ -55,7 +56,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
   document.title = `${book.title} — BookReader`;
 
   // Each part adds its functions to the context; the others call them through it at run time.
-  const ctx = /** @type {import("../reader/context.js").ReaderContext} */ ({
+  const ctx = /** @type {import("../reader/context.js").ReaderContext} */ (/** @type {unknown} */ ({
     bookId,
     state,
     chapters,
@@ -64,7 +65,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
     pager: new Pager(ui.viewport, content),
     popover: new Popover(ui.readerEl),
     session: new ReadingSession(bookId),
-  });
+  }));
   Object.assign(ctx, createPosition(ctx), createChapterView(ctx));
   ctx.highlights = createHighlights(ctx);
   ctx.scenes = createScenes(ctx);

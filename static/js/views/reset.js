@@ -1,3 +1,4 @@
+// @ts-check
 // The page behind an admin-issued reset link (#/reset?token=…): set a new password without e-mail.
 import { resetPassword, tokens } from "../api.js";
 import { h } from "../dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Statistics: figures and charts from GET /api/v1/stats. Field names are read defensively (the reading
 // domain may name them slightly differently); anything missing renders as "—".
 import { api } from "../api.js";
@@ -9,14 +10,16 @@ const CHART_SRC = "/static/vendor/chart.umd.min.js";
 // Days (and so streaks) are counted in the reader's own timezone.
 const TIMEZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 let chartLoading = null;
+/** @type {Window & {Chart?: any}} */
+const page = window; // Chart.js (vendor/) puts itself on window
 
 function loadChart() {
-  if (window.Chart) return Promise.resolve(window.Chart);
+  if (page.Chart) return Promise.resolve(page.Chart);
   if (!chartLoading) {
     chartLoading = new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = CHART_SRC;
-      script.addEventListener("load", () => resolve(window.Chart));
+      script.addEventListener("load", () => resolve(page.Chart));
       script.addEventListener("error", reject);
       document.head.append(script);
     });
@@ -140,7 +143,9 @@ export async function mountStats(root) {
       options: common,
     }),
   ];
-  return () => made.forEach((chart) => chart.destroy());
+  return () => {
+    for (const chart of made) chart.destroy();
+  };
 }
 
 // The daily goal: today's progress and a small form to change the target (PUT /stats/goal).

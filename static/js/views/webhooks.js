@@ -1,3 +1,4 @@
+// @ts-check
 // Webhooks: signed event deliveries to your own endpoints. The secret is shown once; each endpoint has a
 // delivery log (status, response code, latency, next try) and a "send test event" button.
 import { api } from "../api.js";
