@@ -9,10 +9,11 @@ from bookreader.core.queue import create_queue
 from bookreader.domain.descriptions import service
 from bookreader.domain.descriptions.schemas import ReanalysisQueued
 from bookreader.settings import Settings
+from bookreader.tables import TABLES
 
 
 async def queue_reanalysis(settings: Settings, book: str | None, older_than: str | None) -> ReanalysisQueued:
-    await db.start_pool(settings, max_size=2)
+    await db.start_pool(settings, TABLES, max_size=2)
     queue = await create_queue(settings)
     try:
         if book:
