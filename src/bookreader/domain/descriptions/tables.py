@@ -45,8 +45,8 @@ class CharacterMention(Table, tablename="character_mentions"):
     sees is computed from the mentions at or before their position."""
 
     id = BigSerial(primary_key=True)
-    book = ForeignKey(references=Book, on_delete=OnDelete.cascade)
-    character = ForeignKey(references=Character, on_delete=OnDelete.cascade)
+    book = ForeignKey(references=Book, on_delete=OnDelete.cascade, null=False)
+    character = ForeignKey(references=Character, on_delete=OnDelete.cascade, null=False, index=True)
     alias = Text()
     chapter = Integer()
     char_offset = Integer()  # `offset` is an SQL keyword; the API calls it `offset`
