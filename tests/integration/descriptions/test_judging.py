@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from bookreader.imaging.stub_server import StubApiServer, json_reply
-from bookreader.testing import Infrastructure
 from redis.asyncio import Redis
+from tests.harness import Infrastructure
+from tests.stub_server import StubApiServer, json_reply
 
 from bookreader.domain.descriptions import judging
 from bookreader.nlp import ChapterText, FoundDescription
