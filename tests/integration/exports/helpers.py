@@ -26,6 +26,7 @@ async def wait_export(
             if response.status_code == 200:
                 return response
             assert response.status_code == 202, response.text
+            assert response.headers["content-type"].startswith("application/json")
             body = response.json()
             assert body["status"] == "building" and 0.0 <= body["progress"] <= 1.0, body
             await asyncio.sleep(0.3)

@@ -155,7 +155,9 @@ async def test_cast_appendix_holds_only_characters_met_so_far(reader: Reader, tm
     path = tmp_path / "cast.epub"
     path.write_bytes(cast_book())
     book = await ready_book(reader, path)
-    names = {c["name"]: c for c in (await reader.get(f"/api/v1/books/{book['id']}/characters")).json()}
+    names = {
+        c["name"]: c for c in (await reader.get(f"/api/v1/books/{book['id']}/characters?reveal=all")).json()
+    }
     assert (
         names.get("Marta", {}).get("first_chapter") == 1 and names.get("Viktor", {}).get("first_chapter") == 3
     )

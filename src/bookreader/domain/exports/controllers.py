@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import File
 from litestar.status_codes import HTTP_202_ACCEPTED
 
@@ -24,6 +25,10 @@ class ExportController(Controller):
     @get(
         "/{book_id:uuid}/export.epub",
         operation_id="exportBook",
+        media_type=EPUB,
+        responses={
+            202: ResponseSpec(data_container=ExportStatus, description="Being built: ask again later")
+        },
         summary="The illustrated EPUB 3 of a book",
         description=(
             "200 with the file when it is built and current (the book's ready pictures have not changed "
@@ -40,7 +45,7 @@ class ExportController(Controller):
             user, book_id, variant, storage=state.storage, queue=state.queue
         )
         if isinstance(result, ExportStatus):
-            return Response(result, status_code=HTTP_202_ACCEPTED, headers={"Cache-Control": "no-store",
-                                                                             "Retry-After": "2"})  # fmt: skip
+            headers = {"Cache-Control": "no-store", "Retry-After": "2"}
+            return Response(result, status_code=HTTP_202_ACCEPTED, media_type=MediaType.JSON, headers=headers)
         return File(path=result.path, filename=result.filename, media_type=EPUB,
                     headers={"Cache-Control": "private, no-cache"})  # fmt: skip

@@ -1,5 +1,5 @@
 """What an export is made of, read from Postgres: chapters, the owner's ready pictures with the passages they
-illustrate, metadata, and the cast as far as the reader has read."""
+illustrate, metadata, and the cast as far as the reader has read (the cast domain's own spoiler-safe view)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 
 from bookreader.core.storage import Storage
+from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book, Chapter
-from bookreader.domain.descriptions.tables import Character
+from bookreader.domain.descriptions.cast import Bound, list_cast
 from bookreader.domain.exports.cpu import ExportSource, PictureFile
 from bookreader.domain.illustrations.files import EXTENSIONS, file_path
+from bookreader.domain.reading.service import furthest_position
 from bookreader.epubwriter import CastMember, CastQuote, ExportChapter, ExportMetadata
 
 # the newest ready picture of each description (a regenerated one replaces the older)
@@ -21,14 +23,6 @@ FROM images i JOIN image_files f ON f.id = i.file JOIN descriptions d ON d.id = 
 WHERE i.owner = {} AND i.book = {} AND i.status = 'ready'
 ORDER BY i.description, i.updated_at DESC
 """
-# the furthest point the reader reached: any progress write (even one superseded later) or the position
-BOUND_SQL = """
-SELECT chapter, char_offset FROM (
-    SELECT chapter, char_offset FROM position_writes WHERE owner = {} AND book = {}
-    UNION ALL
-    SELECT chapter, char_offset FROM reading_positions WHERE owner = {} AND book = {}
-) reached ORDER BY chapter DESC, char_offset DESC LIMIT 1
-"""
 
 
 async def ready_pictures(owner: uuid.UUID, book_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -36,35 +30,26 @@ async def ready_pictures(owner: uuid.UUID, book_id: uuid.UUID) -> list[dict[str,
 
 
 async def cast_bound(owner: uuid.UUID, book_id: uuid.UUID) -> tuple[int, int]:
-    """(chapter, offset) of the reader's furthest position; (0, 0) when they have not started."""
-    rows = await Book.raw(BOUND_SQL, owner, book_id, owner, book_id)
-    return (rows[0]["chapter"], rows[0]["char_offset"]) if rows else (0, 0)
+    """(chapter, offset) of the reader's furthest position (any write, any device); (0, 0) before they start."""
+    return await furthest_position(owner, book_id) or (0, 0)
 
 
-def _within(chapter: int, end: int, bound: tuple[int, int]) -> bool:
-    return (chapter, end) <= bound
-
-
-async def cast_until(book_id: uuid.UUID, bound: tuple[int, int]) -> list[CastMember]:
-    """Characters met at or before `bound`, with only the quotes from there. Aliases are left out: when each
-    was first used is not recorded, and a later alias can be the spoiler (who someone really is)."""
-    rows = (
-        await Character.select(Character.name, Character.first_chapter, Character.appearance)
-        .output(load_json=True)
-        .where(Character.book == book_id, Character.first_chapter <= bound[0])
-        .order_by(Character.mention_count, ascending=False)
-    )
-    cast = []
-    for row in rows:
-        quotes = [
-            CastQuote(chapter=q["chapter"], text=q["text"])
-            for q in row["appearance"] or []
-            if _within(q["chapter"], q["end"], bound)
-        ]
-        if row["first_chapter"] == bound[0] and not quotes:
-            continue  # first named in this very chapter, maybe past the reader's offset
-        cast.append(CastMember(name=row["name"], first_chapter=row["first_chapter"], quotes=quotes))
-    return cast
+async def cast_until(owner: uuid.UUID, book_id: uuid.UUID, bound: tuple[int, int]) -> list[CastMember]:
+    """The cast as the reader's own cast panel shows it at `bound` (descriptions/cast.py): nobody first named
+    later, and names, aliases and quotes only from text at or before it."""
+    user = await User.objects().where(User.id == owner).first()
+    if user is None or bound == (0, 0):
+        return []
+    cast = await list_cast(user, book_id, "character", Bound(*bound))
+    return [
+        CastMember(
+            name=c.name,
+            first_chapter=c.first_chapter,
+            aliases=list(c.aliases),
+            quotes=[CastQuote(chapter=q.chapter, text=q.text) for q in c.appearance],
+        )
+        for c in cast
+    ]
 
 
 def _metadata(book: Book) -> ExportMetadata:
@@ -105,7 +90,8 @@ async def export_source(book: Book, variant: str, storage: Storage) -> ExportSou
         )
         for p in await ready_pictures(book.owner, book.id)
     ]
-    cast = await cast_until(book.id, await cast_bound(book.owner, book.id)) if variant == "cast" else None
+    bound = await cast_bound(book.owner, book.id)
+    cast = await cast_until(book.owner, book.id, bound) if variant == "cast" else None
     book_dir = storage.book_dir(book.id)
     return ExportSource(
         metadata=_metadata(book), chapters=chapters, asset_url_prefix=f"/api/v1/books/{book.id}/assets/",
