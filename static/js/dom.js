@@ -50,6 +50,8 @@ const ICONS = {
   device: "M7 2h10v20H7zM11 18h2",
   bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20h4",
   key: "M8 15a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM12 11h9M18 11v3M21 11v3",
+  people: "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a6 6 0 0 1 12 0v1M16 3.5a4 4 0 0 1 0 7.5M18 14a6 6 0 0 1 4 6v1",
+  download: "M12 4v12M7 11l5 5 5-5M4 20h16",
 };
 
 export function icon(name) {

@@ -24,6 +24,7 @@
  * @property {HTMLButtonElement} prevButton
  * @property {HTMLButtonElement} nextButton
  * @property {HTMLButtonElement} tocButton
+ * @property {HTMLButtonElement} castButton
  * @property {HTMLButtonElement} settingsButton
  * @property {HTMLButtonElement} bookmarkButton
  * @property {HTMLElement} pageLabel

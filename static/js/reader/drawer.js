@@ -33,7 +33,7 @@ export function createDrawer(ctx) {
       closeDrawer();
       drawer.returnFocus?.focus();
     });
-    const tabs = panel === "settings" ? null : h("div", { class: "drawer-tabs", role: "tablist" }, ...["toc", "bookmarks", "highlights"].map((name) => {
+    const tabs = panel === "settings" ? null : h("div", { class: "drawer-tabs", role: "tablist" }, ...["toc", "bookmarks", "highlights", "cast"].map((name) => {
       const tab = h("button", { type: "button", role: "tab", class: "drawer-tab", "aria-selected": String(name === panel), id: `tab-${name}` }, t(`reader.${name}`));
       tab.addEventListener("click", () => {
         state.panel = name;
@@ -48,8 +48,10 @@ export function createDrawer(ctx) {
     if (panel === "toc") append(body, tocList());
     if (panel === "bookmarks") append(body, bookmarkList());
     if (panel === "highlights") append(body, highlightList());
+    if (panel === "cast") append(body, ctx.cast.panel());
     if (panel === "settings") append(body, settingsForm());
     append(drawer, [h("div", { class: "drawer-head" }, h("h2", {}, title), close), tabs, body]);
+    drawer.querySelector(".drawer-tab[aria-selected='true']")?.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function tocList() {

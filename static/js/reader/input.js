@@ -21,6 +21,7 @@ export function bindInput(ctx) {
   const { viewport } = ui;
 
   ui.tocButton.addEventListener("click", () => ctx.drawer.open("toc", ui.tocButton));
+  ui.castButton.addEventListener("click", () => ctx.drawer.open("cast", ui.castButton));
   ui.settingsButton.addEventListener("click", () => ctx.drawer.open("settings", ui.settingsButton));
   ui.bookmarkButton.addEventListener("click", () => ctx.drawer.toggleBookmark());
   ui.scrim.addEventListener("click", () => ctx.drawer.close());

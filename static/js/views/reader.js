@@ -8,7 +8,9 @@ import { t } from "../i18n.js";
 import { live } from "../live.js";
 import { deviceName } from "../prefs.js";
 import { createChapterView, listOf } from "../reader/chapter.js";
+import { createCast } from "../reader/cast.js";
 import { createDrawer } from "../reader/drawer.js";
+import { createExport } from "../reader/export.js";
 import { createFind } from "../reader/find.js";
 import { createHighlights } from "../reader/highlights.js";
 import { bindInput } from "../reader/input.js";
@@ -70,6 +72,10 @@ export async function mountReader(root, [bookId, chapterParam]) {
   ctx.highlights = createHighlights(ctx);
   ctx.scenes = createScenes(ctx);
   ctx.drawer = createDrawer(ctx);
+  ctx.cast = createCast(ctx);
+  const exporter = createExport(ctx);
+  ui.topBar.querySelector(".reader-tools")?.append(exporter.button);
+  ui.topBar.querySelector(".reader-titles")?.append(exporter.status);
   const find = createFind(ctx); // full-text search in this book
   ui.topBar.querySelector(".reader-tools")?.prepend(find.button);
   ui.topBar.after(find.panel);
@@ -96,6 +102,7 @@ export async function mountReader(root, [bookId, chapterParam]) {
     unbindInput();
     window.removeEventListener("pagehide", onPageHide);
     offImages();
+    exporter.dispose();
     document.title = "BookReader";
   };
 }
@@ -132,12 +139,13 @@ function buildScreen(root, bookId) {
   const bookmarkButton = button("bookmark", t("reader.add_bookmark"), "reader-bookmark");
   const galleryLink = h("a", { href: `#/gallery/${bookId}`, class: "icon-btn", "aria-label": t("reader.gallery"), title: t("reader.gallery"), id: "reader-gallery" }, icon("image"));
   const settingsButton = button("type", t("reader.settings"), "reader-settings");
+  const castButton = button("people", t("cast.title"), "reader-cast");
   const topBar = h(
     "header",
     { class: "reader-bar" },
     backLink,
     h("div", { class: "reader-titles" }, titleEl, chapterEl),
-    h("div", { class: "reader-tools" }, tocButton, bookmarkButton, galleryLink, settingsButton),
+    h("div", { class: "reader-tools" }, tocButton, castButton, bookmarkButton, galleryLink, settingsButton),
   );
   const content = h("article", { class: "page-content reader-text", id: "reader-content", lang: "" });
   const viewport = h("div", { class: "page-viewport", id: "reader-viewport" }, content);
@@ -152,5 +160,5 @@ function buildScreen(root, bookId) {
   const scrim = h("div", { class: "scrim", hidden: true });
   const readerEl = h("section", { class: "reader", id: "reader", "aria-label": t("reader.toc") }, topBar, stage, footer, scrim, drawerEl);
   root.append(readerEl);
-  return { readerEl, topBar, titleEl, chapterEl, viewport, prevButton, nextButton, tocButton, settingsButton, bookmarkButton, pageLabel, percentLabel, bookBar, drawerEl, scrim };
+  return { readerEl, topBar, titleEl, chapterEl, viewport, prevButton, nextButton, tocButton, castButton, settingsButton, bookmarkButton, pageLabel, percentLabel, bookBar, drawerEl, scrim };
 }

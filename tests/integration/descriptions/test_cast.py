@@ -76,7 +76,7 @@ def assert_nothing_past(
             assert texts[q["chapter"]][q["start"] : q["end"]] == q["text"]
             quote_texts.append(q["text"].strip())
         if c["appearance_text"]:
-            joined = "; ".join(quote_texts)
+            joined = " ".join(dict.fromkeys(quote_texts))
             assert joined.startswith(c["appearance_text"].rstrip("…").rstrip(" ;,")), (
                 "appearance text from quotes"
             )

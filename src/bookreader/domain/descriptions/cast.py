@@ -121,7 +121,7 @@ def _read(row: dict, aliases: dict[str, tuple[int, int]], bound: Bound, kind: st
         for q in row["appearance"] or []
         if bound.covers(q["chapter"], q["end"])
     ]
-    text = "; ".join(q.text.strip() for q in quotes if q.text.strip())
+    text = " ".join(dict.fromkeys(q.text.strip() for q in quotes if q.text.strip()))  # each sentence once
     return CharacterRead(
         id=row["id"],
         name=name,
