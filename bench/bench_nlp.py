@@ -72,21 +72,22 @@ def words_per_second(
     return words, best, best_cpu, len(result.descriptions)
 
 
-def spacy_baseline(chapters: list[ChapterText], language: str, repeat: int = 2) -> float:
-    """words/s of the bare spacy.blank(lang) tokenizer over the same text (best of `repeat`)."""
+def spacy_baseline(chapters: list[ChapterText], language: str, repeat: int = 2) -> tuple[float, float]:
+    """(words/s wall, words/s CPU) of the bare spacy.blank(lang) tokenizer over the same text (best of
+    `repeat`). CPU seconds cancel the other engineers' load on this shared machine; wall clocks do not."""
     import spacy
 
     nlp = spacy.blank(language)
     nlp.max_length = 50_000_000
     texts = [c.text for c in chapters]
     words = sum(len(WORD.findall(t)) for t in texts)
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in nlp.pipe(texts, batch_size=16):
             pass
-        best = min(best, time.perf_counter() - start)
-    return words / best
+        best, best_cpu = min(best, time.perf_counter() - start), min(best_cpu, time.process_time() - cpu)
+    return words / best, words / best_cpu
 
 
 def pool_seconds(chapters: list[ChapterText], language: str, processes: int = 2) -> float:
@@ -203,11 +204,12 @@ def main() -> None:
             f"{language}: {chars / 1e6:.2f} M chars, {words} words, {len(chapters)} chapters -> "
             f"{seconds:.2f} s wall ({cpu:.2f} s CPU), {words / seconds:,.0f} words/s (one core), {found} descriptions"
         )
-        baseline = spacy_baseline(chapters, language)
-        ratio = (words / seconds) / baseline
+        baseline, baseline_cpu = spacy_baseline(chapters, language)
+        ratio, ratio_cpu = (words / seconds) / baseline, (words / cpu) / baseline_cpu
         print(
-            f"{language}: bare spacy.blank('{language}') tokenizer {baseline:,.0f} words/s -> analysis is "
-            f"{ratio:.2f}x of it (goal >= 0.33x: {'met' if ratio >= 0.33 else 'MISSED'})"
+            f"{language}: bare spacy.blank('{language}') tokenizer {baseline:,.0f} words/s wall, "
+            f"{baseline_cpu:,.0f} words/s CPU -> analysis is {ratio:.2f}x of it by wall clock, "
+            f"{ratio_cpu:.2f}x by CPU time (goal >= 0.33x: {'met' if ratio_cpu >= 0.33 else 'MISSED'} by CPU)"
         )
         pooled = pool_seconds(chapters, language)
         verdict = "met" if min(seconds, pooled) * 1e6 / chars <= 2.5 else "MISSED"

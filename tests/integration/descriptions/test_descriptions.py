@@ -118,8 +118,13 @@ async def test_rerunning_analysis_replaces_rows(
     queue = await create_queue(load_settings(migrated))
     try:
         job = AnalyzeBook(book_id=book["id"])
-        await queue.delete(result_key_prefix + job.job_id())  # ARQ keeps the first run's result for a while
-        assert await enqueue(queue, job)
+        # the book turns ready before its job returns (pre-generation follows): wait for the job to end
+        async with asyncio.timeout(30):
+            while True:
+                await queue.delete(result_key_prefix + job.job_id())  # ARQ keeps a run's result a while
+                if await enqueue(queue, job):
+                    break
+                await asyncio.sleep(0.2)
     finally:
         await queue.aclose()
     again = await reader.wait_for_book(book["id"], timeout=60)
