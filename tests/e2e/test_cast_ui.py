@@ -95,3 +95,46 @@ async def test_export_button_downloads_the_illustrated_epub(
     assert "EPUB" in await page.inner_text("#export-status")
     await page.screenshot(path=screenshots / "export-done.png")
     assert not await violations(page)
+
+
+SCENE_WITH_PICTURE = """() => {
+  const view = document.querySelector('#reader-viewport').getBoundingClientRect();
+  const ready = new Set([...document.querySelectorAll('figure.illustration[data-status=ready]')].map((f) => f.dataset.descId));
+  const mark = [...document.querySelectorAll('#reader-content mark.desc')].find((el) => {
+    const r = el.getClientRects()[0];
+    return ready.has(el.dataset.descId) && r && r.left >= view.left - 1 && r.right <= view.right + 1;
+  });
+  if (!mark) return null;
+  mark.focus();
+  return mark.dataset.descId;
+}"""
+
+
+async def test_why_this_picture_shows_the_prompt(open_page, base_url: str, screenshots: Path) -> None:
+    email, book_id = await reader_in_chapter_3(base_url)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        login = await http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        images = (await http.get(f"/api/v1/books/{book_id}/images", headers=headers)).json()
+    ready = [i for i in images if i["status"] == "ready" and i["prompt"]]
+    assert ready, "chapter 1 is illustrated ahead when the book is ready"
+    page = await open_page()
+    await sign_in(page, email)
+    await page.goto(f"/#/read/{book_id}/1")
+    await page.wait_for_selector("#reader:not(.is-loading)[data-page]")
+    await page.locator("figure.illustration[data-status=ready]").first.wait_for(state="attached")
+    scene = None
+    for _ in range(8):  # step on to a page whose scene already has its picture
+        scene = await page.evaluate(SCENE_WITH_PICTURE)
+        if scene:
+            break
+        await page.keyboard.press("ArrowRight")
+    assert scene, "a page with an illustrated scene"
+    await page.keyboard.press("Enter")
+    await page.click("#why-picture summary")
+    prompts = {i["description_id"]: i["prompt"] for i in images}
+    await page.wait_for_function(
+        "(p) => document.querySelector('#why-prompt')?.textContent === p", arg=prompts[scene]
+    )
+    await page.screenshot(path=screenshots / "why-this-picture.png")
+    assert not await violations(page)

@@ -40,11 +40,28 @@ export function createScenes(ctx) {
         const figure = content.querySelector(`figure.illustration[data-desc-id="${CSS.escape(desc.id)}"]`);
         if (figure) ctx.showPage(pager.pageOfElement(figure));
       });
-      body.push(view);
+      body.push(view, whyThisPicture(image));
     } else {
       body.push(h("p", { class: "muted", role: "status" }, t("reader.generating")));
     }
     popover.show(rect, body, { label: t("reader.scene"), kind: "popover-scene" });
+  }
+
+  /** "Why this picture": the prompt the picture was made from (the owner's own image; fetched when opened). */
+  function whyThisPicture(image) {
+    const text = h("p", { class: "why-prompt", id: "why-prompt", tabindex: "0" }, image.prompt || t("why.loading"));
+    const details = h("details", { class: "why-picture", id: "why-picture" }, h("summary", {}, t("why.title")), text);
+    details.addEventListener("toggle", async () => {
+      if (!details.open || image.prompt) return;
+      try {
+        const full = await api(`images/${image.id}`);
+        image.prompt = full.prompt;
+        text.textContent = full.prompt || t("why.none");
+      } catch (error) {
+        text.textContent = errorText(error);
+      }
+    });
+    return details;
   }
 
   async function onImageEvent(event) {

@@ -57,7 +57,8 @@ async def _load_bible(book_id: uuid.UUID) -> list[CharacterSheet]:
     sheets = []
     for row in rows:
         quotes = [q.get("text", "") for q in row["appearance"] or [] if isinstance(q, dict)]
-        appearance = "; ".join(q.strip() for q in quotes if q.strip())[:APPEARANCE_CHARS]
+        # each sentence once, in reading order: the same canonical text as the cast panel's appearance
+        appearance = " ".join(dict.fromkeys(q.strip() for q in quotes if q.strip()))[:APPEARANCE_CHARS]
         sheets.append(CharacterSheet(row["name"], appearance, list(row["aliases"] or [])))
     return sheets
 
