@@ -145,11 +145,16 @@ def _import(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _reanalyze(settings: Settings, book: str | None, older_than: str | None) -> None:
+    from bookreader.core.errors import DomainError
     from bookreader.domain.descriptions.cli import queue_reanalysis
 
     servers, settings = _with_servers(settings)
     try:
-        done = asyncio.run(queue_reanalysis(settings, book, older_than))
+        try:
+            done = asyncio.run(queue_reanalysis(settings, book, older_than))
+        except (DomainError, ValueError) as exc:  # no such book, not ready, not a book id
+            print(f"bookreader reanalyze: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
         print(
             f"re-analysis: {done.books} books selected, {done.queued} queued "
             f"(model {done.model_version or 'unchanged'}); the worker does the rest",

@@ -4,6 +4,9 @@ while it stays readable; passages that survive keep their rows — and the pictu
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -120,3 +123,24 @@ async def test_reanalysis_keeps_surviving_passages_and_their_pictures(
 
     missing = await admin.post(f"/api/v1/admin/books/{uuid.uuid4()}/reanalyze")
     assert missing.status_code == 404 and missing.json()["code"]
+
+
+def test_reanalyze_command_queues_from_the_shell(migrated: dict[str, str]) -> None:
+    """`just reanalyze` runs `bookreader reanalyze`: the same selection as the admin API, from the shell."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bookreader", "reanalyze", "--older-than", "0"],
+        env={**os.environ, **migrated},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "re-analysis: 0 books selected, 0 queued" in done.stderr
+    unknown = subprocess.run(
+        [sys.executable, "-m", "bookreader", "reanalyze", "--book", str(uuid.uuid4())],
+        env={**os.environ, **migrated},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unknown.returncode == 1 and "bookreader reanalyze: No such book." in unknown.stderr
