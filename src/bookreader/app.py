@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from bookreader import __version__
 from bookreader.core import db
+from bookreader.core.deps import DEPENDENCIES
 from bookreader.core.errors import EXCEPTION_HANDLERS
 from bookreader.core.headers import security_headers_middleware
 from bookreader.core.observability import configure_logging, metrics_middleware
@@ -24,6 +26,7 @@ from bookreader.core.ratelimit import rate_limit_middleware
 from bookreader.core.service_routes import STATIC_DIR, health, index, metrics, ready
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.controllers import AuthController, UserController
+from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.admin.controllers import AdminController
 from bookreader.domain.books.controllers import BookController
 from bookreader.domain.descriptions.controllers import DescriptionController
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[rate_limit_middleware],
+        dependencies={**DEPENDENCIES, "user": Provide(provide_user)},  # what handlers name as parameters
         cors_config=CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True)
         if settings.cors_origins
         else None,

@@ -8,11 +8,13 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.response import File
+from redis.asyncio import Redis
 
 from bookreader.core import db
 from bookreader.core.errors import NotFound
 from bookreader.core.observability import QUEUE_DEPTH, metrics_payload
 from bookreader.core.resources import static_dir
+from bookreader.settings import Settings
 
 STATIC_DIR = static_dir()
 
@@ -23,7 +25,7 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", operation_id="ready", tags=["service"])
-async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+async def ready(redis: Redis) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
     try:
         await db.ping(timeout=2)
@@ -31,7 +33,7 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     except Exception as exc:
         checks["postgres"] = f"down: {type(exc).__name__}"
     try:
-        await asyncio.wait_for(request.app.state.redis.ping(), 2)
+        await asyncio.wait_for(redis.ping(), 2)
         checks["redis"] = "ok"
     except Exception as exc:
         checks["redis"] = f"down: {type(exc).__name__}"
@@ -42,10 +44,9 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     return Response({"status": "ready", "checks": checks}, status_code=200)
 
 
-def metrics_allowed(request: Request[Any, Any, Any]) -> bool:
+def metrics_allowed(request: Request[Any, Any, Any], settings: Settings) -> bool:
     """With BOOKREADER_METRICS_TOKEN set, /metrics wants `Authorization: Bearer <it>`; without it, /metrics
     is open in development and closed in production (it must not be public through an ingress)."""
-    settings = request.app.state.settings
     if not settings.metrics_token:
         return bool(settings.env != "production")
     header = request.headers.get("authorization", "")
@@ -54,13 +55,11 @@ def metrics_allowed(request: Request[Any, Any, Any]) -> bool:
 
 
 @get("/metrics", operation_id="metrics", tags=["service"], include_in_schema=False)
-async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
-    if not metrics_allowed(request):
+async def metrics(request: Request[Any, Any, Any], settings: Settings, redis: Redis) -> Response[bytes]:
+    if not metrics_allowed(request, settings):
         raise NotFound("Not found.")
     try:
-        QUEUE_DEPTH.set(
-            await asyncio.wait_for(request.app.state.redis.zcard(request.app.state.settings.queue_name), 1)
-        )
+        QUEUE_DEPTH.set(await asyncio.wait_for(redis.zcard(settings.queue_name), 1))
     except Exception:
         pass
     payload, content_type = metrics_payload()

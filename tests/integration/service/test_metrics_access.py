@@ -38,5 +38,6 @@ def _request(settings, headers=None):
 def test_metrics_are_closed_in_production_without_a_token(tmp_path) -> None:
     base = {"BOOKREADER_DATA_DIR": str(tmp_path), "BOOKREADER_SECRET_KEY": "k" * 16 + "0123456789abcdef" * 2}
     production = load_settings({**base, "BOOKREADER_ENV": "production"})
-    assert not metrics_allowed(_request(production))
-    assert metrics_allowed(_request(load_settings(base)))  # development: open, as before
+    assert not metrics_allowed(_request(production), production)
+    development = load_settings(base)
+    assert metrics_allowed(_request(development), development)  # development: open, as before

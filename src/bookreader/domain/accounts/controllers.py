@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from redis.asyncio import Redis
 
 from bookreader.core.auth import ACCESS_COOKIE
 from bookreader.domain.accounts import service
-from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.schemas import (
     LoginRequest,
     PasswordChange,
@@ -19,6 +18,7 @@ from bookreader.domain.accounts.schemas import (
 )
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.accounts.usage import usage_for
+from bookreader.settings import Settings
 
 
 def user_read(user: User, usage=None) -> UserRead:
@@ -33,8 +33,7 @@ def user_read(user: User, usage=None) -> UserRead:
     )
 
 
-def _with_cookie(request: Request, pair: TokenPair, status: int) -> Response[TokenPair]:
-    settings = request.app.state.settings
+def _with_cookie(settings: Settings, pair: TokenPair, status: int) -> Response[TokenPair]:
     cookie = Cookie(
         key=ACCESS_COOKIE,
         value=pair.access_token,
@@ -57,59 +56,53 @@ class AuthController(Controller):
         return user_read(user)
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK)
-    async def login(self, request: Request, data: LoginRequest) -> Response[TokenPair]:
+    async def login(self, data: LoginRequest, settings: Settings) -> Response[TokenPair]:
         user = await service.authenticate_password(data.email, data.password)
-        pair = await service.issue_tokens(user.id, request.app.state.settings)
-        return _with_cookie(request, pair, HTTP_200_OK)
+        pair = await service.issue_tokens(user.id, settings)
+        return _with_cookie(settings, pair, HTTP_200_OK)
 
     @post("/refresh", operation_id="refreshToken", status_code=HTTP_200_OK)
-    async def refresh(self, request: Request, data: RefreshRequest) -> Response[TokenPair]:
-        state = request.app.state
-        pair = await service.rotate_refresh_token(data.refresh_token, state.settings, state.redis)
-        return _with_cookie(request, pair, HTTP_200_OK)
+    async def refresh(self, data: RefreshRequest, settings: Settings, redis: Redis) -> Response[TokenPair]:
+        pair = await service.rotate_refresh_token(data.refresh_token, settings, redis)
+        return _with_cookie(settings, pair, HTTP_200_OK)
 
     @post(
         "/logout",
         operation_id="logout",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"user": Provide(provide_user)},
     )
-    async def logout(self, request: Request, user: User) -> Response[None]:
-        state = request.app.state
-        await service.end_session(state.redis, state.settings, request.scope["state"]["session_id"])
+    async def logout(self, request: Request, user: User, settings: Settings, redis: Redis) -> Response[None]:
+        await service.end_session(redis, settings, request.scope["state"]["session_id"])
         return _signed_out()
 
     @post(
         "/logout-all",
         operation_id="logoutEverywhere",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"user": Provide(provide_user)},
     )
-    async def logout_all(self, request: Request, user: User) -> Response[None]:
+    async def logout_all(self, user: User, settings: Settings, redis: Redis) -> Response[None]:
         """Sign out everywhere: every session of this account ends, this one included."""
-        state = request.app.state
-        await service.end_all_sessions(state.redis, state.settings, user.id)
+        await service.end_all_sessions(redis, settings, user.id)
         return _signed_out()
 
     @post(
         "/password",
         operation_id="changePassword",
         status_code=HTTP_204_NO_CONTENT,
-        dependencies={"user": Provide(provide_user)},
     )
-    async def change_password(self, request: Request, user: User, data: PasswordChange) -> None:
+    async def change_password(
+        self, request: Request, user: User, data: PasswordChange, settings: Settings, redis: Redis
+    ) -> None:
         """New password (the current one required); every other session ends, this one stays."""
-        state = request.app.state
         session_id = request.scope["state"]["session_id"]
         await service.change_password(
-            state.redis, state.settings, user, data.current_password, data.new_password, session_id
+            redis, settings, user, data.current_password, data.new_password, session_id
         )
 
     @post("/password-reset", operation_id="resetPassword", status_code=HTTP_204_NO_CONTENT)
-    async def reset_password(self, request: Request, data: PasswordResetRequest) -> None:
+    async def reset_password(self, data: PasswordResetRequest, settings: Settings, redis: Redis) -> None:
         """Spend an admin-issued reset token: the new password is set and every session ends."""
-        state = request.app.state
-        await service.reset_password(state.redis, state.settings, data.token, data.new_password)
+        await service.reset_password(redis, settings, data.token, data.new_password)
 
 
 def _signed_out() -> Response[None]:
@@ -123,8 +116,7 @@ def _signed_out() -> Response[None]:
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["accounts"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/me", operation_id="getMe")
-    async def me(self, request: Request, user: User) -> UserRead:
-        return user_read(user, await usage_for(user, request.app.state.settings))
+    async def me(self, user: User, settings: Settings) -> UserRead:
+        return user_read(user, await usage_for(user, settings))

@@ -5,20 +5,21 @@ import mimetypes
 import uuid
 from typing import Annotated, Literal
 
+from arq.connections import ArqRedis
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
 from bookreader.core.errors import InvalidInput, NotFound
-from bookreader.domain.accounts.deps import provide_user
+from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books import service
 from bookreader.domain.books.library import LibraryFilter, ReadStatus, Sort, list_library
 from bookreader.domain.books.schemas import BookPage, BookRead, ChapterRead, ChapterSummary
+from bookreader.settings import Settings
 
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 # book files come from untrusted uploads (an SVG may carry script): never let one run as our origin
@@ -32,7 +33,6 @@ MEDIA_TYPES = {"epub": "application/epub+zip", "fb2": "application/x-fictionbook
 class BookController(Controller):
     path = "/api/v1/books"
     tags = ["books"]
-    dependencies = {"user": Provide(provide_user)}
 
     @post(
         "/",
@@ -43,18 +43,18 @@ class BookController(Controller):
     )
     async def upload(
         self,
-        request: Request,
         user: User,
         data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+        settings: Settings,
+        storage: Storage,
+        queue: ArqRedis,
     ) -> Response[BookRead]:
         upload = data.get("file") if isinstance(data, dict) else None
         if not isinstance(upload, UploadFile):
             raise InvalidInput("Send the book as multipart field `file`.", code="file_missing")
-        state = request.app.state
         book, created = await service.upload(  # the spooled file itself: never read whole into memory
-            user, upload.filename or "book", upload.file, settings=state.settings, storage=state.storage,
-            queue=state.queue,
-        )  # fmt: skip
+            user, upload.filename or "book", upload.file, settings=settings, storage=storage, queue=queue
+        )
         return Response(service.book_read(book), status_code=HTTP_202_ACCEPTED if created else HTTP_200_OK)
 
     @get("/", operation_id="listBooks")
@@ -91,13 +91,13 @@ class BookController(Controller):
         return service.book_read(await service.get_book(user, book_id))
 
     @delete("/{book_id:uuid}", operation_id="deleteBook", status_code=HTTP_204_NO_CONTENT)
-    async def delete_book(self, request: Request, user: User, book_id: uuid.UUID) -> None:
-        await service.delete_book(user, book_id, request.app.state.storage)
+    async def delete_book(self, user: User, book_id: uuid.UUID, storage: Storage) -> None:
+        await service.delete_book(user, book_id, storage)
 
     @get("/{book_id:uuid}/file", operation_id="downloadBook")
-    async def download(self, request: Request, user: User, book_id: uuid.UUID) -> File:
+    async def download(self, user: User, book_id: uuid.UUID, storage: Storage) -> File:
         book = await service.get_book(user, book_id)
-        path = request.app.state.storage.original_path(book.id)
+        path = storage.original_path(book.id)
         if not path.exists():
             raise NotFound("The original file is missing.", code="file_missing")
         suffix = ".epub" if book.format == "epub" else ".fb2"
@@ -109,9 +109,9 @@ class BookController(Controller):
         return File(path=path, filename=name, media_type=MEDIA_TYPES.get(book.format))
 
     @get("/{book_id:uuid}/cover", operation_id="getCover")
-    async def cover(self, request: Request, user: User, book_id: uuid.UUID, size: str | None = None) -> File:
+    async def cover(self, user: User, book_id: uuid.UUID, storage: Storage, size: str | None = None) -> File:
         book = await service.get_book(user, book_id)
-        book_dir = request.app.state.storage.book_dir(book.id)
+        book_dir = storage.book_dir(book.id)
         path = book_dir / ("cover-thumb.jpg" if size == "thumb" else "cover")
         if size == "thumb" and not path.exists():
             path = book_dir / "cover"
@@ -122,9 +122,8 @@ class BookController(Controller):
         )
 
     @get("/{book_id:uuid}/assets/{name:path}", operation_id="getBookAsset")
-    async def asset(self, request: Request, user: User, book_id: uuid.UUID, name: str) -> File:
+    async def asset(self, user: User, book_id: uuid.UUID, name: str, storage: Storage) -> File:
         book = await service.get_book(user, book_id)
-        storage = request.app.state.storage
         path = storage.safe_child(storage.book_dir(book.id) / "assets", name.lstrip("/"))
         if path is None or not path.is_file():
             raise NotFound("No such asset.", code="asset_not_found")

@@ -4,10 +4,8 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
-from litestar.di import Provide
 from litestar.params import Parameter
 
-from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.descriptions import cast, service
 from bookreader.domain.descriptions.schemas import CharacterRead, DescriptionRead
@@ -18,7 +16,6 @@ DescriptionKind = Literal["location", "character", "atmosphere", "object", "acti
 class DescriptionController(Controller):
     path = "/api/v1/books/{book_id:uuid}"
     tags = ["descriptions"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/descriptions", operation_id="listDescriptions")
     async def list_descriptions(

@@ -3,10 +3,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, post
-from litestar.di import Provide
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.devices import service
 from bookreader.domain.devices.schemas import DevicePasswordCreate, DevicePasswordCreated, DevicePasswordRead
@@ -17,7 +15,6 @@ class DevicePasswordController(Controller):
 
     path = "/api/v1/device-passwords"
     tags = ["devices"]
-    dependencies = {"user": Provide(provide_user)}
 
     @post("/", operation_id="createDevicePassword", status_code=HTTP_201_CREATED)
     async def create(self, user: User, data: DevicePasswordCreate) -> DevicePasswordCreated:

@@ -18,6 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from litestar.connection import ASGIConnection
+from redis.asyncio import Redis
 
 from bookreader.core.errors import NotFound, RateLimited, Unauthorized
 from bookreader.core.ratelimit import KEY_PREFIX, client_ip, hit
@@ -128,11 +129,11 @@ def basic_credentials(connection: ASGIConnection) -> tuple[str, str] | None:
     return (email, password) if sep else None
 
 
-async def _guarded(connection: ASGIConnection, email: str, attempt) -> User | None:
+async def _guarded(
+    connection: ASGIConnection, settings: Settings, redis: Redis, email: str, attempt
+) -> User | None:
     """Run `attempt()` unless this client failed too often — for this email (`rate_limit_auth`) or for any
     (`rate_limit_auth_ip`) per window — and count a failure."""
-    state = connection.app.state
-    settings: Settings = state.settings
     if not settings.rate_limit_auth:
         return await attempt()
     ip = client_ip(connection.scope, settings.rate_limit_trust_forwarded, frozenset(settings.trusted_proxies))
@@ -141,7 +142,7 @@ async def _guarded(connection: ASGIConnection, email: str, attempt) -> User | No
     if settings.rate_limit_auth_ip:
         limits.append((f"device-auth:{ip}", settings.rate_limit_auth_ip))
     try:
-        async with state.redis.pipeline(transaction=False) as pipe:
+        async with redis.pipeline(transaction=False) as pipe:
             for key, _ in limits:
                 pipe.ttl(f"{KEY_PREFIX}:{key}:blocked")
             blocked = max(await pipe.execute())
@@ -153,15 +154,16 @@ async def _guarded(connection: ASGIConnection, email: str, attempt) -> User | No
     user = await attempt()
     if user is None:
         for key, limit in limits:
-            wait = await hit(state.redis, key, limit, settings.rate_limit_window)
+            wait = await hit(redis, key, limit, settings.rate_limit_window)
             if wait:
-                await state.redis.set(f"{KEY_PREFIX}:{key}:blocked", b"1", ex=wait)
+                await redis.set(f"{KEY_PREFIX}:{key}:blocked", b"1", ex=wait)
     return user
 
 
-async def basic_user(request: ASGIConnection) -> User:
+async def basic_user(request: ASGIConnection, settings: Settings, redis: Redis) -> User:
     """The account behind HTTP Basic credentials (a device password, or the account's own when allowed).
-    A Litestar dependency: the parameter is named `request` so Litestar injects the connection."""
+    A Litestar dependency: the parameter is named `request` so Litestar injects the connection; `settings`
+    and `redis` are the app's (core/deps.py)."""
     connection = request
     credentials = basic_credentials(connection)
     if credentials is None:
@@ -169,8 +171,9 @@ async def basic_user(request: ASGIConnection) -> User:
             "Sign in with your email and a device password.", code="credentials_required",
             headers={"WWW-Authenticate": BASIC_REALM},
         )  # fmt: skip
-    settings = connection.app.state.settings
-    user = await _guarded(connection, credentials[0], lambda: user_for_password(*credentials, settings))
+    user = await _guarded(
+        connection, settings, redis, credentials[0], lambda: user_for_password(*credentials, settings)
+    )
     if user is None:
         raise Unauthorized(
             "Wrong email or device password.", code="invalid_credentials",
@@ -179,10 +182,10 @@ async def basic_user(request: ASGIConnection) -> User:
     return user
 
 
-async def kosync_user(connection: ASGIConnection) -> User | None:
+async def kosync_user(connection: ASGIConnection, settings: Settings, redis: Redis) -> User | None:
     """The account behind KOReader's `x-auth-user` / `x-auth-key` headers, or None."""
     email = connection.headers.get("x-auth-user", "")
     key = connection.headers.get("x-auth-key", "")
     if not email or not key:
         return None
-    return await _guarded(connection, email, lambda: user_for_key(email, key))
+    return await _guarded(connection, settings, redis, email, lambda: user_for_key(email, key))

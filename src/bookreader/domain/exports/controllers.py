@@ -3,13 +3,13 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from litestar import Controller, MediaType, Request, Response, get
-from litestar.di import Provide
+from arq.connections import ArqRedis
+from litestar import Controller, MediaType, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import File
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from bookreader.domain.accounts.deps import provide_user
+from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.exports import service
 from bookreader.domain.exports.schemas import ExportStatus
@@ -20,7 +20,6 @@ EPUB = "application/epub+zip"
 class ExportController(Controller):
     path = "/api/v1/books"
     tags = ["exports"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get(
         "/{book_id:uuid}/export.epub",
@@ -38,12 +37,14 @@ class ExportController(Controller):
         ),
     )
     async def export(
-        self, request: Request, user: User, book_id: uuid.UUID, variant: Literal["plain", "cast"] = "plain"
+        self,
+        user: User,
+        book_id: uuid.UUID,
+        storage: Storage,
+        queue: ArqRedis,
+        variant: Literal["plain", "cast"] = "plain",
     ) -> Response:
-        state = request.app.state
-        result = await service.request_export(
-            user, book_id, variant, storage=state.storage, queue=state.queue
-        )
+        result = await service.request_export(user, book_id, variant, storage=storage, queue=queue)
         if isinstance(result, ExportStatus):
             headers = {"Cache-Control": "no-store", "Retry-After": "2"}
             return Response(result, status_code=HTTP_202_ACCEPTED, media_type=MediaType.JSON, headers=headers)

@@ -3,18 +3,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post, put
-from litestar.di import Provide
+from arq.connections import ArqRedis
+from litestar import Controller, Response, get, post, put
 from litestar.params import Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from bookreader.domain.accounts.deps import provide_user
+from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.illustrations import requesting, service, styles
 from bookreader.domain.illustrations.files import IMMUTABLE_PRIVATE
 from bookreader.domain.illustrations.schemas import ImageRead, StylePresetRead, StyleRead, StyleUpdate
 from bookreader.imaging.prompts import STYLES
+from bookreader.settings import Settings
 
 ContentHash = Annotated[str, Parameter(pattern=r"^[0-9a-f]{64}$")]
 
@@ -22,7 +23,6 @@ ContentHash = Annotated[str, Parameter(pattern=r"^[0-9a-f]{64}$")]
 class DescriptionImageController(Controller):
     path = "/api/v1/descriptions"
     tags = ["images"]
-    dependencies = {"user": Provide(provide_user)}
 
     @post(
         "/{description_id:uuid}/image",
@@ -32,19 +32,15 @@ class DescriptionImageController(Controller):
         "402/429 with code `quota_exceeded` over the plan's monthly allowance or the per-minute rate.",
     )
     async def request_image(
-        self, request: Request, user: User, description_id: uuid.UUID
+        self, user: User, description_id: uuid.UUID, settings: Settings, queue: ArqRedis
     ) -> Response[ImageRead]:
-        state = request.app.state
-        image, started = await requesting.request_image(
-            user, description_id, settings=state.settings, queue=state.queue
-        )
+        image, started = await requesting.request_image(user, description_id, settings=settings, queue=queue)
         return Response(image, status_code=HTTP_202_ACCEPTED if started else HTTP_200_OK)
 
 
 class BookImageController(Controller):
     path = "/api/v1/books/{book_id:uuid}"
     tags = ["images"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/images", operation_id="listBookImages")
     async def list_images(
@@ -56,20 +52,19 @@ class BookImageController(Controller):
         return await service.list_book_images(user, book_id, chapter)
 
     @get("/image-style", operation_id="getBookImageStyle")
-    async def get_style(self, request: Request, user: User, book_id: uuid.UUID) -> StyleRead:
-        return await styles.book_style(user, book_id, request.app.state.settings)
+    async def get_style(self, user: User, book_id: uuid.UUID, settings: Settings) -> StyleRead:
+        return await styles.book_style(user, book_id, settings)
 
     @put("/image-style", operation_id="setBookImageStyle", status_code=HTTP_200_OK)
     async def set_style(
-        self, request: Request, user: User, book_id: uuid.UUID, data: StyleUpdate
+        self, user: User, book_id: uuid.UUID, data: StyleUpdate, settings: Settings
     ) -> StyleRead:
-        return await styles.set_style(user, book_id, data.style, request.app.state.settings)
+        return await styles.set_style(user, book_id, data.style, settings)
 
 
 class ImageController(Controller):
     path = "/api/v1/images"
     tags = ["images"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/{image_id:uuid}", operation_id="getImage")
     async def get_image(self, user: User, image_id: uuid.UUID) -> ImageRead:
@@ -82,12 +77,9 @@ class ImageFileController(Controller):
 
     path = "/api/v1/image-files"
     tags = ["images"]
-    dependencies = {"user": Provide(provide_user)}
 
-    async def _file(self, request: Request, user: User, content_hash: str, thumbnail: bool) -> File:
-        path, media_type = await service.file_for(
-            user, request.app.state.storage, content_hash, thumbnail=thumbnail
-        )
+    async def _file(self, user: User, storage: Storage, content_hash: str, thumbnail: bool) -> File:
+        path, media_type = await service.file_for(user, storage, content_hash, thumbnail=thumbnail)
         headers = {
             "Cache-Control": IMMUTABLE_PRIVATE,
             "ETag": f'"{content_hash}{"-t" if thumbnail else ""}"',
@@ -95,12 +87,12 @@ class ImageFileController(Controller):
         return File(path=path, media_type=media_type, headers=headers, content_disposition_type="inline")
 
     @get("/{content_hash:str}", operation_id="getImageFile")
-    async def original(self, request: Request, user: User, content_hash: ContentHash) -> File:
-        return await self._file(request, user, content_hash, thumbnail=False)
+    async def original(self, user: User, storage: Storage, content_hash: ContentHash) -> File:
+        return await self._file(user, storage, content_hash, thumbnail=False)
 
     @get("/{content_hash:str}/thumbnail", operation_id="getImageThumbnail")
-    async def thumbnail(self, request: Request, user: User, content_hash: ContentHash) -> File:
-        return await self._file(request, user, content_hash, thumbnail=True)
+    async def thumbnail(self, user: User, storage: Storage, content_hash: ContentHash) -> File:
+        return await self._file(user, storage, content_hash, thumbnail=True)
 
 
 class ImagePreferencesController(Controller):
@@ -108,15 +100,14 @@ class ImagePreferencesController(Controller):
 
     path = "/api/v1/users/me/preferences"
     tags = ["images"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/image-style", operation_id="getImageStyle")
-    async def get_style(self, request: Request, user: User) -> StyleRead:
-        return await styles.effective_style(user.id, None, request.app.state.settings)
+    async def get_style(self, user: User, settings: Settings) -> StyleRead:
+        return await styles.effective_style(user.id, None, settings)
 
     @put("/image-style", operation_id="setImageStyle", status_code=HTTP_200_OK)
-    async def set_style(self, request: Request, user: User, data: StyleUpdate) -> StyleRead:
-        return await styles.set_style(user, None, data.style, request.app.state.settings)
+    async def set_style(self, user: User, data: StyleUpdate, settings: Settings) -> StyleRead:
+        return await styles.set_style(user, None, data.style, settings)
 
 
 @get("/api/v1/image-styles", operation_id="listImageStyles", tags=["images"])

@@ -8,10 +8,14 @@ errors `{"code","message"}` with the reference server's codes.
 from __future__ import annotations
 
 import msgspec
+from arq.connections import ArqRedis
 from litestar import Request, Response, Router, get, post, put
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from redis.asyncio import Redis
 
 from bookreader.core.errors import DomainError, handle_exception
+from bookreader.core.storage import Storage
 from bookreader.domain.accounts.service import normalize_email
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.devices.service import kosync_user, user_for_key
@@ -25,6 +29,7 @@ from bookreader.domain.kosync.schemas import (
     ProgressPush,
     RegisterRequest,
 )
+from bookreader.settings import Settings
 
 JSON = "application/json"
 _MAX_BODY = 64 * 1024
@@ -60,20 +65,21 @@ async def _body(request: Request, kind: type) -> object:
         raise KosyncError(INVALID_FIELDS) from None
 
 
-async def _user(request: Request) -> User:
-    user = await kosync_user(request)
+async def _user(request: Request, settings: Settings, redis: Redis) -> User:
+    """The `user` dependency of the sync routes: KOReader's headers, not a Bearer token."""
+    user = await kosync_user(request, settings, redis)
     if user is None:
         raise KosyncError(UNAUTHORIZED)
     return user
 
 
 @post("/users/create", operation_id="kosyncRegister", status_code=201)
-async def register(request: Request) -> Response[bytes]:
+async def register(request: Request, settings: Settings) -> Response[bytes]:
     """Off unless `BOOKREADER_KOSYNC_REGISTRATION`. Accounts are made in the web UI; "registering" from
     KOReader succeeds when the name is an account and the key is one of its device passwords (the device then
     keeps the credentials). Nothing is created from an unauthenticated request: that would hand an account to
     whoever knows its email."""
-    if not request.app.state.settings.kosync_registration:
+    if not settings.kosync_registration:
         raise KosyncError(REGISTRATION_DISABLED)
     body = await _body(request, RegisterRequest)
     assert isinstance(body, RegisterRequest)
@@ -87,27 +93,23 @@ async def register(request: Request) -> Response[bytes]:
 
 
 @get("/users/auth", operation_id="kosyncAuthorize")
-async def authorize(request: Request) -> Response[bytes]:
-    await _user(request)
+async def authorize(user: User) -> Response[bytes]:
     return _json({"authorized": "OK"})
 
 
 @put("/syncs/progress", operation_id="kosyncPushProgress")
-async def push_progress(request: Request) -> Response[bytes]:
-    user = await _user(request)
+async def push_progress(
+    request: Request, user: User, settings: Settings, storage: Storage, queue: ArqRedis
+) -> Response[bytes]:
     body = await _body(request, ProgressPush)
     assert isinstance(body, ProgressPush)
-    state = request.app.state
-    document, timestamp = await service.push(
-        user, body, settings=state.settings, storage=state.storage, queue=state.queue
-    )
+    document, timestamp = await service.push(user, body, settings=settings, storage=storage, queue=queue)
     return _json({"document": document, "timestamp": timestamp})
 
 
 @get("/syncs/progress/{document:str}", operation_id="kosyncPullProgress")
-async def pull_progress(request: Request, document: str) -> Response[bytes]:
-    user = await _user(request)
-    state = await service.pull(user, document, storage=request.app.state.storage)
+async def pull_progress(user: User, document: str, storage: Storage) -> Response[bytes]:
+    state = await service.pull(user, document, storage=storage)
     return _json(state)
 
 
@@ -120,5 +122,6 @@ kosync_router = Router(
     path="/kosync",
     route_handlers=[register, authorize, push_progress, pull_progress, healthcheck],
     exception_handlers={Exception: kosync_exception_handler},
+    dependencies={"user": Provide(_user)},  # KOReader's headers here, not the app's Bearer `user`
     tags=["kosync"],
 )

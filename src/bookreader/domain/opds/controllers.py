@@ -15,6 +15,7 @@ from litestar.di import Provide
 from litestar.response import File
 
 from bookreader.core.errors import DomainError, NotFound, Unauthorized, handle_exception
+from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.service import get_book
 from bookreader.domain.devices.service import BASIC_REALM, basic_user
@@ -161,9 +162,9 @@ def v2_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 @get("/{book_id:uuid}/file", operation_id="opdsDownload", dependencies=USER)
-async def download(request: Request, user: User, book_id: uuid.UUID) -> File:
+async def download(user: User, book_id: uuid.UUID, storage: Storage) -> File:
     book = await get_book(user, book_id)
-    path = request.app.state.storage.original_path(book.id)
+    path = storage.original_path(book.id)
     if not path.exists():
         raise NotFound("The original file is missing.", code="file_missing")
     suffix = ".epub" if book.format == "epub" else ".fb2"
@@ -176,15 +177,15 @@ async def download(request: Request, user: User, book_id: uuid.UUID) -> File:
 
 
 @get("/{book_id:uuid}/export.epub", operation_id="opdsExport", dependencies=USER)
-async def export(request: Request, user: User, book_id: uuid.UUID) -> File:
+async def export(user: User, book_id: uuid.UUID, storage: Storage) -> File:
     """The last illustrated EPUB built (an OPDS client cannot wait for a 202; the feed links it once built)."""
-    found = await built_file(user, book_id, request.app.state.storage)
+    found = await built_file(user, book_id, storage)
     return File(path=found.path, filename=found.filename, media_type=EXPORT_MEDIA_TYPE)
 
 
-async def _image(request: Request, user: User, book_id: uuid.UUID, names: tuple[str, ...]) -> File:
+async def _image(user: User, storage: Storage, book_id: uuid.UUID, names: tuple[str, ...]) -> File:
     book = await get_book(user, book_id)
-    book_dir = request.app.state.storage.book_dir(book.id)
+    book_dir = storage.book_dir(book.id)
     path = next((book_dir / name for name in names if (book_dir / name).is_file()), None)
     if not book.has_cover or path is None:
         raise NotFound("This book has no cover.", code="cover_not_found")
@@ -202,13 +203,13 @@ async def _image(request: Request, user: User, book_id: uuid.UUID, names: tuple[
 
 
 @get("/{book_id:uuid}/cover", operation_id="opdsCover", dependencies=USER)
-async def cover(request: Request, user: User, book_id: uuid.UUID) -> File:
-    return await _image(request, user, book_id, ("cover",))
+async def cover(user: User, storage: Storage, book_id: uuid.UUID) -> File:
+    return await _image(user, storage, book_id, ("cover",))
 
 
 @get("/{book_id:uuid}/thumbnail", operation_id="opdsThumbnail", dependencies=USER)
-async def thumbnail(request: Request, user: User, book_id: uuid.UUID) -> File:
-    return await _image(request, user, book_id, ("cover-thumb.jpg", "cover"))
+async def thumbnail(user: User, storage: Storage, book_id: uuid.UUID) -> File:
+    return await _image(user, storage, book_id, ("cover-thumb.jpg", "cover"))
 
 
 def _problem_with_realm(request: Request, exc: Exception) -> Response:

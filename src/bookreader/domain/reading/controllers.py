@@ -3,12 +3,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.di import Provide
+from arq.connections import ArqRedis
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.reading import annotations, service, sessions, stats
 from bookreader.domain.reading.export import export_highlights
@@ -28,6 +27,7 @@ from bookreader.domain.reading.schemas import (
     SessionStart,
     StatsRead,
 )
+from bookreader.settings import Settings
 
 PAGE_MAX = 1000
 PageLimit = Annotated[int, Parameter(ge=1, le=PAGE_MAX)]
@@ -38,7 +38,6 @@ Timezone = Annotated[str | None, Parameter(max_length=64, description="IANA time
 class BookReadingController(Controller):
     path = "/api/v1/books/{book_id:uuid}"
     tags = ["reading"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/progress", operation_id="getProgress")
     async def get_progress(self, user: User, book_id: uuid.UUID) -> ProgressRead:
@@ -53,10 +52,9 @@ class BookReadingController(Controller):
         "An offset past the chapter's end is clamped to it.",
     )
     async def put_progress(
-        self, request: Request, user: User, book_id: uuid.UUID, data: ProgressWrite
+        self, user: User, book_id: uuid.UUID, data: ProgressWrite, settings: Settings, queue: ArqRedis
     ) -> ProgressRead:
-        state = request.app.state
-        return await service.write_progress(user, book_id, data, settings=state.settings, queue=state.queue)
+        return await service.write_progress(user, book_id, data, settings=settings, queue=queue)
 
     @get(
         "/bookmarks", operation_id="listBookmarks", description="In reading order; `limit`/`offset` page it."
@@ -68,9 +66,9 @@ class BookReadingController(Controller):
 
     @post("/bookmarks", operation_id="createBookmark", status_code=HTTP_201_CREATED)
     async def create_bookmark(
-        self, request: Request, user: User, book_id: uuid.UUID, data: BookmarkCreate
+        self, user: User, book_id: uuid.UUID, data: BookmarkCreate, settings: Settings
     ) -> BookmarkRead:
-        cap = request.app.state.settings.max_bookmarks_per_book
+        cap = settings.max_bookmarks_per_book
         return await annotations.create_bookmark(user, book_id, data, cap=cap)
 
     @get("/highlights", operation_id="listHighlights")
@@ -91,9 +89,9 @@ class BookReadingController(Controller):
         description="`text` is cut by the server from the chapter's plain text [start:end].",
     )
     async def create_highlight(
-        self, request: Request, user: User, book_id: uuid.UUID, data: HighlightCreate
+        self, user: User, book_id: uuid.UUID, data: HighlightCreate, settings: Settings
     ) -> HighlightRead:
-        cap = request.app.state.settings.max_highlights_per_book
+        cap = settings.max_highlights_per_book
         return await annotations.create_highlight(user, book_id, data, cap=cap)
 
     @get("/highlights/export", operation_id="exportHighlights")
@@ -111,7 +109,6 @@ class BookReadingController(Controller):
 class BookmarkController(Controller):
     path = "/api/v1/bookmarks"
     tags = ["reading"]
-    dependencies = {"user": Provide(provide_user)}
 
     @patch("/{bookmark_id:uuid}", operation_id="updateBookmark")
     async def update(self, user: User, bookmark_id: uuid.UUID, data: BookmarkUpdate) -> BookmarkRead:
@@ -125,7 +122,6 @@ class BookmarkController(Controller):
 class HighlightController(Controller):
     path = "/api/v1/highlights"
     tags = ["reading"]
-    dependencies = {"user": Provide(provide_user)}
 
     @patch("/{highlight_id:uuid}", operation_id="updateHighlight")
     async def update(self, user: User, highlight_id: uuid.UUID, data: HighlightUpdate) -> HighlightRead:
@@ -139,7 +135,6 @@ class HighlightController(Controller):
 class ReadingSessionController(Controller):
     path = "/api/v1/reading-sessions"
     tags = ["reading"]
-    dependencies = {"user": Provide(provide_user)}
 
     @post("/", operation_id="startReadingSession", status_code=HTTP_201_CREATED)
     async def start(self, user: User, data: SessionStart) -> SessionRead:
@@ -172,7 +167,6 @@ class ReadingSessionController(Controller):
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ["reading"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get(
         "/",

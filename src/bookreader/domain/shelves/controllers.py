@@ -4,11 +4,9 @@ import uuid
 from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.library import Sort
 from bookreader.domain.books.schemas import BookPage
@@ -20,7 +18,6 @@ from bookreader.domain.shelves.schemas import ShelfAdd, ShelfCreate, ShelfOrder,
 class ShelfController(Controller):
     path = "/api/v1/shelves"
     tags = ["shelves"]
-    dependencies = {"user": Provide(provide_user)}
 
     @get("/", operation_id="listShelves")
     async def list_shelves(self, user: User) -> list[ShelfRead]:

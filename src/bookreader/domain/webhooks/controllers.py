@@ -3,12 +3,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
+from arq.connections import ArqRedis
+from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from bookreader.domain.accounts.deps import provide_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.webhooks import service
 from bookreader.domain.webhooks.schemas import (
@@ -18,17 +17,17 @@ from bookreader.domain.webhooks.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
+from bookreader.settings import Settings
 
 
 class WebhookController(Controller):
     path = "/api/v1/webhooks"
     tags = ["webhooks"]
-    dependencies = {"user": Provide(provide_user)}
 
     @post("/", operation_id="createWebhook", status_code=HTTP_201_CREATED,
           description="The answer carries `secret` (whsec_…): it is shown this once.")  # fmt: skip
-    async def create(self, request: Request, user: User, data: WebhookCreate) -> WebhookRead:
-        return await service.create(user, data, request.app.state.settings)
+    async def create(self, user: User, data: WebhookCreate, settings: Settings) -> WebhookRead:
+        return await service.create(user, data, settings)
 
     @get("/", operation_id="listWebhooks")
     async def list_webhooks(self, user: User) -> WebhookPage:
@@ -59,6 +58,6 @@ class WebhookController(Controller):
         return DeliveryPage(items=items, total=total)
 
     @post("/{webhook_id:uuid}/test", operation_id="sendWebhookTest", status_code=HTTP_202_ACCEPTED)
-    async def send_test(self, request: Request, user: User, webhook_id: uuid.UUID) -> dict:
-        event_id = await service.send_test(user, webhook_id, request.app.state.queue)
+    async def send_test(self, user: User, webhook_id: uuid.UUID, queue: ArqRedis) -> dict:
+        event_id = await service.send_test(user, webhook_id, queue)
         return {"event_id": event_id, "status": "queued"}
