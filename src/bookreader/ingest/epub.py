@@ -19,6 +19,7 @@ from bookreader.ingest.finalize import Links, finalize_chapters, is_front_matter
 from bookreader.ingest.limits import IngestLimits, SafeZip
 from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook
 from bookreader.ingest.opf import (
+    ManifestItem,
     Package,
     TocEntry,
     nav_landmarks,
@@ -188,7 +189,8 @@ def _is_front_document(item_id: str, path: str, package: Package, body: etree._E
     return bool(_FRONT_NAMES.match(posixpath.basename(path)) or _FRONT_NAMES.match(item_id))
 
 
-def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> ParsedBook:
+def _open_package(data: bytes, limits: IngestLimits) -> tuple[SafeZip, Package]:
+    """The archive (DRM refused) and its package document, or `unsupported_format`."""
     archive = SafeZip(data, limits)
     check_drm(archive)
     container_data = archive.try_read("META-INF/container.xml")
@@ -203,61 +205,65 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
     if not opf_path or not opf_data:
         raise IngestError("unsupported_format", "The EPUB has no package document (OPF).")
     try:
-        package = read_package(opf_path, parse_xml(opf_data))
+        return archive, read_package(opf_path, parse_xml(opf_data))
     except ValueError as exc:
         raise IngestError("unsupported_format", f"The package document is unreadable: {exc}") from exc
-    meta = EpubMetadata(package.root)
-    toc = _read_toc(archive, package)
-    images = AssetRegistry(asset_base_url, archive.try_read)
-    links = Links()
-    writer = ChapterWriter(
-        max_chars=limits.max_chapter_chars,
-        min_chars=limits.min_chapter_chars,
-        max_book_chars=limits.max_book_chars,
-        max_chapters=limits.max_book_chapters,
-    )
-    spine_paths = {item.path for item in package.spine}
-    toc_by_path: dict[str, list[TocEntry]] = {}
-    for entry in toc:
-        if entry.path in spine_paths or entry.path in archive:
-            toc_by_path.setdefault(entry.path, []).append(entry)
-    has_toc = len(toc) > 1
 
-    for spine_index, item in enumerate(package.spine, start=1):
-        fragment = epub_fragment_path(spine_index, len(package.spine))
+
+class _SpineReader:
+    """Writes the spine's documents, one at a time, into chapters (see the module docstring)."""
+
+    def __init__(
+        self,
+        archive: SafeZip,
+        package: Package,
+        limits: IngestLimits,
+        asset_base_url: str,
+    ) -> None:
+        self.archive, self.package = archive, package
+        self.images = AssetRegistry(asset_base_url, archive.try_read)
+        self.links = Links()
+        self.writer = ChapterWriter(
+            max_chars=limits.max_chapter_chars,
+            min_chars=limits.min_chapter_chars,
+            max_book_chars=limits.max_book_chars,
+            max_chapters=limits.max_book_chapters,
+        )
+        toc = _read_toc(archive, package)
+        spine_paths = {item.path for item in package.spine}
+        self.toc_by_path: dict[str, list[TocEntry]] = {}
+        for entry in toc:
+            if entry.path in spine_paths or entry.path in archive:
+                self.toc_by_path.setdefault(entry.path, []).append(entry)
+        self.has_toc = len(toc) > 1
+
+    def read_all(self) -> None:
+        for spine_index, item in enumerate(self.package.spine, start=1):
+            self.read_item(item, epub_fragment_path(spine_index, len(self.package.spine)))
+
+    def read_item(self, item: ManifestItem, fragment: str) -> None:
+        writer = self.writer
         writer.source = fragment
         if item.media_type.startswith("image/"):
             writer.begin_chapter(None, 1, front_matter=True)
-            url = images.url(item.path)
+            url = self.images.url(item.path)
             if url:
                 writer.image({"src": url})
-            continue
+            return
         if item.media_type not in _HTML_TYPES:
-            continue
-        raw = archive.try_read(item.path)
+            return
+        raw = self.archive.try_read(item.path)
         root = parse_xhtml(raw) if raw else None
         if root is None:
-            continue
+            return
         body = find_body(root)
-        entries = toc_by_path.get(item.path, [])
-        front = _is_front_document(item.id, item.path, package, body)
-        file_entry = next((entry for entry in entries if not entry.fragment), None)
-        ids = (
-            {element.get("id"): element for element in body.iter() if element.get("id")}
-            if any(entry.fragment for entry in entries)
-            else {}
-        )
-        marks: dict[etree._Element, tuple[str, int]] = {}
-        for entry in entries:
-            target = ids.get(entry.fragment) if entry.fragment else None
-            if target is None:
-                file_entry = file_entry or entry  # an anchor pointing nowhere still names the file
-                continue
-            marks.setdefault(paragraph_of(target, body), (entry.title, entry.level))
+        entries = self.toc_by_path.get(item.path, [])
+        front = _is_front_document(item.id, item.path, self.package, body)
+        file_entry, marks = _toc_marks(body, entries)
         if (
             file_entry is not None
             or front
-            or not has_toc
+            or not self.has_toc
             or _starts_with_heading(body)
             or not writer.chapters
         ):
@@ -267,19 +273,46 @@ def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> Parsed
         writer.anchor(f"{item.path}#")
         walker = XhtmlWalker(
             writer,
-            links,
+            self.links,
             doc_path=item.path,
-            image_url=images.url,
+            image_url=self.images.url,
             marks=marks,
             front_matter=(lambda title: True) if front else is_front_matter_title,
             source_path=fragment,
         )
         walker.walk_body(body)
 
-    chapters = finalize_chapters(writer.finish(), links, min_chars=limits.min_chapter_chars)
+
+def _toc_marks(
+    body: etree._Element, entries: list[TocEntry]
+) -> tuple[TocEntry | None, dict[etree._Element, tuple[str, int]]]:
+    """The TOC entry naming the whole document (if any), and the paragraphs TOC anchors start chapters at."""
+    file_entry = next((entry for entry in entries if not entry.fragment), None)
+    ids = (
+        {element.get("id"): element for element in body.iter() if element.get("id")}
+        if any(entry.fragment for entry in entries)
+        else {}
+    )
+    marks: dict[etree._Element, tuple[str, int]] = {}
+    for entry in entries:
+        target = ids.get(entry.fragment) if entry.fragment else None
+        if target is None:
+            file_entry = file_entry or entry  # an anchor pointing nowhere still names the file
+            continue
+        marks.setdefault(paragraph_of(target, body), (entry.title, entry.level))
+    return file_entry, marks
+
+
+def parse_epub(data: bytes, limits: IngestLimits, asset_base_url: str) -> ParsedBook:
+    archive, package = _open_package(data, limits)
+    meta = EpubMetadata(package.root)
+    spine = _SpineReader(archive, package, limits, asset_base_url)
+    spine.read_all()
+    images = spine.images
+    chapters = finalize_chapters(spine.writer.finish(), spine.links, min_chars=limits.min_chapter_chars)
     if not any(chapter.text for chapter in chapters) and not images.assets:
         raise IngestError("no_content", "The EPUB has neither text nor images.")
-    start_chapter = _start_chapter(_start_key(archive, package), links)
+    start_chapter = _start_chapter(_start_key(archive, package), spine.links)
     cover = _cover(archive, package, meta)
     if cover is None and images.assets:
         first = images.assets[0]

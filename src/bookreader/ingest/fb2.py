@@ -10,16 +10,21 @@ chapter each; note links point at the note's paragraph there.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 
 from lxml import etree
 
-from bookreader.ingest.assets import AssetRegistry, make_asset
+from bookreader.ingest.assets import AssetRegistry
 from bookreader.ingest.epub_meta import clean_text
+from bookreader.ingest.fb2_meta import (
+    binaries_of,
+    decode_binary,
+    fb2_metadata,
+    first_child,
+    href_of,
+    text_of,
+)
 from bookreader.ingest.finalize import Links, finalize_chapters
-from bookreader.ingest.language import normalize_language
 from bookreader.ingest.limits import IngestLimits, SafeZip
 from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook
 from bookreader.ingest.writer import ChapterWriter
@@ -37,7 +42,6 @@ _INLINE = {
     "code": "code",
 }
 _NOTES_BODIES = {"notes", "comments", "footnotes"}
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 
 
 def decode_fb2(data: bytes) -> bytes:
@@ -62,27 +66,6 @@ def decode_fb2(data: bytes) -> bytes:
         text = data.decode("utf-8", errors="replace")
     text = _DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
     return text.encode("utf-8")
-
-
-def _href(element: etree._Element) -> str | None:
-    for key, value in element.attrib.items():
-        if key == "href" or key.endswith("}href") or key.endswith(":href"):
-            return str(value).strip()
-    return None
-
-
-def _child(element: etree._Element | None, name: str) -> etree._Element | None:
-    return (
-        next((child for child in element if local(child.tag) == name), None) if element is not None else None
-    )
-
-
-def _children(element: etree._Element | None, name: str) -> list[etree._Element]:
-    return [] if element is None else [child for child in element if local(child.tag) == name]
-
-
-def _text(element: etree._Element | None) -> str:
-    return "" if element is None else clean_text("".join(element.itertext()))
 
 
 def _text_without_links(element: etree._Element) -> str:
@@ -118,9 +101,9 @@ class Fb2Walker:
 
     def main_body(self, body: etree._Element) -> None:
         leading = [child for child in body if local(child.tag) != "section"]
-        if any(_text(child) or local(child.tag) == "image" for child in leading):
+        if any(text_of(child) or local(child.tag) == "image" for child in leading):
             has_sections = any(local(child.tag) == "section" for child in body)
-            title = title_text(_child(body, "title"))
+            title = title_text(first_child(body, "title"))
             self.writer.begin_chapter(title, 1, front_matter=has_sections, from_toc=title is not None)
         for child in body:
             if local(child.tag) == "section":
@@ -129,7 +112,7 @@ class Fb2Walker:
                 self.block(child, level=1)
 
     def section(self, section: etree._Element, level: int) -> None:
-        title = title_text(_child(section, "title"))
+        title = title_text(first_child(section, "title"))
         self.writer.begin_chapter(title, level, from_toc=title is not None)
         self._anchor(section)
         for child in section:
@@ -139,7 +122,7 @@ class Fb2Walker:
                 self.block(child, level)
 
     def notes_body(self, body: etree._Element, default_title: str) -> None:
-        self.writer.begin_chapter(title_text(_child(body, "title")) or default_title, 1, from_toc=True)
+        self.writer.begin_chapter(title_text(first_child(body, "title")) or default_title, 1, from_toc=True)
         for child in body:
             if local(child.tag) == "section":
                 self._anchor(child)
@@ -261,7 +244,7 @@ class Fb2Walker:
             self.image(element)
             return
         if name == "a":
-            href = _href(element) or ""
+            href = href_of(element) or ""
             attrs: dict[str, str] = {"class": "noteref"} if element.get("type") == "note" else {}
             if href.startswith("#"):
                 attrs["href"] = self.links.placeholder(href)
@@ -281,7 +264,7 @@ class Fb2Walker:
         self.writer.close_inline()
 
     def image(self, element: etree._Element) -> None:
-        href = _href(element) or ""
+        href = href_of(element) or ""
         if not href.startswith("#"):
             return  # remote images are not ours to show
         url = self.images.url(href[1:])
@@ -293,78 +276,6 @@ class Fb2Walker:
             self.writer.image(attrs)
 
 
-def _binaries(root: etree._Element) -> dict[str, str]:
-    return {el.get("id", ""): el.text or "" for el in root if local(el.tag) == "binary" and el.get("id")}
-
-
-def _decode_binary(binaries: dict[str, str], key: str) -> bytes | None:
-    encoded = binaries.get(key)
-    if not encoded:
-        return None
-    try:
-        return base64.b64decode("".join(encoded.split()), validate=False)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _author(element: etree._Element) -> str:
-    parts = [_text(_child(element, part)) for part in ("first-name", "middle-name", "last-name")]
-    name = " ".join(part for part in parts if part)
-    return name or _text(_child(element, "nickname"))
-
-
-def _annotation(element: etree._Element | None) -> str | None:
-    if element is None:
-        return None
-    paragraphs = [_text(child) for child in element.iter() if local(child.tag) in ("p", "v", "subtitle")]
-    text = "\n\n".join(part for part in paragraphs if part) or _text(element)
-    return text or None
-
-
-def _metadata(root: etree._Element, binaries: dict[str, str]) -> dict[str, object]:
-    description = _child(root, "description")
-    info = _child(description, "title-info")
-    publish = _child(description, "publish-info")
-    document = _child(description, "document-info")
-    meta: dict[str, object] = {
-        "title": _text(_child(info, "book-title")),
-        "authors": [name for name in (_author(el) for el in _children(info, "author")) if name],
-        "language": normalize_language(_text(_child(info, "lang"))),
-        "subjects": [text for text in (_text(el) for el in _children(info, "genre")) if text],
-        "annotation": _annotation(_child(info, "annotation")),
-        "publisher": _text(_child(publish, "publisher")) or None,
-    }
-    identifiers: dict[str, str] = {}
-    isbn = _text(_child(publish, "isbn"))
-    digits = re.sub(r"[^0-9Xx]", "", isbn)
-    if len(digits) in (10, 13):
-        identifiers["isbn"] = digits
-    if _text(_child(document, "id")):
-        identifiers["fb2"] = _text(_child(document, "id"))
-    meta["identifiers"] = identifiers
-    for source in (_child(info, "sequence"), _child(publish, "sequence")):
-        if source is not None and source.get("name"):
-            meta["series"] = clean_text(source.get("name"))
-            try:
-                meta["series_index"] = float(source.get("number") or "")
-            except ValueError:
-                meta["series_index"] = None
-            break
-    for date in (_child(publish, "year"), _child(info, "date")):
-        match = _YEAR.search(f"{date.get('value', '')} {_text(date)}") if date is not None else None
-        if match:
-            meta["year"] = int(match.group(1))
-            break
-    cover = None
-    for image in _children(_child(info, "coverpage"), "image"):
-        href = _href(image) or ""
-        cover = make_asset("cover", _decode_binary(binaries, href.lstrip("#")))
-        if cover is not None:
-            break
-    meta["cover"] = cover
-    return meta
-
-
 def parse_fb2(data: bytes, limits: IngestLimits, asset_base_url: str) -> ParsedBook:
     if len(data) > limits.max_xml_bytes:
         raise IngestError("zip_bomb", f"The FB2 document is {len(data)} bytes.")
@@ -372,8 +283,8 @@ def parse_fb2(data: bytes, limits: IngestLimits, asset_base_url: str) -> ParsedB
         root = parse_xml(decode_fb2(data))
     except ValueError as exc:
         raise IngestError("no_content", f"The FB2 XML is unreadable: {exc}") from exc
-    binaries = _binaries(root)
-    images = AssetRegistry(asset_base_url, lambda key: _decode_binary(binaries, key))
+    binaries = binaries_of(root)
+    images = AssetRegistry(asset_base_url, lambda key: decode_binary(binaries, key))
     links = Links()
     writer = ChapterWriter(
         max_chars=limits.max_chapter_chars,
@@ -392,7 +303,7 @@ def parse_fb2(data: bytes, limits: IngestLimits, asset_base_url: str) -> ParsedB
     chapters = finalize_chapters(writer.finish(), links, min_chars=limits.min_chapter_chars)
     if not any(chapter.text for chapter in chapters):
         raise IngestError("no_content", "The FB2 has no readable text.")
-    meta = _metadata(root, binaries)
+    meta = fb2_metadata(root, binaries)
     cover: ParsedAsset | None = meta.pop("cover")  # type: ignore[assignment]
     return ParsedBook(format="fb2", chapters=chapters, assets=images.assets, cover=cover, **meta)  # type: ignore[arg-type]
 
