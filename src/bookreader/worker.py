@@ -13,7 +13,7 @@ from arq import cron
 from arq.worker import Worker
 
 from bookreader.core import db, maintenance
-from bookreader.core.jobs import instrumented
+from bookreader.core.jobs import JobContext, instrumented
 from bookreader.core.procpool import create_process_pool
 from bookreader.core.queue import SERIALIZERS, redis_settings
 from bookreader.core.storage import Storage
@@ -56,7 +56,7 @@ CRON_JOBS: list[Any] = [
 ]
 
 
-async def startup(ctx: dict[str, Any]) -> None:
+async def startup(ctx: JobContext) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["settings"] = settings
     if not ctx.get("shared_db"):
@@ -81,7 +81,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     )  # a crash's leftovers run again now, not in ~10 minutes
 
 
-async def shutdown(ctx: dict[str, Any]) -> None:
+async def shutdown(ctx: JobContext) -> None:
     if "worker_id" in ctx:
         await maintenance.stop_heartbeat(ctx)
     if "http" in ctx:
@@ -92,42 +92,35 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await db.close_pool()
 
 
-class WorkerSettings:
-    """Plain ARQ settings; `redis_settings` and the queue name come from the environment at start."""
-
-    functions = FUNCTIONS
-    cron_jobs = CRON_JOBS
-    on_startup = startup
-    on_shutdown = shutdown
-    on_job_start = maintenance.on_job_start
-    on_job_end = maintenance.on_job_end
-    job_serializer = SERIALIZERS["job_serializer"]
-    job_deserializer = SERIALIZERS["job_deserializer"]
-    keep_result = 60
-    max_tries = 5
+# The one definition of the worker: every ARQ option that does not come from the settings.
+WORKER_OPTIONS: dict[str, Any] = {
+    "functions": FUNCTIONS,
+    "cron_jobs": CRON_JOBS,
+    "on_startup": startup,
+    "on_shutdown": shutdown,
+    "on_job_start": maintenance.on_job_start,
+    "on_job_end": maintenance.on_job_end,
+    **SERIALIZERS,
+    "keep_result": 60,
+    "max_tries": 5,
+}
 
 
 def create_worker(settings: Settings, *, embedded: bool = False, **overrides: Any) -> Worker:
+    """`embedded`: inside the API's event loop (`serve`), sharing its database pool and leaving the signals
+    to the server."""
+    ctx = {"settings": settings, "shared_db": embedded}  # startup() completes it to a JobContext
     options: dict[str, Any] = {
-        "functions": WorkerSettings.functions,
-        "cron_jobs": WorkerSettings.cron_jobs,
-        "on_startup": WorkerSettings.on_startup,
-        "on_shutdown": WorkerSettings.on_shutdown,
-        "on_job_start": WorkerSettings.on_job_start,
-        "on_job_end": WorkerSettings.on_job_end,
-        "job_serializer": WorkerSettings.job_serializer,
-        "job_deserializer": WorkerSettings.job_deserializer,
-        "keep_result": WorkerSettings.keep_result,
-        "max_tries": WorkerSettings.max_tries,
+        **WORKER_OPTIONS,
         "redis_settings": redis_settings(settings),
         "queue_name": settings.queue_name,
         "max_jobs": settings.worker_max_jobs,
         "job_timeout": settings.job_timeout,
-        "ctx": {"settings": settings, "shared_db": embedded},
+        "ctx": ctx,
         "handle_signals": not embedded,
         "poll_delay": 0.1,
+        **overrides,
     }
-    options.update(overrides)
     return maintenance.ResilientWorker(**options)
 
 

@@ -24,12 +24,13 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bookreader.core.jobs import JobContext
 from bookreader.core.observability import QUEUE_DEPTH, job_id_var
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Recovery = Callable[[dict[str, Any]], Awaitable[Any]]
+Recovery = Callable[[JobContext], Awaitable[Any]]
 
 HEARTBEAT_EVERY = 2.0  # seconds
 HEARTBEAT_TTL = 6  # seconds: a worker silent this long is dead
@@ -39,7 +40,7 @@ def workers_prefix(queue_name: str) -> str:
     return f"{queue_name}:workers:"
 
 
-async def write_heartbeat(ctx: dict[str, Any]) -> None:
+async def write_heartbeat(ctx: JobContext) -> None:
     settings: Settings = ctx["settings"]
     key = workers_prefix(settings.queue_name) + ctx["worker_id"]
     running = msgspec.json.encode(sorted(ctx["running_jobs"]))
@@ -49,7 +50,7 @@ async def write_heartbeat(ctx: dict[str, Any]) -> None:
 RELEASE_EVERY = 15  # heartbeats: a worker that died for good (its node lost) is noticed by the others too
 
 
-async def _heartbeat_loop(ctx: dict[str, Any]) -> None:
+async def _heartbeat_loop(ctx: JobContext) -> None:
     settings: Settings = ctx["settings"]
     beats = 0
     while True:
@@ -64,13 +65,13 @@ async def _heartbeat_loop(ctx: dict[str, Any]) -> None:
         await asyncio.sleep(HEARTBEAT_EVERY)
 
 
-async def start_heartbeat(ctx: dict[str, Any]) -> None:
+async def start_heartbeat(ctx: JobContext) -> None:
     ctx["worker_id"] = uuid.uuid4().hex
     ctx["running_jobs"] = set()
     ctx["heartbeat_task"] = asyncio.create_task(_heartbeat_loop(ctx), name="worker-heartbeat")
 
 
-async def stop_heartbeat(ctx: dict[str, Any]) -> None:
+async def stop_heartbeat(ctx: JobContext) -> None:
     for name in ("heartbeat_task", "recovery_task"):
         task = ctx.pop(name, None)
         if task is not None:
@@ -81,7 +82,7 @@ async def stop_heartbeat(ctx: dict[str, Any]) -> None:
         await ctx["redis"].delete(workers_prefix(ctx["settings"].queue_name) + ctx["worker_id"])
 
 
-async def on_job_start(ctx: dict[str, Any]) -> None:
+async def on_job_start(ctx: JobContext) -> None:
     # ARQ runs each job in its own task: set here, the id also tags ARQ's own "→ job" / "← job" log lines
     job_id_var.set(ctx["job_id"])
     ctx["running_jobs"].add(ctx["job_id"])
@@ -89,7 +90,7 @@ async def on_job_start(ctx: dict[str, Any]) -> None:
         await write_heartbeat(ctx)  # claim the job before another worker's recovery could see it as stale
 
 
-async def on_job_end(ctx: dict[str, Any]) -> None:
+async def on_job_end(ctx: JobContext) -> None:
     ctx["running_jobs"].discard(ctx["job_id"])
 
 
@@ -122,7 +123,7 @@ async def release_orphaned_jobs(redis: Redis, queue_name: str) -> list[str]:
     return released
 
 
-async def recover_at_startup(ctx: dict[str, Any], recoveries: Sequence[Recovery] = ()) -> None:
+async def recover_at_startup(ctx: JobContext, recoveries: Sequence[Recovery] = ()) -> None:
     """Run when a worker starts (before it takes jobs), and once more when the heartbeat of a worker that
     died just before we started has expired (a quick restart after kill -9 still sees it alive).
     `recoveries` are the domains' own (handed in by worker.py): e.g. re-enqueue every unfinished book."""

@@ -10,10 +10,10 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import anyio
 
+from bookreader.core.jobs import JobContext
 from bookreader.core.procpool import run_in_pool
 from bookreader.core.queue import JobPayload, enqueue
 from bookreader.domain.books import pipeline
@@ -58,7 +58,7 @@ def ingest_limits(settings: Settings) -> IngestLimits:
 
 
 @pipeline.stage
-async def parse_book(ctx: dict[str, Any], raw: dict) -> str:
+async def parse_book(ctx: JobContext, raw: dict) -> str:
     job = ParseBook.load(raw)
     book = await Book.objects().output(load_json=True).where(Book.id == uuid.UUID(job.book_id)).first()
     if book is None or book.status not in ("queued", "parsing"):
@@ -145,18 +145,18 @@ async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
         ).where(Book.id == book.id)
 
 
-async def recover_stuck_books(ctx: dict[str, Any]) -> int:
+async def recover_stuck_books(ctx: JobContext) -> int:
     """Cron: re-enqueue books a crash left in a non-terminal stage for `stuck_after` (Postgres is the truth;
     the queue may be gone)."""
     return await _requeue_unfinished(ctx, timedelta(seconds=ctx["settings"].stuck_after))
 
 
-async def recover_unfinished_books(ctx: dict[str, Any]) -> int:
+async def recover_unfinished_books(ctx: JobContext) -> int:
     """At worker start: every unfinished book, whatever its age."""
     return await _requeue_unfinished(ctx, timedelta(0))
 
 
-async def _requeue_unfinished(ctx: dict[str, Any], older_than: timedelta) -> int:
+async def _requeue_unfinished(ctx: JobContext, older_than: timedelta) -> int:
     """Enqueueing is idempotent: a job id that is still queued or running is not added twice."""
     cutoff = datetime.now(UTC) - older_than
     rows = await Book.select(Book.id, Book.status).where(
@@ -187,7 +187,7 @@ def _stale_dirs(books_root: Path, min_age: float) -> dict[uuid.UUID, Path]:
     return found
 
 
-async def remove_orphaned_files(ctx: dict[str, Any]) -> int:
+async def remove_orphaned_files(ctx: JobContext) -> int:
     """Book folders with no book row (a crash between file and row, or a delete that lost its files step),
     older than `orphan_min_age` so an upload in flight is never touched."""
     settings: Settings = ctx["settings"]

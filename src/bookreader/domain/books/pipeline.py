@@ -11,13 +11,12 @@ import logging
 import uuid
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
-from typing import Any
 
 from arq import Retry
 from redis.asyncio import Redis
 
 from bookreader.core.events import BookStatusEvent, publish
-from bookreader.core.jobs import is_transient
+from bookreader.core.jobs import JobContext, is_transient
 from bookreader.domain.books.tables import Book
 from bookreader.domain.webhooks import events as webhook_events
 
@@ -36,7 +35,7 @@ async def publish_status(
 
 
 async def transition(
-    ctx: dict[str, Any],
+    ctx: JobContext,
     book: Book,
     status: str,
     *,
@@ -62,7 +61,7 @@ async def transition(
     return True
 
 
-async def report_progress(ctx: dict[str, Any], book: Book, progress: float) -> None:
+async def report_progress(ctx: JobContext, book: Book, progress: float) -> None:
     await Book.update({Book.stage_progress: progress, Book.updated_at: datetime.now(UTC)}).where(
         Book.id == book.id, Book.status == book.status
     )
@@ -71,7 +70,7 @@ async def report_progress(ctx: dict[str, Any], book: Book, progress: float) -> N
     )
 
 
-async def fail(ctx: dict[str, Any], book: Book, code: str, message: str) -> None:
+async def fail(ctx: JobContext, book: Book, code: str, message: str) -> None:
     values = {Book.error_code: code, Book.error_message: message[:2000]}
     update: dict = {
         Book.status: "failed",
@@ -97,7 +96,7 @@ def stage(fn):
     log = logging.getLogger(fn.__module__)
 
     @functools.wraps(fn)
-    async def wrapper(ctx: dict[str, Any], raw: dict) -> str:
+    async def wrapper(ctx: JobContext, raw: dict) -> str:
         try:
             return await fn(ctx, raw)
         except Retry:

@@ -16,11 +16,11 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 
 from bookreader import nlp
+from bookreader.core.jobs import JobContext
 from bookreader.core.queue import JobPayload
 from bookreader.domain.books import pipeline
 from bookreader.domain.books.jobs import AnalyzeBook
@@ -89,7 +89,7 @@ class ReanalyzeBook(JobPayload, frozen=True):
 
 
 @pipeline.stage
-async def analyze_book(ctx: dict[str, Any], raw: dict) -> str:
+async def analyze_book(ctx: JobContext, raw: dict) -> str:
     job = AnalyzeBook.load(raw)
     book = await Book.objects().output(load_json=True).where(Book.id == uuid.UUID(job.book_id)).first()
     if book is None or book.status != "analyzing":
@@ -103,7 +103,7 @@ async def analyze_book(ctx: dict[str, Any], raw: dict) -> str:
     return f"ready: {len(analysis.descriptions)} descriptions, {len(analysis.characters)} characters"
 
 
-async def reanalyze_book(ctx: dict[str, Any], raw: dict) -> str:
+async def reanalyze_book(ctx: JobContext, raw: dict) -> str:
     """The book stays `ready` (readers keep reading); passages that survive keep their rows and pictures."""
     job = ReanalyzeBook.load(raw)
     book = await Book.objects().output(load_json=True).where(Book.id == uuid.UUID(job.book_id)).first()
@@ -117,7 +117,7 @@ async def reanalyze_book(ctx: dict[str, Any], raw: dict) -> str:
     return f"reanalysed with {analysis.model_version}: {kept} kept, {added} added, {dropped} dropped"
 
 
-async def _analyse(ctx: dict[str, Any], book: Book, *, progress: bool) -> tuple[BookAnalysis, NlpRun]:
+async def _analyse(ctx: JobContext, book: Book, *, progress: bool) -> tuple[BookAnalysis, NlpRun]:
     started = time.perf_counter()
     chapters = await load_chapters(book.id)
     language = nlp.detect_book_language(chapters, book.language)
@@ -151,7 +151,7 @@ async def _analyse(ctx: dict[str, Any], book: Book, *, progress: bool) -> tuple[
 
 
 async def _run_batches(
-    ctx: dict[str, Any],
+    ctx: JobContext,
     book: Book | None,  # None: no progress events (re-analysis of a ready book)
     batches: list[list[ChapterText]],
     language: str,

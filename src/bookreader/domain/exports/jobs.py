@@ -17,7 +17,7 @@ from typing import Any
 from arq import Retry
 
 from bookreader.core.events import ExportStatusEvent, publish
-from bookreader.core.jobs import is_transient
+from bookreader.core.jobs import JobContext, is_transient
 from bookreader.core.procpool import run_in_pool
 from bookreader.core.queue import JobPayload
 from bookreader.domain.books.tables import Book
@@ -42,7 +42,7 @@ class BuildExport(JobPayload, frozen=True):
         return f"build_export:{self.book_id}:{self.variant}:{self.fingerprint}"
 
 
-async def _status(ctx: dict[str, Any], row: BookExport, status: str, progress: float, **values: Any) -> bool:
+async def _status(ctx: JobContext, row: BookExport, status: str, progress: float, **values: Any) -> bool:
     """Update the row if it still is this build's (same fingerprint); publish the live event."""
     update = {
         BookExport.status: status,
@@ -64,7 +64,7 @@ async def _status(ctx: dict[str, Any], row: BookExport, status: str, progress: f
     return bool(moved)
 
 
-async def build_export(ctx: dict[str, Any], raw: dict) -> str:
+async def build_export(ctx: JobContext, raw: dict) -> str:
     job = BuildExport.load(raw)
     row = (
         await BookExport.objects()
@@ -104,7 +104,7 @@ async def build_export(ctx: dict[str, Any], raw: dict) -> str:
     return f"built {built.size} bytes"
 
 
-async def _failed(ctx: dict[str, Any], row: BookExport, exc: Exception) -> str:
+async def _failed(ctx: JobContext, row: BookExport, exc: Exception) -> str:
     tries = ctx.get("job_try", 1)
     if isinstance(exc, BrokenProcessPool):  # a child died (OOM killer, segfault): fresh pool
         ctx["reset_process_pool"]()

@@ -12,7 +12,6 @@ import random
 import uuid
 import weakref
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 from arq import Retry
@@ -20,7 +19,7 @@ from arq.constants import result_key_prefix
 from redis.exceptions import LockError
 
 from bookreader.core.events import ImageStatusEvent, publish
-from bookreader.core.jobs import is_transient
+from bookreader.core.jobs import JobContext, is_transient
 from bookreader.core.queue import JobPayload, enqueue
 from bookreader.domain.illustrations.files import file_url, imaging_config, store_image
 from bookreader.domain.illustrations.prompting import character_bible
@@ -53,7 +52,7 @@ _PROVIDERS: weakref.WeakKeyDictionary[httpx.AsyncClient, dict[str, ImageProvider
 )
 
 
-def provider_for(ctx: dict[str, Any], name: str) -> ImageProvider:
+def provider_for(ctx: JobContext, name: str) -> ImageProvider:
     """One provider per name per worker, so its concurrency limit holds across all jobs."""
     providers = _PROVIDERS.setdefault(ctx["http"], {})
     if name not in providers:
@@ -61,7 +60,7 @@ def provider_for(ctx: dict[str, Any], name: str) -> ImageProvider:
     return providers[name]
 
 
-async def _set_status(ctx: dict[str, Any], row: dict, status: str, url: str | None = None) -> None:
+async def _set_status(ctx: JobContext, row: dict, status: str, url: str | None = None) -> None:
     event = ImageStatusEvent(
         image_id=str(row["id"]), book_id=str(row["book"]), status=status,  # type: ignore[arg-type]
         description_id=str(row["description"]), url=url,
@@ -70,7 +69,7 @@ async def _set_status(ctx: dict[str, Any], row: dict, status: str, url: str | No
     await webhook_events.image_status(ctx["redis"], row, status, url)
 
 
-async def _fail(ctx: dict[str, Any], row: dict, code: str, message: str) -> str:
+async def _fail(ctx: JobContext, row: dict, code: str, message: str) -> str:
     await Image.update({
         Image.status: "failed", Image.error_code: code, Image.error_message: message[:2000],
         Image.updated_at: datetime.now(UTC),
@@ -87,7 +86,7 @@ async def _cached(digest: str) -> dict | None:
     )
 
 
-async def _refined_prompt(ctx: dict[str, Any], row: dict) -> str:
+async def _refined_prompt(ctx: JobContext, row: dict) -> str:
     settings: Settings = ctx["settings"]
     if not settings.llm_base_url or row["provider"] == "placeholder":
         return row["prompt"]
@@ -103,7 +102,7 @@ async def _refined_prompt(ctx: dict[str, Any], row: dict) -> str:
     return prompt
 
 
-async def _produce(ctx: dict[str, Any], row: dict) -> dict:
+async def _produce(ctx: JobContext, row: dict) -> dict:
     """The ImageFile for the row's prompt hash: from the cache, or made now (once across all workers).
     Requests already take cached pictures without a job, so the cache is checked under the lock only."""
     settings: Settings = ctx["settings"]
@@ -154,7 +153,7 @@ def image_job_cap(settings: Settings) -> int:
     return max(2 * settings.image_concurrency, settings.image_concurrency + 4)
 
 
-async def generate_image(ctx: dict[str, Any], raw: dict) -> str:
+async def generate_image(ctx: JobContext, raw: dict) -> str:
     job = GenerateImage.load(raw)
     busy = _BUSY.setdefault(ctx["http"], _Busy())
     if busy.running >= image_job_cap(ctx["settings"]) and job.deferrals < MAX_DEFERRALS:
@@ -169,7 +168,7 @@ async def generate_image(ctx: dict[str, Any], raw: dict) -> str:
         busy.running -= 1
 
 
-async def _generate(ctx: dict[str, Any], job: GenerateImage) -> str:
+async def _generate(ctx: JobContext, job: GenerateImage) -> str:
     image_id = uuid.UUID(job.image_id)
     row = (
         await Image.select(
@@ -218,7 +217,7 @@ async def _generate(ctx: dict[str, Any], job: GenerateImage) -> str:
 FUNCTIONS = [generate_image]
 
 
-async def recover_stuck_images(ctx: dict[str, Any]) -> str:
+async def recover_stuck_images(ctx: JobContext) -> str:
     """Cron: images left queued/generating (a lost job, a worker killed mid-way) are enqueued again.
     Harmless for live ones: a job id that is queued or running is not enqueued twice."""
     settings: Settings = ctx["settings"]

@@ -15,6 +15,7 @@ import anyio
 from asyncpg.exceptions import UniqueViolationError
 
 from bookreader.core.errors import DomainError
+from bookreader.core.jobs import JobContext
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.service import upload
 from bookreader.domain.books.tables import Book
@@ -154,7 +155,7 @@ async def _claim(user: User, path: Path) -> int | None:
     return rows[0]["id"]
 
 
-async def scan_import_dir(ctx: dict[str, Any]) -> int:
+async def scan_import_dir(ctx: JobContext) -> int:
     """Import new settled files of the watch folder once each; returns how many were claimed now."""
     settings: Settings = ctx["settings"]
     if not settings.import_dir:

@@ -14,12 +14,12 @@ import secrets
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import msgspec
 
 from bookreader.core.events import user_channel
+from bookreader.core.jobs import JobContext
 from bookreader.core.queue import enqueue
 from bookreader.domain.webhooks.outbound import UnsafeTarget, check_target
 from bookreader.domain.webhooks.schemas import WebhookDisabledEvent
@@ -46,7 +46,7 @@ def _lock_key(settings: Settings, webhook_id: str) -> str:
     return f"{settings.queue_name}:webhook-sender:{webhook_id}"
 
 
-async def _post(ctx: dict[str, Any], hook: dict, delivery: dict) -> tuple[int | None, str | None, int]:
+async def _post(ctx: JobContext, hook: dict, delivery: dict) -> tuple[int | None, str | None, int]:
     """(response code or None, error or None, latency ms). Reads at most the response cap."""
     settings: Settings = ctx["settings"]
     started = time.perf_counter()
@@ -72,7 +72,7 @@ async def _post(ctx: dict[str, Any], hook: dict, delivery: dict) -> tuple[int | 
         return None, f"{type(exc).__name__}: {exc}"[:500], int((time.perf_counter() - started) * 1000)
 
 
-async def _record_result(ctx: dict[str, Any], hook: dict, delivery: dict, code, error, latency) -> None:
+async def _record_result(ctx: JobContext, hook: dict, delivery: dict, code, error, latency) -> None:
     settings: Settings = ctx["settings"]
     now = datetime.now(UTC)
     attempts = delivery["attempts"] + 1
@@ -103,7 +103,7 @@ async def _record_result(ctx: dict[str, Any], hook: dict, delivery: dict, code, 
         await disable(ctx, hook, f"Every delivery failed for {settings.webhook_disable_after} s: {error}")
 
 
-async def disable(ctx: dict[str, Any], hook: dict, reason: str) -> None:
+async def disable(ctx: JobContext, hook: dict, reason: str) -> None:
     settings: Settings = ctx["settings"]
     await Webhook.update(
         {Webhook.enabled: False, Webhook.disabled_at: datetime.now(UTC), Webhook.disabled_reason: reason}
@@ -119,7 +119,7 @@ async def disable(ctx: dict[str, Any], hook: dict, reason: str) -> None:
         log.warning("could not publish webhook.disabled: %s", exc)
 
 
-async def deliver_webhooks(ctx: dict[str, Any], raw: dict) -> str:
+async def deliver_webhooks(ctx: JobContext, raw: dict) -> str:
     job = DeliverWebhooks.load(raw)
     settings: Settings = ctx["settings"]
     redis = ctx["redis"]
@@ -147,7 +147,7 @@ async def deliver_webhooks(ctx: dict[str, Any], raw: dict) -> str:
     return f"sent {sent}"
 
 
-async def sweep_webhooks(ctx: dict[str, Any]) -> int:
+async def sweep_webhooks(ctx: JobContext) -> int:
     """Wake a sender for every enabled endpoint with due deliveries (after a crash, lost jobs, restarts)."""
     rows = await WebhookDelivery.raw(
         "SELECT DISTINCT d.webhook FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook "
