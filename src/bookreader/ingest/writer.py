@@ -20,7 +20,6 @@ from html import escape
 
 from bookreader.ingest.limits import book_too_large
 
-_SPACE = re.compile(r"\s+")
 _HEADINGS = {"h1", "h2", "h3", "h4"}
 
 

@@ -12,9 +12,6 @@ class PlanLimits(msgspec.Struct, frozen=True):
     images_per_month: int | None
 
 
-PLANS = ("free", "premium", "admin")
-
-
 def limits_for(plan: str, settings: Settings) -> PlanLimits:
     def cap(value: int) -> int | None:
         return value or None

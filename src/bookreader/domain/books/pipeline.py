@@ -21,7 +21,6 @@ from bookreader.domain.books.tables import Book
 from bookreader.domain.webhooks import events as webhook_events
 
 ACTIVE = ("queued", "parsing", "analyzing")
-TERMINAL = ("ready", "failed")
 
 
 async def publish_status(

@@ -19,6 +19,7 @@ from bookreader.domain.books.tables import Book
 from bookreader.domain.illustrations.files import ensure_thumbnail, file_path, file_url
 from bookreader.domain.illustrations.schemas import ImageError, ImageRead
 from bookreader.domain.illustrations.tables import Image
+from bookreader.imaging.thumbnails import THUMBNAIL_MEDIA_TYPE
 
 _IMAGE_COLUMNS = (
     Image.id, Image.description, Image.book, Image.chapter, Image.status, Image.prompt, Image.provider,
@@ -92,7 +93,10 @@ async def file_for(user: User, storage: Storage, content_hash: str, *, thumbnail
     if row is None:
         raise NotFound("No such image.", code="image_not_found")
     if thumbnail:
-        path, media_type = await ensure_thumbnail(storage, content_hash, row["media_type"]), "image/webp"
+        path, media_type = (
+            await ensure_thumbnail(storage, content_hash, row["media_type"]),
+            THUMBNAIL_MEDIA_TYPE,
+        )
     else:
         path, media_type = file_path(storage, content_hash, row["media_type"]), row["media_type"]
     if not path.is_file():

@@ -18,7 +18,6 @@ from bookreader.domain.opds.schemas import EXPORT_MEDIA_TYPE, MEDIA_TYPES, BookE
 BASE = "/opds/v2"
 FILES = "/opds/books"
 OPDS_JSON = "application/opds+json"
-PUBLICATION_JSON = "application/opds-publication+json"
 AUTH_JSON = "application/opds-authentication+json"
 AUTH_ID = "/opds/v2/authentication"
 

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 import msgspec
 
 EventType = Literal["book.ready", "book.failed", "image.ready", "image.failed", "export.ready"]
-EVENT_TYPES: tuple[str, ...] = ("book.ready", "book.failed", "image.ready", "image.failed", "export.ready")
 TEST_EVENT = "webhook.test"
 
 
