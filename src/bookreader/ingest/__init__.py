@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from bookreader.ingest.epub import parse_epub
 from bookreader.ingest.fb2 import parse_fb2, parse_fb2_zip
-from bookreader.ingest.language import detect_language, normalize_language
 from bookreader.ingest.limits import IngestLimits, SafeZip, book_too_large, check_upload_size
 from bookreader.ingest.model import IngestError, ParsedAsset, ParsedBook, ParsedChapter
 from bookreader.ingest.sniff import content_hash, content_hash_file, sniff_format
+from bookreader.language import detect_language, normalize_language
 
 __all__ = [
     "IngestError",

@@ -7,8 +7,8 @@ from html import unescape
 
 from lxml import etree
 
-from bookreader.ingest.language import normalize_language
 from bookreader.ingest.xmlsafe import local
+from bookreader.language import normalize_language
 
 _OPF_NS = "{http://www.idpf.org/2007/opf}"
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")

@@ -11,8 +11,8 @@ from lxml import etree
 
 from bookreader.ingest.assets import make_asset
 from bookreader.ingest.epub_meta import clean_text
-from bookreader.ingest.language import normalize_language
 from bookreader.ingest.xmlsafe import local
+from bookreader.language import normalize_language
 
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 

@@ -32,11 +32,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from bookreader.language import normalize_language
+
 from .characters import NameStat, alias_index, merge_cast
 from .components import model_version, version_generation
 from .model import BookAnalysis, ChapterText, CharacterQuote, FoundCharacter, FoundDescription, Mention
 from .pipeline import SUPPORTED, ChunkAnalysis, get_pipeline
-from .text import detect_language
+from .text import analysis_language
 
 __all__ = [
     "SUPPORTED",
@@ -56,31 +58,22 @@ __all__ = [
     "merge_characters",
     "merge_chunks",
     "model_version",
-    "normalise_language",
     "version_generation",
     "warm_up",
 ]
 
 
-def normalise_language(language: str | None) -> str | None:
-    """'en-US' → 'en', 'rus' → 'ru'; None stays None (detect from text)."""
-    if not language:
-        return None
-    code = language.strip().lower().replace("_", "-").split("-")[0]
-    return {"eng": "en", "rus": "ru"}.get(code, code)
-
-
 def detect_book_language(chapters: list[ChapterText], language: str | None = None) -> str:
     """The language to analyse with: the declared one if supported, else detected ('other' if neither)."""
-    code = normalise_language(language)
+    code = normalize_language(language)
     if code in SUPPORTED:
         return code
-    return detect_language([c.text for c in chapters if not c.skip] or [c.text for c in chapters])
+    return analysis_language([c.text for c in chapters if not c.skip] or [c.text for c in chapters])
 
 
 def analyze_chunk(chapters: list[ChapterText], language: str, model_name: str | None = None) -> ChunkAnalysis:
     """Chapter-level work for one batch (runs in a worker process)."""
-    code = normalise_language(language) or "other"
+    code = normalize_language(language) or "other"
     if code not in SUPPORTED:
         return ChunkAnalysis(code, [], {}, pid=os.getpid())
     return get_pipeline(code, model_name).analyze(chapters)
@@ -96,7 +89,7 @@ def merge_cast_chunks(
 ) -> tuple[list[FoundCharacter], list[FoundCharacter]]:
     """(characters, recurring places) from all chunks."""
     chunks = list(chunks)
-    code = normalise_language(language or (chunks[0].language if chunks else None)) or "other"
+    code = normalize_language(language or (chunks[0].language if chunks else None)) or "other"
     if code not in SUPPORTED:
         return [], []
     titles = get_pipeline(code).lexicon.titles
@@ -114,9 +107,9 @@ def merge_chunks(chunks: list[ChunkAnalysis], language: str | None = None) -> Bo
             item.entities = sorted({index[key] for key in item.entities if key in index})
             descriptions.append(item)
     descriptions.sort(key=lambda d: (d.chapter, d.start))
-    version = chunks[0].model_version if chunks else model_version(normalise_language(language) or "")
+    version = chunks[0].model_version if chunks else model_version(normalize_language(language) or "")
     return BookAnalysis(
-        normalise_language(language) or "other", descriptions, characters, places, model_version=version
+        normalize_language(language) or "other", descriptions, characters, places, model_version=version
     )
 
 
@@ -137,7 +130,7 @@ def analyze_book(
 def warm_up(languages: Iterable[str] = SUPPORTED, models: dict[str, str] | None = None) -> None:
     """Process-pool initializer: build pipelines (lexicon expansion, pymorphy3 dictionaries) up front."""
     for language in languages:
-        code = normalise_language(language)
+        code = normalize_language(language)
         if code in SUPPORTED:
             get_pipeline(code, (models or {}).get(code))
             analyze_chunk([ChapterText(0, "Warm up. The tall man in a grey coat stood by the window.")], code)

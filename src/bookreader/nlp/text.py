@@ -59,8 +59,9 @@ def _append_trimmed(text: str, begin: int, stop: int, spans: list[tuple[int, int
         spans.append((begin, stop))
 
 
-def detect_language(texts: list[str], sample: int = 20_000) -> str:
-    """'ru', 'en' or 'other' from letter scripts (and English function words for Latin text)."""
+def analysis_language(texts: list[str], sample: int = 20_000) -> str:
+    """Which model reads an undeclared text: 'ru' (any Cyrillic), 'en' (Latin with English function words)
+    or 'other'. Not a language guess (that is `bookreader.language.detect_language`): a model choice."""
     taken: list[str] = []
     size = 0
     for text in texts:

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from bookreader.ingest import content_hash, parse_book, sniff_format
-from bookreader.ingest.language import detect_language, normalize_language
 from bookreader.ingest.writer import ChapterWriter
+from bookreader.language import detect_language, normalize_language
 
 from .builders import make_epub, make_fb2, paragraphs, xhtml
 

@@ -14,6 +14,7 @@ from bookreader.domain.books.tables import Book
 from bookreader.domain.descriptions.jobs import ReanalyzeBook
 from bookreader.domain.descriptions.schemas import DescriptionRead, ReanalysisQueued
 from bookreader.domain.descriptions.tables import Description
+from bookreader.language import normalize_language
 
 
 async def list_descriptions(
@@ -95,4 +96,4 @@ def _job(row: dict, target: str) -> ReanalyzeBook:
 
 
 def _language(row: dict) -> str:
-    return row.get("run_language") or nlp.normalise_language(row.get("language")) or "other"
+    return row.get("run_language") or normalize_language(row.get("language")) or "other"

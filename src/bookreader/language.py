@@ -1,4 +1,5 @@
-"""Language codes: normalise what metadata says, else guess cheaply from the text (script + stopwords)."""
+"""Language codes, the one pair of helpers ingest and nlp share: normalise what metadata says, else guess
+cheaply from the text (script + stopwords). Pure: no I/O, runnable in the process pool."""
 
 from __future__ import annotations
 
