@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 from lxml import etree
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from bookreader.ingest.xmlsafe import local
 from bookreader.language import normalize_language
@@ -13,7 +14,6 @@ from bookreader.language import normalize_language
 _OPF_NS = "{http://www.idpf.org/2007/opf}"
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _ISBN = re.compile(r"^(?:urn:isbn:|isbn:?\s*)?([0-9][0-9 -]{8,16}[0-9Xx])$", re.IGNORECASE)
-_TAGS = re.compile(r"<[^>]+>")
 
 
 def clean_text(value: str | None) -> str:
@@ -21,10 +21,16 @@ def clean_text(value: str | None) -> str:
 
 
 def strip_markup(value: str) -> str:
-    """Descriptions often carry escaped HTML; keep paragraphs as blank lines, drop the tags."""
-    value = re.sub(r"(?i)</p>|<br\s*/?>", "\n\n", value)
-    value = _TAGS.sub("", value)
-    paragraphs = [clean_text(part) for part in unescape(value).split("\n\n")]
+    """Descriptions often carry escaped HTML: parsed as HTML (selectolax), paragraphs and line breaks become
+    blank lines, tags go, entities are decoded."""
+    if "<" not in value:
+        text = unescape(value)
+    else:
+        tree = HTMLParser(value)
+        for node in tree.css("br, p"):
+            node.insert_after("\n\n")
+        text = tree.body.text(separator="") if tree.body is not None else ""
+    paragraphs = [clean_text(part) for part in text.split("\n\n")]
     return "\n\n".join(part for part in paragraphs if part)
 
 
