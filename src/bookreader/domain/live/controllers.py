@@ -16,12 +16,14 @@ from urllib.parse import urlsplit
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
+from redis.asyncio import Redis
 
 from bookreader.core.auth import revoked_session_key
 from bookreader.core.errors import DomainError
 from bookreader.domain.accounts.deps import current_user
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.live.hub import Hub, HubUnavailable, Subscriber, TooManySockets
+from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +33,12 @@ UNAVAILABLE = {"live events unavailable", "session cannot be checked", "server s
 REVALIDATE_EVERY = 30.0  # seconds between re-checks of revocation and account state (a missed publish)
 
 
-def hub_of(socket: WebSocket) -> Hub:
+def hub_of(socket: WebSocket, settings: Settings, redis: Redis) -> Hub:
+    """The process's one hub, made on first use and kept with the app (app.py's lifespan stops it)."""
     state = socket.app.state
     hub = state.get("live_hub")
     if hub is None:
-        settings = state.settings
-        hub = state.live_hub = Hub(state.redis, settings.events_prefix, settings.ws_max_per_user)
+        hub = state.live_hub = Hub(redis, settings.events_prefix, settings.ws_max_per_user)
     return hub
 
 
@@ -44,24 +46,23 @@ def _cookie_only(socket: WebSocket) -> bool:
     return not socket.query_params.get("token") and not socket.headers.get("authorization")
 
 
-def origin_allowed(socket: WebSocket) -> bool:
+def origin_allowed(socket: WebSocket, settings: Settings) -> bool:
     origin = socket.headers.get("origin")
     if origin is None:
         return True  # not a browser: no ambient credential can be abused
-    if origin in socket.app.state.settings.cors_origins:
+    if origin in settings.cors_origins:
         return True
     return urlsplit(origin).netloc.lower() == socket.headers.get("host", "").lower()
 
 
-async def _still_valid(socket: WebSocket, subscriber: Subscriber) -> bool:
-    state = socket.app.state
-    if await state.redis.exists(revoked_session_key(subscriber.session_id)):
+async def _still_valid(redis: Redis, subscriber: Subscriber) -> bool:
+    if await redis.exists(revoked_session_key(subscriber.session_id)):
         return False
     user = await User.select(User.disabled).where(User.id == subscriber.user_id).first()
     return user is not None and not user["disabled"]
 
 
-async def _guard(socket: WebSocket, subscriber: Subscriber, expires_at: float) -> None:
+async def _guard(redis: Redis, subscriber: Subscriber, expires_at: float) -> None:
     """Close the subscriber when its token expires or its session is found ended."""
     while not subscriber.closed.is_set():
         left = expires_at - time.time()
@@ -72,7 +73,7 @@ async def _guard(socket: WebSocket, subscriber: Subscriber, expires_at: float) -
             await asyncio.wait_for(subscriber.closed.wait(), min(left, REVALIDATE_EVERY))
             return
         try:
-            if not await _still_valid(socket, subscriber):
+            if not await _still_valid(redis, subscriber):
                 subscriber.close("session ended")
         except Exception:  # fail closed
             subscriber.close("session cannot be checked")
@@ -97,8 +98,8 @@ async def _refuse(socket: WebSocket, code: int, reason: str) -> None:
 
 
 @websocket("/api/v1/ws", operation_id="events")
-async def events_socket(socket: WebSocket) -> None:
-    if _cookie_only(socket) and not origin_allowed(socket):
+async def events_socket(socket: WebSocket, settings: Settings, redis: Redis) -> None:
+    if _cookie_only(socket) and not origin_allowed(socket, settings):
         await _refuse(socket, POLICY_VIOLATION, "origin not allowed")
         return
     try:
@@ -106,7 +107,7 @@ async def events_socket(socket: WebSocket) -> None:
     except DomainError as exc:
         await _refuse(socket, POLICY_VIOLATION if exc.status == 401 else TRY_AGAIN_LATER, exc.message)
         return
-    hub = hub_of(socket)
+    hub = hub_of(socket, settings, redis)
     state = socket.scope["state"]
     try:
         subscriber = await hub.register(user.id, state["session_id"])
@@ -122,7 +123,7 @@ async def events_socket(socket: WebSocket) -> None:
         tasks = [
             asyncio.create_task(_relay(socket, subscriber)),
             asyncio.create_task(_watch_client(socket, subscriber)),
-            asyncio.create_task(_guard(socket, subscriber, float(state["token_exp"]))),
+            asyncio.create_task(_guard(redis, subscriber, float(state["token_exp"]))),
         ]
         for task in tasks:  # any of them ending (a failed send, a disconnect) ends the socket
             task.add_done_callback(lambda _: subscriber.close("client left"))
