@@ -16,19 +16,23 @@ from bookreader.settings import Settings
 
 
 def provide_settings(state: State) -> Settings:
-    return state.settings
+    settings: Settings = state.settings
+    return settings
 
 
 def provide_storage(state: State) -> Storage:
-    return state.storage
+    storage: Storage = state.storage
+    return storage
 
 
 def provide_queue(state: State) -> ArqRedis:
-    return state.queue
+    queue: ArqRedis = state.queue
+    return queue
 
 
 def provide_redis(state: State) -> ArqRedis:
-    return state.redis  # the queue's pool, named for what the handler does with it (counters, pub/sub)
+    redis: ArqRedis = state.redis  # the queue's pool, named for what the handler does (counters, pub/sub)
+    return redis
 
 
 DEPENDENCIES = {

@@ -72,8 +72,7 @@ async def start_heartbeat(ctx: JobContext) -> None:
 
 
 async def stop_heartbeat(ctx: JobContext) -> None:
-    for name in ("heartbeat_task", "recovery_task"):
-        task = ctx.pop(name, None)
+    for task in (ctx.pop("heartbeat_task", None), ctx.pop("recovery_task", None)):
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
