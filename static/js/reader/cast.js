@@ -4,8 +4,9 @@
 import { api } from "../api.js";
 import { append, clear, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { live } from "../live.js";
 import { getPrefs, setPref } from "../prefs.js";
-import { errorText } from "../ui.js";
+import { errorText, toast } from "../ui.js";
 import { excerpt } from "./annotations.js";
 
 export function createCast(ctx) {
@@ -16,11 +17,40 @@ export function createCast(ctx) {
     return chapter?.title || t("reader.chapter", { n: number });
   }
 
+  let current = null; // the open panel, reloaded when a portrait it waits for is ready
+  const waiting = new Set();
+  live.on("image.status", (event) => {
+    if (!waiting.has(event.image_id) || !["ready", "failed"].includes(event.status)) return;
+    waiting.delete(event.image_id);
+    if (current?.isConnected) load(current);
+  });
+
   /** The panel's content; it fills itself once the cast has loaded. */
   function panel() {
     const box = h("div", { class: "cast", id: "cast-panel" }, h("p", { class: "muted" }, t("cast.loading")));
+    current = box;
     load(box);
     return box;
+  }
+
+  function portraitOf(item) {
+    if (item.portrait?.url) return h("img", { class: "cast-portrait", src: item.portrait.url, alt: t("cast.portrait_of", { name: item.name }), loading: "lazy" });
+    if (item.portrait && item.portrait.status !== "failed") return h("span", { class: "cast-portrait cast-portrait-wait muted", role: "status" }, t("reader.generating"));
+    const make = h("button", { type: "button", class: "btn btn-ghost btn-small cast-make-portrait", "aria-label": t("cast.make_portrait_of", { name: item.name }) }, t("cast.make_portrait"));
+    make.addEventListener("click", async () => {
+      make.disabled = true;
+      const query = getPrefs().castRevealAll ? { reveal: "all" } : undefined;
+      try {
+        const image = await api(`books/${bookId}/characters/${item.id}/portrait`, { method: "POST", query });
+        waiting.add(image.id);
+        if (image.status === "ready") load(current);
+        else make.replaceWith(h("span", { class: "cast-portrait cast-portrait-wait muted", role: "status" }, t("reader.generating")));
+      } catch (error) {
+        make.disabled = false;
+        toast(errorText(error), "error");
+      }
+    });
+    return make;
   }
 
   async function load(box) {
@@ -63,7 +93,7 @@ export function createCast(ctx) {
     const first = item.first_seen || { chapter: item.first_chapter, offset: 0 };
     const firstLink = h("button", { type: "button", class: "btn btn-ghost btn-small cast-first" }, t("cast.first_seen", { chapter: chapterTitle(first.chapter) }));
     firstLink.addEventListener("click", () => ctx.jump(first.chapter, first.offset));
-    const portrait = item.portrait?.url ? h("img", { class: "cast-portrait", src: item.portrait.url, alt: t("cast.portrait_of", { name: item.name }), loading: "lazy" }) : null;
+    const portrait = item.kind === "character" ? portraitOf(item) : null;
     const unique = (item.appearance || []).filter((q, i, all) => all.findIndex((o) => o.text.trim() === q.text.trim()) === i);
     const quotes = unique.slice(0, 5).map((quote) => {
       const go = h("button", { type: "button", class: "annotation-jump cast-quote", dataset: { chapter: quote.chapter, offset: quote.start } }, h("span", {}, `“${excerpt(quote.text, 180)}”`), h("small", { class: "muted" }, chapterTitle(quote.chapter)));

@@ -3,6 +3,7 @@ GET /places is computed from text at or before the bound — walked chapter by c
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
@@ -180,3 +181,44 @@ async def test_walking_a_real_book_leaks_nothing(reader: Reader, shared_books: P
     everyone = (await reader.get(f"/api/v1/books/{book['id']}/characters", params={"reveal": "all"})).json()
     assert casts[-1] == everyone, "at the very end the cast is the whole cast"
     assert len(casts[0]) < len(everyone)
+
+
+async def test_portrait_is_the_picture_of_the_first_passage_read_that_describes_them(
+    reader: Reader, other_reader: Reader, generated_books: dict[str, Path]
+) -> None:
+    book = await ready_book(reader, generated_books["cast"])
+    base = f"/api/v1/books/{book['id']}"
+    moved = await reader.put(f"{base}/progress", json={"chapter": 3, "offset": 400, "percentage": 20})
+    assert moved.status_code == 200, moved.text
+    everyone = {
+        c["name"]: c for c in (await reader.get(f"{base}/characters", params={"reveal": "all"})).json()
+    }
+    grete, lorrimer = everyone["Grete"], everyone["Lorrimer"]
+
+    asked = await reader.post(f"{base}/characters/{grete['id']}/portrait")
+    assert asked.status_code in (200, 202), asked.text
+    image = asked.json()
+    for _ in range(300):
+        if image["status"] in ("ready", "failed"):
+            break
+        await asyncio.sleep(0.2)
+        image = (await reader.get(f"/api/v1/images/{image['id']}")).json()
+    assert image["status"] == "ready", image
+    described = next(
+        d for d in (await reader.get(f"{base}/descriptions")).json() if d["id"] == image["description_id"]
+    )
+    assert described["type"] == "character" and "Grete" in described["entities"]
+    assert (described["chapter"], described["end"]) <= (3, 400), "made from a passage already read"
+    assert "Grete" in image["prompt"] and "golden hair" in image["prompt"], "the canonical appearance text"
+
+    cast = {c["name"]: c for c in (await reader.get(f"{base}/characters")).json()}
+    assert cast["Grete"]["portrait"]["url"] == image["url"]
+    assert cast["Grete"]["portrait"]["image_id"] == image["id"]
+    early = {c["name"]: c for c in (await reader.get(f"{base}/characters", params={"until": "1:0"})).json()}
+    assert "Grete" not in early or early["Grete"]["portrait"] is None, "no portrait from a passage not read"
+
+    refused = await reader.post(
+        f"{base}/characters/{lorrimer['id']}/portrait"
+    )  # first described in chapter 9
+    assert refused.status_code == 409 and refused.json()["code"] == "no_appearance", refused.text
+    assert (await other_reader.post(f"{base}/characters/{grete['id']}/portrait")).status_code == 404

@@ -15,11 +15,18 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from bookreader.core.errors import InvalidInput
+from bookreader.core.errors import Conflict, InvalidInput, NotFound
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.service import get_book
-from bookreader.domain.descriptions.schemas import AppearanceQuote, CharacterRead, Position, Relation
-from bookreader.domain.descriptions.tables import Character, CharacterMention
+from bookreader.domain.descriptions.schemas import (
+    AppearanceQuote,
+    CharacterRead,
+    PortraitRead,
+    Position,
+    Relation,
+)
+from bookreader.domain.descriptions.tables import Character, CharacterMention, Description
+from bookreader.domain.illustrations.files import file_url
 from bookreader.domain.reading.service import furthest_position
 
 APPEARANCE_CHARS = 220  # the short appearance text (the same length pictures' prompts use)
@@ -108,6 +115,7 @@ async def list_cast(user: User, book_id: uuid.UUID, kind: str, bound: Bound) -> 
     cast = [_read(row, seen[cid], bound, kind) for cid, row in names.items()]
     if kind == "character" and cast:
         await _add_relations(book.id, bound, cast)
+        await _add_portraits(user, book.id, bound, cast, {cid: row["name"] for cid, row in names.items()})
     cast.sort(key=lambda c: (-c.mention_count, c.name))
     return cast
 
@@ -155,3 +163,60 @@ def _cap(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[: cut if cut > limit // 2 else limit].rstrip(" ;,") + "…"
+
+
+# The passage a portrait is made from: the first "character" description naming them (about them alone if one
+# is), at or before the bound.
+PORTRAIT_PASSAGES = """
+SELECT DISTINCT ON (name) name, d.id, d.chapter, d."end"
+FROM descriptions d, jsonb_array_elements_text(d.entities) AS name
+WHERE d.book = {} AND d.type = 'character' AND name = ANY({}::text[]) AND (d.chapter, d."end") <= ({}, {})
+ORDER BY name, jsonb_array_length(d.entities), d.chapter, d.start
+"""
+
+PORTRAIT_IMAGES = """
+SELECT i.id, i.description, i.status, i.prompt, f.content_hash
+FROM images i LEFT JOIN image_files f ON f.id = i.file
+WHERE i.owner = {} AND i.description = ANY({}::uuid[])
+"""
+
+
+async def portrait_passage_of(
+    user: User, book_id: uuid.UUID, character_id: uuid.UUID, bound: Bound
+) -> uuid.UUID:
+    """The description a character's portrait is made from; 404 unknown character, 409 none read yet."""
+    book = await get_book(user, book_id)
+    row = (
+        await Character.select(Character.name)
+        .where(Character.id == character_id, Character.book == book.id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No such character.", code="character_not_found")
+    rows = await Description.raw(PORTRAIT_PASSAGES, book.id, [row["name"]], *bound.params(1))
+    if not rows:
+        raise Conflict("Nothing read so far describes this character.", code="no_appearance")
+    return rows[0]["id"]
+
+
+async def _add_portraits(
+    user: User, book_id: uuid.UUID, bound: Bound, cast: list[CharacterRead], canonical: dict[uuid.UUID, str]
+) -> None:
+    """A character's portrait is the reader's picture of the first passage describing them (read so far)."""
+    names = list(canonical.values())
+    passages = {
+        r["name"]: r["id"] for r in await Description.raw(PORTRAIT_PASSAGES, book_id, names, *bound.params(1))
+    }
+    if not passages:
+        return
+    images = {
+        r["description"]: r for r in await Description.raw(PORTRAIT_IMAGES, user.id, list(passages.values()))
+    }
+    for character in cast:
+        image = images.get(passages.get(canonical[character.id]))
+        if image is not None:
+            url = file_url(image["content_hash"]) if image["content_hash"] else None
+            character.portrait = PortraitRead(
+                image_id=image["id"], description_id=image["description"], status=image["status"],
+                url=url if image["status"] == "ready" else None, prompt=image["prompt"] or "",
+            )  # fmt: skip

@@ -38,6 +38,16 @@ class Relation(msgspec.Struct):
     count: int
 
 
+class PortraitRead(msgspec.Struct):
+    """The character's picture: the owner's image of the first passage (read so far) describing them."""
+
+    image_id: uuid.UUID
+    description_id: uuid.UUID
+    status: str
+    url: str | None = None
+    prompt: str = ""
+
+
 class CharacterRead(msgspec.Struct):
     """A character (or, from /places, a recurring place) as far as the bound reveals it."""
 
@@ -51,6 +61,7 @@ class CharacterRead(msgspec.Struct):
     first_seen: Position | None = None  # where the first mention is (chapter, offset of the name)
     appearance_text: str = ""  # short appearance text built from the quotes
     relations: list[Relation] = []
+    portrait: PortraitRead | None = None
 
 
 class ReanalysisQueued(msgspec.Struct):
