@@ -48,6 +48,7 @@ async def _export_one(
     return path.name, summary, report
 
 
+@pytest.mark.slow  # every shared book through epubcheck: ~4 min, `just test` only (not the edit loop)
 @pytest.mark.timeout(2400)
 async def test_every_ready_shared_book_exports_without_epubcheck_errors(
     shared_books: Path, client: httpx.AsyncClient, tmp_path: Path
