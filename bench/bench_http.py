@@ -33,7 +33,7 @@ from tests.harness import REPO_ROOT, SHARED_BOOKS, random_email, running_service
 
 from bookreader.core.embedded import free_port
 
-MOBY_DICK = SHARED_BOOKS / "epub3" / "idpf-moby-dick.epub"
+MOBY_DICK_NAME = Path("epub3") / "idpf-moby-dick.epub"
 CHAPTER = 37
 BENCH_DIR = Path(__file__).resolve().parent
 PUT_SCRIPT = """
@@ -86,11 +86,41 @@ def wrk(name: str, url: str, *, connections: int, duration: int, token: str = ""
     return Result(name, rps, _ms(latency["50"]), _ms(latency["99"]), requests, errors)
 
 
-def sign_in(http: httpx.Client) -> str:
+def moby_dick() -> tuple[str, bytes]:
+    """The shared Moby-Dick (next to this checkout, or next to the main checkout when run from a git
+    worktree), else a generated novel whose chapters are of the same size (~10 KB of JSON)."""
+    common = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    candidates = [SHARED_BOOKS / MOBY_DICK_NAME]
+    if common:
+        candidates.append(Path(common).parent.parent / "shared" / "books" / MOBY_DICK_NAME)
+    for path in candidates:
+        if path.is_file():
+            return path.name, path.read_bytes()
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.books import novel_epub  # the generator the tests use
+
+    print("Moby-Dick not found: a generated book of similar chapter size instead")
+    return "generated-novel.epub", novel_epub(chapters=40, paragraphs=14, title="Bench Novel")
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def register(http: httpx.Client) -> tuple[str, str]:
     email, password = random_email(), "correct horse 1"
     http.post("/api/v1/auth/register", json={"email": email, "password": password}).raise_for_status()
-    tokens = http.post("/api/v1/auth/login", json={"email": email, "password": password}).json()
-    return tokens["access_token"]
+    return email, password
+
+
+def sign_in(http: httpx.Client, credentials: tuple[str, str]) -> str:
+    email, password = credentials
+    response = http.post("/api/v1/auth/login", json={"email": email, "password": password})
+    response.raise_for_status()
+    return response.json()["access_token"]
 
 
 def wait_ready(http: httpx.Client, book_id: str, token: str, timeout: float = 1800) -> dict:
@@ -190,8 +220,9 @@ def print_table(results: list[Result], baseline: dict[str, Result]) -> None:
 
 def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path) -> None:
     http = httpx.Client(base_url=base_url, timeout=60)
-    token = sign_in(http)
-    book_id = upload(http, token, MOBY_DICK.name, MOBY_DICK.read_bytes())
+    credentials = register(http)
+    token = sign_in(http, credentials)
+    book_id = upload(http, token, *moby_dick())
     started = time.monotonic()
     book = wait_ready(http, book_id, token)
     print(
@@ -211,13 +242,16 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path)
         start_baseline("http_baselines:litestar_app", ports["litestar"], database_url, tmp / "litestar.log"),
     ]
     c, d = args.connections, args.duration
+    print(f"load average (1, 5, 15 min) before the runs: {load_average()}")
     chapter_path = f"/api/v1/books/{book_id}/chapters/{CHAPTER}"
     bare = {k: f"http://127.0.0.1:{p}/chapters/{book_id}/{CHAPTER}" for k, p in ports.items()}
     try:
         for url, tok in ((bare["asgi"], ""), (bare["litestar"], ""), (base_url + chapter_path, token)):
             wrk("warm-up", url, connections=c, duration=args.warmup, token=tok)
         wrk("warm-up", base_url + "/health", connections=c, duration=args.warmup)
-        token = sign_in(http)  # a fresh access token for the measured part (15 min lifetime)
+        token = sign_in(http, credentials)  # a fresh access token, same reader (tokens live 15 min)
+        for path in (chapter_path, f"/api/v1/books/{book_id}"):  # measure answers, not refusals
+            http.get(path, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
         put = PUT_SCRIPT.format(token=token, chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
         b_asgi = wrk("bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d)
         b_chapter = wrk("bare Litestar + asyncpg: chapter row", bare["litestar"], connections=c, duration=d)
@@ -260,6 +294,11 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path)
             results.append(busy)
             baseline[busy.name] = b16
         print_table(results, baseline)
+        print(f"\nload average (1, 5, 15 min) at the end: {load_average()}")
+        if any(r.errors for r in results):
+            print(
+                "WARNING: some runs had errors (non-2xx/3xx or socket errors): their figures are not answers"
+            )
         if args.ingest_bytes:
             print(f"\np99 while ingesting / idle p99 (16 conn): {busy.p99 / idle.p99:.2f}× (goal ≤ 1.5×)")
     finally:

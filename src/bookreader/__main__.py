@@ -39,6 +39,16 @@ def _logged_migrate(settings: Settings) -> None:
                 logging.getLogger("bookreader.migrations").info(line.strip())
 
 
+def _workers(settings: Settings, *, embedded_worker: bool) -> int:
+    """Granian worker processes. `api`: one per core unless BOOKREADER_WORKERS says otherwise. `serve`: one
+    by default — the single-box mode, whose embedded worker's process pool already takes the cores for
+    parsing and NLP, and whose per-process limits (WebSockets per user) are then the whole server's; with
+    BOOKREADER_WORKERS > 1 the embedded ARQ worker still runs in one of them only (app.py, a file lock)."""
+    if settings.workers:
+        return settings.workers
+    return 1 if embedded_worker else (os.cpu_count() or 1)
+
+
 def _serve(settings: Settings, *, embedded_worker: bool) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
@@ -47,6 +57,7 @@ def _serve(settings: Settings, *, embedded_worker: bool) -> None:
 
     configure_logging(settings.log_level, settings.log_json)  # this process: stderr only, JSON like the app
     servers, settings = _with_servers(settings)
+    lock = settings.data_path / "run" / f"embedded-worker-{os.getpid()}.lock"
     try:
         _logged_migrate(settings)
         os.environ["BOOKREADER_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
@@ -59,18 +70,25 @@ def _serve(settings: Settings, *, embedded_worker: bool) -> None:
                 "(set BOOKREADER_SECRET_KEY in production)",
                 settings.secret_key_file,
             )
-        logger.info("BookReader listening on http://%s:%d", settings.host, settings.port)
+        workers = _workers(settings, embedded_worker=embedded_worker)
+        if embedded_worker and workers > 1:  # one of the worker processes runs the ARQ worker (app.py)
+            os.environ["BOOKREADER_EMBEDDED_WORKER_LOCK"] = str(lock)
+        logger.info(
+            "BookReader listening on http://%s:%d (%d worker%s)",
+            settings.host, settings.port, workers, "" if workers == 1 else "s",
+        )  # fmt: skip
         Server(
             "bookreader.app:create_app",
             factory=True,
             address=settings.host,
             port=settings.port,
             interface=Interfaces.ASGI,
-            workers=1,
+            workers=workers,
             log_access=False,
             log_dictconfig=GRANIAN_LOG_CONFIG,
         ).serve()
     finally:
+        lock.unlink(missing_ok=True)
         servers.stop()
 
 

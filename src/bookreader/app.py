@@ -18,12 +18,13 @@ from litestar.static_files import create_static_files_router
 from bookreader import __version__
 from bookreader.core import db
 from bookreader.core.deps import DEPENDENCIES
+from bookreader.core.embedded import claim_embedded_worker
 from bookreader.core.errors import EXCEPTION_HANDLERS
 from bookreader.core.headers import security_headers_middleware
 from bookreader.core.observability import configure_logging, metrics_middleware
 from bookreader.core.queue import create_queue
 from bookreader.core.ratelimit import rate_limit_middleware
-from bookreader.core.service_routes import STATIC_DIR, health, index, metrics, ready
+from bookreader.core.service_routes import STATIC_DIR, health, health_fast_path, index, metrics, ready
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.controllers import AuthController, UserController
 from bookreader.domain.accounts.deps import provide_user
@@ -80,7 +81,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.redis = queue  # ArqRedis is a redis.asyncio.Redis: one pool for queue, pub/sub, counters
         worker_task = None
         worker = None
-        if settings.embedded_worker:
+        # with several Granian workers, the first to take the lock runs the embedded ARQ worker
+        worker_lock = settings.embedded_worker and claim_embedded_worker(settings.embedded_worker_lock)
+        if worker_lock:
             from bookreader.worker import create_worker  # here: `bookreader api` never loads the job code
 
             worker = create_worker(settings, embedded=True)
@@ -97,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await app.state.live_hub.stop()
             await queue.aclose()
             await db.close_pool()
+            if not isinstance(worker_lock, bool):
+                worker_lock.close()
 
     static_router = create_static_files_router(
         path="/static",
@@ -133,7 +138,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,  # ours (JSON, with request/job ids) is set up by configure_logging
     )
     # outside routing, so 404/405 and CORS preflights get headers, request ids and metrics too
-    app.asgi_handler = metrics_middleware(security_headers_middleware(app.asgi_handler))
+    app.asgi_handler = metrics_middleware(
+        security_headers_middleware(health_fast_path(app.asgi_handler)),
+        access_log_sample=settings.access_log_sample,
+    )
     return app
 
 

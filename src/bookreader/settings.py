@@ -40,6 +40,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     secret_key_file: str | None = None  # where the generated key lives (None when it came from the env)
     log_level: str = "INFO"
     log_json: bool = True
+    # share of successful API requests that get an access line (failures, slow and traced ones always do)
+    access_log_sample: float = 1.0
     cors_origins: list[str] = []
     migrations_dir: str | None = None
     log_file: str | None = None  # also log here (rotated); `serve` defaults it to <data>/logs/bookreader.log
@@ -68,9 +70,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     queue_name: str = "bookreader:queue"
     events_prefix: str = "bookreader:events"
     embedded_worker: bool = True  # `serve` runs the ARQ worker inside the API process
+    # Granian worker processes; 0 = `api`: one per core, `serve`: one (see __main__._workers)
+    workers: int = 0
     worker_max_jobs: int = 40
+    # jobs the embedded worker (`serve`) runs at once: its own Python shares the API's event loop
+    embedded_worker_max_jobs: int = 8
+    embedded_worker_lock: str | None = None  # set by `serve` with several workers: one runs the ARQ worker
     job_timeout: int = 600
     process_pool_size: int = 2
+    process_pool_nice: int = 10  # niceness of the pool's processes: CPU-bound NLP yields the cores to the API
     stuck_after: int = 900  # seconds a non-terminal book may sit before it is re-enqueued
 
     # ingestion
@@ -231,5 +239,11 @@ def validate(settings: Settings) -> None:
         raise SettingsError("BOOKREADER_PORT must be between 1 and 65535")
     if settings.image_provider == "automatic1111" and not settings.image_base_url:
         raise SettingsError("BOOKREADER_IMAGE_BASE_URL is required for the automatic1111 provider")
+    if not 0 <= settings.access_log_sample <= 1:
+        raise SettingsError("BOOKREADER_ACCESS_LOG_SAMPLE must be between 0 and 1")
+    if settings.workers < 0:
+        raise SettingsError("BOOKREADER_WORKERS must be 0 (automatic) or more")
+    if settings.embedded_worker_max_jobs < 1:
+        raise SettingsError("BOOKREADER_EMBEDDED_WORKER_MAX_JOBS must be at least 1")
     if settings.process_pool_size < 1:
         raise SettingsError("BOOKREADER_PROCESS_POOL_SIZE must be at least 1")

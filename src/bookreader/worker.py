@@ -62,15 +62,19 @@ async def startup(ctx: JobContext) -> None:
     if not ctx.get("shared_db"):
         await db.start_pool(settings, TABLES, max_size=10)
     ctx["storage"] = Storage.from_settings(settings)
-    ctx["process_pool"] = create_process_pool(
-        settings.process_pool_size, settings.process_memory_limit_mb * 1024 * 1024
-    )
+
+    def new_pool():
+        return create_process_pool(
+            settings.process_pool_size,
+            settings.process_memory_limit_mb * 1024 * 1024,
+            nice=settings.process_pool_nice,
+        )
+
+    ctx["process_pool"] = new_pool()
 
     def reset_process_pool() -> None:
         old = ctx["process_pool"]
-        ctx["process_pool"] = create_process_pool(
-            settings.process_pool_size, settings.process_memory_limit_mb * 1024 * 1024
-        )
+        ctx["process_pool"] = new_pool()
         old.shutdown(wait=False, cancel_futures=True)
 
     ctx["reset_process_pool"] = reset_process_pool
@@ -114,7 +118,9 @@ def create_worker(settings: Settings, *, embedded: bool = False, **overrides: An
         **WORKER_OPTIONS,
         "redis_settings": redis_settings(settings),
         "queue_name": settings.queue_name,
-        "max_jobs": settings.worker_max_jobs,
+        "max_jobs": min(settings.worker_max_jobs, settings.embedded_worker_max_jobs)
+        if embedded
+        else settings.worker_max_jobs,
         "job_timeout": settings.job_timeout,
         "ctx": ctx,
         "handle_signals": not embedded,

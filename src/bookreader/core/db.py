@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,35 @@ async def fetchrow(sql: str, *args: Any) -> asyncpg.Record | None:
         finally:
             await connection.close()
     return await engine.pool.fetchrow(sql, *args)
+
+
+@contextlib.asynccontextmanager
+async def transaction() -> AsyncIterator[asyncpg.Connection]:
+    """One pooled connection inside a transaction, for bulk writes from plain tuples (`executemany`,
+    `copy_records_to_table`): no ORM objects built on the event loop."""
+    engine = get_engine()
+    if engine.pool is None:
+        connection = await engine.get_new_connection()
+        try:
+            async with connection.transaction():
+                yield connection
+        finally:
+            await connection.close()
+        return
+    async with engine.pool.acquire() as connection, connection.transaction():
+        yield connection
+
+
+async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Like `fetchrow`, all rows."""
+    engine = get_engine()
+    if engine.pool is None:
+        connection = await engine.get_new_connection()
+        try:
+            return await connection.fetch(sql, *args)
+        finally:
+            await connection.close()
+    return await engine.pool.fetch(sql, *args)
 
 
 async def fetchval(sql: str, *args: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import shutil
@@ -14,7 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,23 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def claim_embedded_worker(lock_path: str | None) -> IO[bytes] | bool:
+    """Whether this process runs the embedded ARQ worker. Without a lock path (one Granian worker): True.
+    With one (`serve` with several workers sets it per server): the lock (an open file; closing it lets go)
+    for the first process to take it, None for the others. The kernel drops the lock when its holder dies,
+    so a respawned worker process takes over."""
+    if not lock_path:
+        return True
+    Path(lock_path).parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    return handle
 
 
 def _pid_alive(pid: int) -> bool:

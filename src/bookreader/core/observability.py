@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
+import random
 import sys
 import time
 import uuid
 
+import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -38,16 +39,30 @@ def metrics_payload() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
-def metrics_middleware(app: ASGIApp) -> ASGIApp:
+# probes and static files: no access line unless they fail (a kubelet polling /health is not traffic)
+QUIET_PATHS = ("/health", "/ready", "/metrics", "/static/")
+SLOW_REQUEST = 1.0  # seconds: always logged
+
+
+def _wants_access_line(path: str, status: int, elapsed: float, traced: bool, sample: float) -> bool:
+    """Which requests get an access line: failures, slow ones and ones the client traces (X-Request-ID)
+    always; probes and static files otherwise never; other successes at the `sample` rate."""
+    if status >= 400 or elapsed >= SLOW_REQUEST or traced:
+        return status >= 500 or not path.startswith(QUIET_PATHS) or traced
+    if path.startswith(QUIET_PATHS):
+        return False
+    return sample >= 1.0 or random.random() < sample
+
+
+def metrics_middleware(app: ASGIApp, *, access_log_sample: float = 1.0) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        request_id = (
-            next((v.decode() for k, v in scope.get("headers", []) if k == b"x-request-id"), None)
-            or uuid.uuid4().hex
-        )
-        token = request_id_var.set(request_id[:64])
+        given = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), None)
+        request_id = given.decode("latin-1")[:64] if given else uuid.uuid4().hex
+        header = (b"x-request-id", request_id.encode("latin-1"))
+        token = request_id_var.set(request_id)
         status = 500
         started = time.perf_counter()
 
@@ -55,31 +70,40 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                request_id = request_id_var.get() or ""
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("path_template") or ("unmatched" if status == 404 else scope.get("path", ""))
+            path = scope.get("path", "")
+            route = scope.get("path_template") or ("unmatched" if status == 404 else path)
             method = scope.get("method", "GET")
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_DURATION.labels(method, route).observe(elapsed)
-            if access_log.isEnabledFor(logging.INFO):  # one JSON line per request, carrying its request_id
-                access_log.info("%s %s %d %.1fms", method, scope.get("path", ""), status, elapsed * 1000)
+            if _wants_access_line(path, status, elapsed, given is not None, access_log_sample) and (
+                access_log.isEnabledFor(logging.INFO)
+            ):  # one JSON line, carrying the request_id
+                access_log.info("%s %s %d %.1fms", method, path, status, elapsed * 1000)
             request_id_var.reset(token)
 
     return middleware
 
 
+_json = msgspec.json.Encoder()
+
+
 class JsonFormatter(logging.Formatter):
+    _second = -1
+    _stamp = ""
+
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": f"{self._stamp}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -90,7 +114,7 @@ class JsonFormatter(logging.Formatter):
             entry["job_id"] = jid
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return _json.encode(entry).decode()
 
 
 LOG_FILE_BYTES = 20 * 1024 * 1024

@@ -14,13 +14,15 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def _initialize(memory_limit: int = 0) -> None:
+def _initialize(memory_limit: int = 0, nice: int = 0) -> None:
     # children must not inherit the parent's signal handlers' intent: a Ctrl-C goes to the parent only
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit:  # one hostile book fails alone (MemoryError in this child), not the whole worker
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    if nice > 0:  # lower priority: the API process (and readers' requests) get the cores first
+        os.nice(nice)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         from bookreader.nlp import warm_up
@@ -29,12 +31,13 @@ def _initialize(memory_limit: int = 0) -> None:
     warm_up()
 
 
-def create_process_pool(size: int, memory_limit: int = 0) -> ProcessPoolExecutor:
-    """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero."""
+def create_process_pool(size: int, memory_limit: int = 0, nice: int = 0) -> ProcessPoolExecutor:
+    """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero, and
+    `nice` steps below the caller's priority."""
     # forkserver: forking a process that runs an event loop and threads is unsafe
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(
-        max_workers=size, mp_context=context, initializer=_initialize, initargs=(memory_limit,)
+        max_workers=size, mp_context=context, initializer=_initialize, initargs=(memory_limit, nice)
     )
 
 

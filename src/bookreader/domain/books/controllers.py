@@ -88,7 +88,7 @@ class BookController(Controller):
 
     @get("/{book_id:uuid}", operation_id="getBook")
     async def get_book(self, user: User, book_id: uuid.UUID) -> BookRead:
-        return service.book_read(await service.get_book(user, book_id))
+        return await service.read_book(user, book_id)
 
     @delete("/{book_id:uuid}", operation_id="deleteBook", status_code=HTTP_204_NO_CONTENT)
     async def delete_book(self, user: User, book_id: uuid.UUID, storage: Storage) -> None:

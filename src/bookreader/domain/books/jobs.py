@@ -12,14 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import anyio
+import msgspec
 
+from bookreader.core import db
 from bookreader.core.jobs import JobContext
 from bookreader.core.procpool import run_in_pool
 from bookreader.core.queue import JobPayload, enqueue
 from bookreader.domain.books import pipeline
 from bookreader.domain.books.cpu import parse_file
 from bookreader.domain.books.files import store_parsed_files
-from bookreader.domain.books.tables import Book, Chapter
+from bookreader.domain.books.tables import Book
 from bookreader.domain.search.indexing import index_book
 from bookreader.ingest import IngestError, IngestLimits, ParsedBook
 from bookreader.settings import Settings
@@ -99,22 +101,20 @@ async def parse_book(ctx: JobContext, raw: dict) -> str:
     return "parsed"
 
 
+CHAPTER_COLUMNS = (
+    "book", "number", "title", "level", "html", "text", "paragraphs", "sources", "word_count", "is_front_matter",
+)  # fmt: skip
+_json = msgspec.json.Encoder()
+
+
 async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
+    # plain tuples and COPY: no Piccolo objects (nor their SQL) built on the event loop the API shares
     rows = [
-        Chapter(
-            book=book.id,
-            number=chapter.number,
-            title=chapter.title[:1000],
-            level=chapter.level,
-            html=chapter.html,
-            text=chapter.text,
-            paragraphs=[list(p) for p in chapter.paragraphs],
-            sources=chapter.sources,
-            word_count=chapter.word_count,
-            is_front_matter=chapter.is_front_matter,
-        )
+        (book.id, chapter.number, chapter.title[:1000], chapter.level, chapter.html, chapter.text,
+         _json.encode(chapter.paragraphs).decode(), _json.encode(chapter.sources).decode(), chapter.word_count,
+         chapter.is_front_matter)
         for chapter in parsed.chapters
-    ]
+    ]  # fmt: skip
     metadata = {
         "series": parsed.series,
         "series_index": parsed.series_index,
@@ -124,25 +124,18 @@ async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
         "identifiers": parsed.identifiers,
         "subjects": parsed.subjects,
     }
-    async with Book._meta.db.transaction():
-        await Chapter.delete().where(Chapter.book == book.id)
-        for start in range(0, len(rows), 200):
-            await Chapter.insert(*rows[start : start + 200])
-        await Book.update(
-            {
-                Book.title: parsed.title or book.title,
-                Book.authors: parsed.authors,
-                Book.language: parsed.language,
-                Book.format: parsed.format,
-                Book.chapter_count: len(rows),
-                Book.word_count: parsed.word_count,
-                Book.has_cover: parsed.cover is not None,
-                Book.start_chapter: parsed.start_chapter,
-                Book.metadata: metadata,
-                Book.error_code: None,
-                Book.error_message: None,
-            }
-        ).where(Book.id == book.id)
+    async with db.transaction() as connection:
+        await connection.execute("DELETE FROM chapters WHERE book = $1", book.id)
+        await connection.copy_records_to_table("chapters", records=rows, columns=CHAPTER_COLUMNS)
+        await connection.execute(
+            "UPDATE books SET title = $2, authors = $3, language = $4, format = $5, chapter_count = $6, "
+            "word_count = $7, has_cover = $8, metadata = $9, start_chapter = $10, error_code = NULL, "
+            "error_message = NULL "
+            "WHERE id = $1",
+            book.id, parsed.title or book.title, _json.encode(parsed.authors).decode(), parsed.language,
+            parsed.format, len(rows), parsed.word_count, parsed.cover is not None, _json.encode(metadata).decode(),
+            parsed.start_chapter,
+        )  # fmt: skip
 
 
 async def recover_stuck_books(ctx: JobContext) -> int:

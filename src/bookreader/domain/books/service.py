@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import anyio
 import msgspec
 from arq.connections import ArqRedis
 from asyncpg.exceptions import UniqueViolationError
-from piccolo.columns.combination import WhereRaw
 
 from bookreader.core import db
 from bookreader.core.errors import (
@@ -38,7 +38,56 @@ from bookreader.settings import Settings
 API = "/api/v1"
 
 
-def book_read(book: Book) -> BookRead:
+class BookRow(msgspec.Struct):
+    """A book as the hot reads select it (`BOOK_COLUMNS`): what `book_read` needs, without a Piccolo object."""
+
+    id: uuid.UUID
+    title: str
+    authors: list[str]
+    language: str | None
+    format: str
+    status: str
+    stage_progress: float
+    error_code: str | None
+    error_message: str | None
+    chapter_count: int
+    word_count: int
+    file_size: int
+    filename: str
+    has_cover: bool
+    metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+BOOK_COLUMNS = (
+    "id, title, authors::text AS authors, language, format, status, stage_progress, error_code, "
+    "error_message, chapter_count, word_count, file_size, filename, has_cover, metadata::text AS metadata, "
+    "created_at, updated_at"
+)
+BOOK_SQL = f"SELECT {BOOK_COLUMNS} FROM books WHERE id = $1 AND owner = $2"
+# newest first, with the total in the same statement (a window count over the filtered rows)
+LIST_BOOKS_SQL = f"""
+SELECT {BOOK_COLUMNS}, count(*) OVER () AS total FROM books
+WHERE owner = $1 AND ($2::text IS NULL OR title ILIKE $2 OR authors::text ILIKE $2)
+ORDER BY created_at DESC LIMIT $3 OFFSET $4
+"""
+COUNT_BOOKS_SQL = """
+SELECT count(*) FROM books WHERE owner = $1 AND ($2::text IS NULL OR title ILIKE $2 OR authors::text ILIKE $2)
+"""
+_json_list = msgspec.json.Decoder(list[str])
+_json_object = msgspec.json.Decoder(dict[str, Any])
+
+
+def _book_row(record: Any) -> BookRow:
+    values = dict(record)
+    values.pop("total", None)
+    values["authors"] = _json_list.decode(values["authors"] or "[]")
+    values["metadata"] = _json_object.decode(values["metadata"] or "{}")
+    return BookRow(**values)
+
+
+def book_read(book: Book | BookRow) -> BookRead:
     meta: dict[str, Any] = book.metadata if isinstance(book.metadata, dict) else {}
     error = BookError(code=book.error_code, message=book.error_message or "") if book.error_code else None
     cover = f"{API}/books/{book.id}/cover" if book.has_cover else None
@@ -181,20 +230,23 @@ async def get_book(user: User, book_id: uuid.UUID) -> Book:
     return book
 
 
-async def list_books(user: User, *, limit: int, offset: int, q: str | None) -> tuple[list[Book], int]:
-    where = [Book.owner == user.id]
-    if q:
-        pattern = f"%{q.strip()}%"
-        where.append(Book.title.ilike(pattern) | WhereRaw("authors::text ILIKE {}", pattern))
-    query = (
-        Book.objects()
-        .output(load_json=True)
-        .where(*where)
-        .order_by(Book.created_at, ascending=False)
-        .limit(limit)
-        .offset(offset)
-    )
-    return await query, await Book.count().where(*where)
+async def read_book(user: User, book_id: uuid.UUID) -> BookRead:
+    """GET book: one prepared statement that also checks ownership."""
+    row = await db.fetchrow(BOOK_SQL, book_id, user.id)
+    if row is None:
+        raise NotFound("No such book.", code="book_not_found")
+    return book_read(_book_row(row))
+
+
+async def list_books(user: User, *, limit: int, offset: int, q: str | None) -> tuple[list[BookRow], int]:
+    """A page of the caller's books, newest first, and how many match: one statement (a second only for a
+    page past the end, which has no row to carry the total)."""
+    pattern = f"%{q.strip()}%" if q else None
+    rows = await db.fetch(LIST_BOOKS_SQL, user.id, pattern, limit, offset)
+    if rows:
+        return [_book_row(row) for row in rows], rows[0]["total"]
+    total = await db.fetchval(COUNT_BOOKS_SQL, user.id, pattern) if offset else 0
+    return [], total
 
 
 async def list_chapters(user: User, book_id: uuid.UUID) -> list[ChapterSummary]:

@@ -52,6 +52,14 @@ async def owned_book(user: User, book_id: uuid.UUID) -> OwnedBook:
 _locations: OrderedDict[tuple[uuid.UUID, int], Location] = OrderedDict()
 
 
+def cached_location(book_id: uuid.UUID, chapter: int) -> Location | None:
+    """The chapter's measure if this process has it (no round trip), else None."""
+    key = (book_id, chapter)
+    if (cached := _locations.get(key)) is not None:
+        _locations.move_to_end(key)
+    return cached
+
+
 async def locate(book_id: uuid.UUID, chapter: int) -> Location:
     key = (book_id, chapter)
     if (cached := _locations.get(key)) is not None:

@@ -12,24 +12,33 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+import msgspec
 from arq.connections import ArqRedis
 
+from bookreader.core import db
 from bookreader.core.errors import NotFound
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.illustrations.ahead import illustrate_ahead
-from bookreader.domain.reading.locate import OwnedBook, locate, owned_book
+from bookreader.domain.reading.locate import OwnedBook, cached_location, locate, owned_book
 from bookreader.domain.reading.schemas import ProgressRead, ProgressWrite
-from bookreader.domain.reading.tables import ReadingPosition
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
 
-UPSERT_POSITION = """
-WITH previous AS (
-    SELECT chapter FROM reading_positions WHERE owner = {} AND book = {}
+# One round trip for a position write (a known chapter): the ownership check, the "not older" upsert, the
+# history row and what the caller needs to answer, all in one statement. `owned` gates both inserts, so
+# another user's book writes nothing. Every sub-statement sees the snapshot from before the write: `stored`
+# is the position a refused write lost to (re-read when a concurrent write changed it since).
+# $1 owner, $2 book, $3 chapter, $4 offset, $5 percentage, $6 device, $7 client time
+WRITE_POSITION = """
+WITH owned AS (
+    SELECT id, title, authors::text AS authors FROM books WHERE id = $2 AND owner = $1
+), stored AS (
+    SELECT chapter, char_offset, percentage, device, updated_at
+    FROM reading_positions WHERE owner = $1 AND book = $2
 ), upserted AS (
     INSERT INTO reading_positions AS stored (owner, book, chapter, char_offset, percentage, device, updated_at)
-    VALUES ({}, {}, {}, {}, {}, {}, {})
+    SELECT $1::uuid, id, $3::integer, $4::integer, $5::double precision, $6::varchar, $7::timestamptz FROM owned
     ON CONFLICT (owner, book) DO UPDATE SET
         chapter = excluded.chapter, char_offset = excluded.char_offset, percentage = excluded.percentage,
         device = excluded.device, updated_at = excluded.updated_at, received_at = now()
@@ -37,11 +46,54 @@ WITH previous AS (
     RETURNING 1
 ), logged AS (
     INSERT INTO position_writes (owner, book, chapter, char_offset, percentage, device, client_time, accepted)
-    SELECT {}::uuid, {}::uuid, {}::integer, {}::integer, {}::double precision, {}::varchar, {}::timestamptz,
+    SELECT $1::uuid, id, $3::integer, $4::integer, $5::double precision, $6::varchar, $7::timestamptz,
            EXISTS (SELECT 1 FROM upserted)
+    FROM owned
 )
-SELECT EXISTS (SELECT 1 FROM upserted) AS accepted, (SELECT chapter FROM previous) AS previous_chapter
+SELECT o.title, o.authors, EXISTS (SELECT 1 FROM upserted) AS accepted,
+       s.chapter, s.char_offset, s.percentage, s.device, s.updated_at
+FROM owned o LEFT JOIN stored s ON true
 """
+# the caller's book and its position, if any: one statement
+READ_POSITION = """
+SELECT p.chapter, p.char_offset, p.percentage, p.device, p.updated_at
+FROM books b LEFT JOIN reading_positions p ON p.owner = b.owner AND p.book = b.id
+WHERE b.id = $2 AND b.owner = $1
+"""
+CURRENT_POSITION = """
+SELECT chapter, char_offset, percentage, device, updated_at FROM reading_positions WHERE owner = $1 AND book = $2
+"""
+
+
+class WriteOutcome(msgspec.Struct):
+    """What `WRITE_POSITION` answers: the book (for the illustrate-ahead trigger), whether this write moved the
+    position, and the position stored before it (its chapter tells whether the reader changed chapters)."""
+
+    title: str
+    authors: str  # JSON array as text
+    accepted: bool
+    chapter: int | None
+    char_offset: int | None
+    percentage: float | None
+    device: str | None
+    updated_at: datetime | None
+
+
+class StoredPosition(msgspec.Struct):
+    chapter: int | None
+    char_offset: int | None
+    percentage: float | None
+    device: str | None
+    updated_at: datetime | None
+
+    def read(self, book_id: uuid.UUID, *, accepted: bool = True) -> ProgressRead | None:
+        if self.chapter is None:
+            return None
+        return ProgressRead(
+            book_id=book_id, chapter=self.chapter, offset=self.char_offset or 0,
+            percentage=self.percentage or 0.0, device=self.device or "", updated_at=self.updated_at,
+            accepted=accepted,
+        )  # fmt: skip
 
 
 def _client_time(value: datetime | None, now: datetime) -> datetime:
@@ -57,38 +109,48 @@ def _client_time(value: datetime | None, now: datetime) -> datetime:
 async def write_progress(
     user: User, book_id: uuid.UUID, data: ProgressWrite, *, settings: Settings, queue: ArqRedis
 ) -> ProgressRead:
-    book = await owned_book(user, book_id)
-    location = await locate(book.id, data.chapter)
+    location = cached_location(book_id, data.chapter)
+    if location is None:  # first write into this chapter in this process: 404 before 422, as always
+        await owned_book(user, book_id)
+        location = await locate(book_id, data.chapter)
     offset = location.clamp(data.offset)
     client_time = _client_time(data.updated_at, datetime.now(UTC))
     device = (data.device or "").strip()[:100]
-    values = (user.id, book.id, data.chapter, offset, data.percentage, device, client_time)
-    [outcome] = await ReadingPosition.raw(UPSERT_POSITION, user.id, book.id, *values, *values)
-    if outcome["accepted"] and outcome["previous_chapter"] != data.chapter:
+    values = (user.id, book_id, data.chapter, offset, data.percentage, device, client_time)
+    row = await db.fetchrow(WRITE_POSITION, *values)
+    if row is None:
+        raise NotFound("No such book.", code="book_not_found")
+    outcome = msgspec.convert(dict(row), WriteOutcome)
+    if outcome.accepted and outcome.chapter != data.chapter:
+        book = OwnedBook(book_id, outcome.title, [str(a) for a in msgspec.json.decode(outcome.authors) or []])
         await on_position_moved(user, book, data.chapter, settings=settings, queue=queue)
-    if outcome[
-        "accepted"
-    ]:  # what this write stored (a newer write may follow it; that one answers for itself)
+    if outcome.accepted:  # what this write stored (a newer write may follow it; that one answers for itself)
         return ProgressRead(
-            book_id=book.id, chapter=data.chapter, offset=offset, percentage=data.percentage, device=device,
+            book_id=book_id, chapter=data.chapter, offset=offset, percentage=data.percentage, device=device,
             updated_at=client_time,
         )  # fmt: skip
-    current = await _current(user.id, book.id)
+    stored = StoredPosition(
+        outcome.chapter, outcome.char_offset, outcome.percentage, outcome.device, outcome.updated_at
+    )
+    if stored.updated_at is None or stored.updated_at <= client_time:
+        stored = await _current(user.id, book_id)  # a write newer than our snapshot won: read it
+    current = stored.read(book_id, accepted=False)
     assert current is not None  # refused only because a newer position is stored
-    current.accepted = False
     return current
 
 
 async def get_progress(user: User, book_id: uuid.UUID) -> ProgressRead:
-    book = await owned_book(user, book_id)
-    current = await _current(user.id, book.id)
+    row = await db.fetchrow(READ_POSITION, user.id, book_id)
+    if row is None:
+        raise NotFound("No such book.", code="book_not_found")
+    current = msgspec.convert(dict(row), StoredPosition).read(book_id)
     if current is None:
         raise NotFound("No reading position for this book yet.", code="progress_not_found")
     return current
 
 
 FURTHEST = """
-SELECT chapter, char_offset FROM position_writes WHERE owner = {} AND book = {}
+SELECT chapter, char_offset FROM position_writes WHERE owner = $1 AND book = $2
 ORDER BY chapter DESC, char_offset DESC LIMIT 1
 """
 
@@ -98,25 +160,16 @@ async def furthest_position(owner: uuid.UUID, book_id: uuid.UUID) -> tuple[int, 
 
     Every write counts, accepted or not: a stale write from another device still means the reader read that
     far (the cast and other spoiler-safe views are cut here, not at the current page after a jump back)."""
-    rows = await ReadingPosition.raw(FURTHEST, owner, book_id)
-    return (rows[0]["chapter"], rows[0]["char_offset"]) if rows else None
+    row = await db.fetchrow(FURTHEST, owner, book_id)
+    return (row["chapter"], row["char_offset"]) if row else None
 
 
-async def _current(owner: uuid.UUID, book_id: uuid.UUID) -> ProgressRead | None:
-    row = (
-        await ReadingPosition.select()
-        .where(ReadingPosition.owner == owner, ReadingPosition.book == book_id)
-        .first()
-    )
-    if row is None:
-        return None
-    return ProgressRead(
-        book_id=book_id,
-        chapter=row["chapter"],
-        offset=row["char_offset"],
-        percentage=row["percentage"],
-        device=row["device"],
-        updated_at=row["updated_at"],
+async def _current(owner: uuid.UUID, book_id: uuid.UUID) -> StoredPosition:
+    row = await db.fetchrow(CURRENT_POSITION, owner, book_id)
+    return (
+        StoredPosition(None, None, None, None, None)
+        if row is None
+        else msgspec.convert(dict(row), StoredPosition)
     )
 
 
