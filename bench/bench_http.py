@@ -99,7 +99,6 @@ def moby_dick() -> tuple[str, bytes]:
     for path in candidates:
         if path.is_file():
             return path.name, path.read_bytes()
-    sys.path.insert(0, str(REPO_ROOT))
     from tests.books import novel_epub  # the generator the tests use
 
     print("Moby-Dick not found: a generated book of similar chapter size instead")

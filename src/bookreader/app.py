@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from bookreader import __version__
 from bookreader.core import db
+from bookreader.core.auth import provide_caller
 from bookreader.core.deps import DEPENDENCIES
 from bookreader.core.embedded import claim_embedded_worker
 from bookreader.core.errors import EXCEPTION_HANDLERS
@@ -115,7 +116,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[rate_limit_middleware],
-        dependencies={**DEPENDENCIES, "user": Provide(provide_user)},  # what handlers name as parameters
+        dependencies={  # what handlers name as parameters; `caller`: the hot routes, no account row loaded
+            **DEPENDENCIES,
+            "user": Provide(provide_user),
+            "caller": Provide(provide_caller),
+        },
         cors_config=CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True)
         if settings.cors_origins
         else None,

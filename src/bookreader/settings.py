@@ -41,7 +41,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_level: str = "INFO"
     log_json: bool = True
     # share of successful API requests that get an access line (failures, slow and traced ones always do)
-    access_log_sample: float = 1.0
+    access_log_sample: float = 0.1
     cors_origins: list[str] = []
     migrations_dir: str | None = None
     log_file: str | None = None  # also log here (rotated); `serve` defaults it to <data>/logs/bookreader.log

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,19 +22,25 @@ BASE_HEADERS = {
 }
 
 
+_BASE = [(name.lower().encode(), value.encode()) for name, value in BASE_HEADERS.items()]
+_CSP = (b"content-security-policy", CSP.encode())
+_DOCS_CSP = (b"content-security-policy", DOCS_CSP.encode())
+
+
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        is_docs = scope.get("path", "").startswith("/schema")
+        csp = _DOCS_CSP if scope.get("path", "").startswith("/schema") else _CSP
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for key, value in BASE_HEADERS.items():
-                    headers.setdefault(key, value)
-                headers.setdefault("Content-Security-Policy", DOCS_CSP if is_docs else CSP)
+                # raw header pairs, names compared lowercased: a response's own value wins (setdefault)
+                headers = list(message.get("headers", ()))
+                present = {bytes(name).lower() for name, _ in headers}
+                headers.extend(pair for pair in (*_BASE, csp) if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await app(scope, receive, send_wrapper)

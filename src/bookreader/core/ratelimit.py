@@ -99,24 +99,36 @@ def _bearer(scope: Scope, settings: Settings) -> tuple[str, AccessClaims | None]
     return None
 
 
+# `hit` plus the revocation check as one script: one command and one reply for redis-py to encode and parse
+# (a MULTI/INCR/EXPIRE/GET/EXISTS/EXEC pipeline is six of each, ~8 % of a chapter read's CPU). Atomic like
+# the transaction it replaces. KEYS: current window, previous window, revoked-session key (or "").
+HIT_AND_CHECK_REVOKED = """
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+local before = redis.call('GET', KEYS[2]) or '0'
+local revoked = 0
+if KEYS[3] ~= '' then revoked = redis.call('EXISTS', KEYS[3]) end
+return {count, tonumber(before), revoked}
+"""
+_scripts: dict[int, object] = {}  # per Redis client: its registered script
+
+
 async def hit_and_check_revoked(
     redis: Redis, key: str, limit: int, window: int, session_id: uuid.UUID | None
 ) -> tuple[int, bool]:
-    """`hit` and, in the same round trip (one MULTI/EXEC), whether the caller's session was revoked."""
+    """`hit` and, in the same round trip (one atomic script), whether the caller's session was revoked."""
     now = time.time()
     slot = int(now // window)
     current, previous = f"{KEY_PREFIX}:{key}:{slot}", f"{KEY_PREFIX}:{key}:{slot - 1}"
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(current)
-        pipe.expire(current, 2 * window + 1)
-        pipe.get(previous)
-        if session_id is not None:
-            pipe.exists(revoked_session_key(session_id))
-        count, _, before, *revoked = await pipe.execute()
+    script = _scripts.get(id(redis))
+    if script is None:
+        script = _scripts[id(redis)] = redis.register_script(HIT_AND_CHECK_REVOKED)
+    revoked_key = revoked_session_key(session_id) if session_id is not None else ""
+    count, before, revoked = await script(keys=[current, previous, revoked_key], args=[2 * window + 1])
     elapsed = (now - slot * window) / window
-    weighted = count + int(before or 0) * (1 - elapsed)
+    weighted = int(count) + int(before) * (1 - elapsed)
     retry_after = 0 if weighted <= limit else max(1, int((slot + 1) * window - now + 0.999))
-    return retry_after, bool(revoked and revoked[0])
+    return retry_after, bool(revoked)
 
 
 class _AuthBody(msgspec.Struct):

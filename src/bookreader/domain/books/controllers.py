@@ -13,6 +13,7 @@ from litestar.params import Body, Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
 
+from bookreader.core.auth import Caller
 from bookreader.core.errors import InvalidInput, NotFound
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
@@ -87,8 +88,8 @@ class BookController(Controller):
         return BookPage(items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset)
 
     @get("/{book_id:uuid}", operation_id="getBook")
-    async def get_book(self, user: User, book_id: uuid.UUID) -> BookRead:
-        return await service.read_book(user, book_id)
+    async def get_book(self, caller: Caller, book_id: uuid.UUID) -> BookRead:
+        return await service.read_book(caller, book_id)
 
     @delete("/{book_id:uuid}", operation_id="deleteBook", status_code=HTTP_204_NO_CONTENT)
     async def delete_book(self, user: User, book_id: uuid.UUID, storage: Storage) -> None:
@@ -138,9 +139,9 @@ class BookController(Controller):
 
     @get("/{book_id:uuid}/chapters/{number:int}", operation_id="getChapter")
     async def chapter(
-        self, request: Request, user: User, book_id: uuid.UUID, number: int
+        self, request: Request, caller: Caller, book_id: uuid.UUID, number: int
     ) -> Response[ChapterRead]:
-        body, ready = await service.get_chapter(user, book_id, number)
+        body, ready = await service.get_chapter(caller, book_id, number)
         if not ready:  # still being analysed: descriptions may appear at any moment
             return Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "private, no-cache"})
         # a ready chapter changes only with the reader's own pictures: revalidate, 304 when unchanged

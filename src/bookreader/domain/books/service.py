@@ -13,6 +13,7 @@ from arq.connections import ArqRedis
 from asyncpg.exceptions import UniqueViolationError
 
 from bookreader.core import db
+from bookreader.core.auth import Caller, inactive_account
 from bookreader.core.errors import (
     InvalidInput,
     NotFound,
@@ -61,16 +62,21 @@ class BookRow(msgspec.Struct):
 
 
 BOOK_COLUMNS = (
-    "id, title, authors::text AS authors, language, format, status, stage_progress, error_code, "
-    "error_message, chapter_count, word_count, file_size, filename, has_cover, metadata::text AS metadata, "
-    "created_at, updated_at"
+    "b.id, b.title, b.authors::text AS authors, b.language, b.format, b.status, b.stage_progress, b.error_code, "
+    "b.error_message, b.chapter_count, b.word_count, b.file_size, b.filename, b.has_cover, "
+    "b.metadata::text AS metadata, b.created_at, b.updated_at"
 )
-BOOK_SQL = f"SELECT {BOOK_COLUMNS} FROM books WHERE id = $1 AND owner = $2"
+# The caller's account, active (no row otherwise), and their book (NULLs when it is not theirs): the account
+# check of `core.auth.authenticate` and the read in one round trip.
+BOOK_SQL = f"""
+SELECT {BOOK_COLUMNS} FROM users u LEFT JOIN books b ON b.id = $1 AND b.owner = u.id
+WHERE u.id = $2 AND NOT u.disabled
+"""
 # newest first, with the total in the same statement (a window count over the filtered rows)
 LIST_BOOKS_SQL = f"""
-SELECT {BOOK_COLUMNS}, count(*) OVER () AS total FROM books
-WHERE owner = $1 AND ($2::text IS NULL OR title ILIKE $2 OR authors::text ILIKE $2)
-ORDER BY created_at DESC LIMIT $3 OFFSET $4
+SELECT {BOOK_COLUMNS}, count(*) OVER () AS total FROM books b
+WHERE b.owner = $1 AND ($2::text IS NULL OR b.title ILIKE $2 OR b.authors::text ILIKE $2)
+ORDER BY b.created_at DESC LIMIT $3 OFFSET $4
 """
 COUNT_BOOKS_SQL = """
 SELECT count(*) FROM books WHERE owner = $1 AND ($2::text IS NULL OR title ILIKE $2 OR authors::text ILIKE $2)
@@ -230,10 +236,12 @@ async def get_book(user: User, book_id: uuid.UUID) -> Book:
     return book
 
 
-async def read_book(user: User, book_id: uuid.UUID) -> BookRead:
-    """GET book: one prepared statement that also checks ownership."""
-    row = await db.fetchrow(BOOK_SQL, book_id, user.id)
+async def read_book(caller: Caller, book_id: uuid.UUID) -> BookRead:
+    """GET book: one prepared statement that also checks the account and the ownership."""
+    row = await db.fetchrow(BOOK_SQL, book_id, caller.user_id)
     if row is None:
+        raise inactive_account()
+    if row["id"] is None:
         raise NotFound("No such book.", code="book_not_found")
     return book_read(_book_row(row))
 
@@ -261,13 +269,16 @@ async def list_chapters(user: User, book_id: uuid.UUID) -> list[ChapterSummary]:
     return [ChapterSummary(**row) for row in rows]
 
 
+# the account (active, else no row), the book (NULLs when not the caller's), the chapter, its descriptions
+# and the caller's pictures of it: one statement
 CHAPTER_SQL = f"""
-SELECT b.chapter_count, b.status, c.number, c.title, c.level, c.html, c.text, c.paragraphs::text AS paragraphs,
-       c.word_count, c.is_front_matter,
+SELECT b.id AS book_id, b.chapter_count, b.status, c.number, c.title, c.level, c.html, c.text,
+       c.paragraphs::text AS paragraphs, c.word_count, c.is_front_matter,
        {DESCRIPTIONS_SQL} AS descriptions,
        {IMAGES_SQL} AS images
-FROM books b LEFT JOIN chapters c ON c.book = b.id AND c.number = $3
-WHERE b.id = $1 AND b.owner = $2
+FROM users u LEFT JOIN books b ON b.id = $1 AND b.owner = u.id
+LEFT JOIN chapters c ON c.book = b.id AND c.number = $3
+WHERE u.id = $2 AND NOT u.disabled
 """
 
 
@@ -291,11 +302,13 @@ class ChapterBody(msgspec.Struct):
 _encoder = msgspec.json.Encoder()
 
 
-async def get_chapter(user: User, book_id: uuid.UUID, number: int) -> tuple[bytes, bool]:
-    """The chapter as JSON (`ChapterRead`), in one statement that also checks ownership; and whether the
-    book is ready (its chapters then never change)."""
-    row = await db.fetchrow(CHAPTER_SQL, book_id, user.id, number)
+async def get_chapter(caller: Caller, book_id: uuid.UUID, number: int) -> tuple[bytes, bool]:
+    """The chapter as JSON (`ChapterRead`), in one statement that also checks the account and ownership;
+    and whether the book is ready (its chapters then never change)."""
+    row = await db.fetchrow(CHAPTER_SQL, book_id, caller.user_id, number)
     if row is None:
+        raise inactive_account()
+    if row["book_id"] is None:
         raise NotFound("No such book.", code="book_not_found")
     if row["number"] is None:
         raise NotFound("No such chapter.", code="chapter_not_found")

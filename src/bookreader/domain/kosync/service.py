@@ -153,7 +153,7 @@ async def push(
         if located is not None:
             try:
                 written = await write_progress(
-                    user, book_id,
+                    user.id, book_id,
                     ProgressWrite(chapter=located[0], offset=located[1], device=body.device[:100], updated_at=now,
                                   percentage=min(100.0, max(0.0, percentage * 100))),
                     settings=settings, queue=queue,

@@ -18,10 +18,10 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 from redis.asyncio import Redis
 
+from bookreader.core import db
 from bookreader.core.auth import revoked_session_key
 from bookreader.core.errors import DomainError
 from bookreader.domain.accounts.deps import current_user
-from bookreader.domain.accounts.tables import User
 from bookreader.domain.live.hub import Hub, HubUnavailable, Subscriber, TooManySockets
 from bookreader.settings import Settings
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 UNAVAILABLE = {"live events unavailable", "session cannot be checked", "server shutting down"}
+ACTIVE_SQL = "SELECT NOT disabled FROM users WHERE id = $1"
 REVALIDATE_EVERY = 30.0  # seconds between re-checks of revocation and account state (a missed publish)
 
 
@@ -58,8 +59,7 @@ def origin_allowed(socket: WebSocket, settings: Settings) -> bool:
 async def _still_valid(redis: Redis, subscriber: Subscriber) -> bool:
     if await redis.exists(revoked_session_key(subscriber.session_id)):
         return False
-    user = await User.select(User.disabled).where(User.id == subscriber.user_id).first()
-    return user is not None and not user["disabled"]
+    return bool(await db.fetchval(ACTIVE_SQL, subscriber.user_id))
 
 
 async def _guard(redis: Redis, subscriber: Subscriber, expires_at: float) -> None:

@@ -8,6 +8,7 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from bookreader.core.auth import Caller
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.reading import annotations, service, sessions, stats
 from bookreader.domain.reading.export import export_highlights
@@ -40,8 +41,8 @@ class BookReadingController(Controller):
     tags = ["reading"]
 
     @get("/progress", operation_id="getProgress")
-    async def get_progress(self, user: User, book_id: uuid.UUID) -> ProgressRead:
-        return await service.get_progress(user, book_id)
+    async def get_progress(self, caller: Caller, book_id: uuid.UUID) -> ProgressRead:
+        return await service.get_progress(caller.user_id, book_id)
 
     @put(
         "/progress",
@@ -52,9 +53,9 @@ class BookReadingController(Controller):
         "An offset past the chapter's end is clamped to it.",
     )
     async def put_progress(
-        self, user: User, book_id: uuid.UUID, data: ProgressWrite, settings: Settings, queue: ArqRedis
+        self, caller: Caller, book_id: uuid.UUID, data: ProgressWrite, settings: Settings, queue: ArqRedis
     ) -> ProgressRead:
-        return await service.write_progress(user, book_id, data, settings=settings, queue=queue)
+        return await service.write_progress(caller.user_id, book_id, data, settings=settings, queue=queue)
 
     @get(
         "/bookmarks", operation_id="listBookmarks", description="In reading order; `limit`/`offset` page it."

@@ -16,10 +16,10 @@ import msgspec
 from arq.connections import ArqRedis
 
 from bookreader.core import db
+from bookreader.core.auth import inactive_account
 from bookreader.core.errors import NotFound
-from bookreader.domain.accounts.tables import User
 from bookreader.domain.illustrations.ahead import illustrate_ahead
-from bookreader.domain.reading.locate import OwnedBook, cached_location, locate, owned_book
+from bookreader.domain.reading.locate import OwnedBook, cached_location, locate
 from bookreader.domain.reading.schemas import ProgressRead, ProgressWrite
 from bookreader.settings import Settings
 
@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 # $1 owner, $2 book, $3 chapter, $4 offset, $5 percentage, $6 device, $7 client time
 WRITE_POSITION = """
 WITH owned AS (
-    SELECT id, title, authors::text AS authors FROM books WHERE id = $2 AND owner = $1
+    SELECT b.id, b.title, b.authors::text AS authors
+    FROM books b JOIN users u ON u.id = b.owner AND NOT u.disabled WHERE b.id = $2 AND b.owner = $1
 ), stored AS (
     SELECT chapter, char_offset, percentage, device, updated_at
     FROM reading_positions WHERE owner = $1 AND book = $2
@@ -50,15 +51,21 @@ WITH owned AS (
            EXISTS (SELECT 1 FROM upserted)
     FROM owned
 )
-SELECT o.title, o.authors, EXISTS (SELECT 1 FROM upserted) AS accepted,
+SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND NOT disabled) AS active, o.id IS NOT NULL AS owned,
+       o.title, o.authors, EXISTS (SELECT 1 FROM upserted) AS accepted,
        s.chapter, s.char_offset, s.percentage, s.device, s.updated_at
-FROM owned o LEFT JOIN stored s ON true
+FROM (SELECT 1) one LEFT JOIN owned o ON true LEFT JOIN stored s ON o.id IS NOT NULL
 """
-# the caller's book and its position, if any: one statement
+# the caller's account (active, else no row), book (NULL when not theirs) and position, if any
 READ_POSITION = """
-SELECT p.chapter, p.char_offset, p.percentage, p.device, p.updated_at
-FROM books b LEFT JOIN reading_positions p ON p.owner = b.owner AND p.book = b.id
-WHERE b.id = $2 AND b.owner = $1
+SELECT b.id AS book, p.chapter, p.char_offset, p.percentage, p.device, p.updated_at
+FROM users u LEFT JOIN books b ON b.id = $2 AND b.owner = u.id
+LEFT JOIN reading_positions p ON p.owner = u.id AND p.book = b.id
+WHERE u.id = $1 AND NOT u.disabled
+"""
+# the cache-miss path of a write: the account and the ownership before the chapter is measured
+OWNED_BOOK = """
+SELECT b.id FROM users u LEFT JOIN books b ON b.id = $2 AND b.owner = u.id WHERE u.id = $1 AND NOT u.disabled
 """
 CURRENT_POSITION = """
 SELECT chapter, char_offset, percentage, device, updated_at FROM reading_positions WHERE owner = $1 AND book = $2
@@ -69,8 +76,10 @@ class WriteOutcome(msgspec.Struct):
     """What `WRITE_POSITION` answers: the book (for the illustrate-ahead trigger), whether this write moved the
     position, and the position stored before it (its chapter tells whether the reader changed chapters)."""
 
-    title: str
-    authors: str  # JSON array as text
+    active: bool
+    owned: bool
+    title: str | None
+    authors: str | None  # JSON array as text
     accepted: bool
     chapter: int | None
     char_offset: int | None
@@ -106,24 +115,34 @@ def _client_time(value: datetime | None, now: datetime) -> datetime:
     return min(value, now)
 
 
+def _check_owner(row, book_column: str) -> None:
+    if row is None:
+        raise inactive_account()
+    if row[book_column] is None:
+        raise NotFound("No such book.", code="book_not_found")
+
+
 async def write_progress(
-    user: User, book_id: uuid.UUID, data: ProgressWrite, *, settings: Settings, queue: ArqRedis
+    user_id: uuid.UUID, book_id: uuid.UUID, data: ProgressWrite, *, settings: Settings, queue: ArqRedis
 ) -> ProgressRead:
+    """The position write: one statement when this process has measured the chapter before."""
     location = cached_location(book_id, data.chapter)
     if location is None:  # first write into this chapter in this process: 404 before 422, as always
-        await owned_book(user, book_id)
+        _check_owner(await db.fetchrow(OWNED_BOOK, user_id, book_id), "id")
         location = await locate(book_id, data.chapter)
     offset = location.clamp(data.offset)
     client_time = _client_time(data.updated_at, datetime.now(UTC))
     device = (data.device or "").strip()[:100]
-    values = (user.id, book_id, data.chapter, offset, data.percentage, device, client_time)
-    row = await db.fetchrow(WRITE_POSITION, *values)
-    if row is None:
+    values = (user_id, book_id, data.chapter, offset, data.percentage, device, client_time)
+    outcome = msgspec.convert(dict(await db.fetchrow(WRITE_POSITION, *values)), WriteOutcome)
+    if not outcome.active:
+        raise inactive_account()
+    if not outcome.owned:
         raise NotFound("No such book.", code="book_not_found")
-    outcome = msgspec.convert(dict(row), WriteOutcome)
     if outcome.accepted and outcome.chapter != data.chapter:
-        book = OwnedBook(book_id, outcome.title, [str(a) for a in msgspec.json.decode(outcome.authors) or []])
-        await on_position_moved(user, book, data.chapter, settings=settings, queue=queue)
+        authors = [str(a) for a in msgspec.json.decode(outcome.authors or "[]") or []]
+        book = OwnedBook(book_id, outcome.title or "", authors)
+        await on_position_moved(user_id, book, data.chapter, settings=settings, queue=queue)
     if outcome.accepted:  # what this write stored (a newer write may follow it; that one answers for itself)
         return ProgressRead(
             book_id=book_id, chapter=data.chapter, offset=offset, percentage=data.percentage, device=device,
@@ -133,16 +152,17 @@ async def write_progress(
         outcome.chapter, outcome.char_offset, outcome.percentage, outcome.device, outcome.updated_at
     )
     if stored.updated_at is None or stored.updated_at <= client_time:
-        stored = await _current(user.id, book_id)  # a write newer than our snapshot won: read it
+        stored = await _current(user_id, book_id)  # a write newer than our snapshot won: read it
     current = stored.read(book_id, accepted=False)
     assert current is not None  # refused only because a newer position is stored
     return current
 
 
-async def get_progress(user: User, book_id: uuid.UUID) -> ProgressRead:
-    row = await db.fetchrow(READ_POSITION, user.id, book_id)
-    if row is None:
-        raise NotFound("No such book.", code="book_not_found")
+async def get_progress(user_id: uuid.UUID, book_id: uuid.UUID) -> ProgressRead:
+    row = await db.fetchrow(READ_POSITION, user_id, book_id)
+    _check_owner(row, "book")
+    row = dict(row)
+    del row["book"]
     current = msgspec.convert(dict(row), StoredPosition).read(book_id)
     if current is None:
         raise NotFound("No reading position for this book yet.", code="progress_not_found")
@@ -174,11 +194,11 @@ async def _current(owner: uuid.UUID, book_id: uuid.UUID) -> StoredPosition:
 
 
 async def on_position_moved(
-    user: User, book: OwnedBook, chapter: int, *, settings: Settings, queue: ArqRedis
+    user_id: uuid.UUID, book: OwnedBook, chapter: int, *, settings: Settings, queue: ArqRedis
 ) -> None:
     """A reader entered `chapter` (first position, or another chapter than before): illustrate ahead of them.
     Never fails the position write that triggered it."""
     try:
-        await illustrate_ahead(user.id, book.id, chapter, settings=settings, queue=queue)
+        await illustrate_ahead(user_id, book.id, chapter, settings=settings, queue=queue)
     except Exception:
         log.exception("illustrate-ahead for book %s chapter %d failed", book.id, chapter)
