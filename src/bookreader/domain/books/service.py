@@ -59,12 +59,13 @@ class BookRow(msgspec.Struct):
     metadata: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    start_chapter: int | None
 
 
 BOOK_COLUMNS = (
     "b.id, b.title, b.authors::text AS authors, b.language, b.format, b.status, b.stage_progress, b.error_code, "
     "b.error_message, b.chapter_count, b.word_count, b.file_size, b.filename, b.has_cover, "
-    "b.metadata::text AS metadata, b.created_at, b.updated_at"
+    "b.metadata::text AS metadata, b.created_at, b.updated_at, b.start_chapter"
 )
 # The caller's account, active (no row otherwise), and their book (NULLs when it is not theirs): the account
 # check of `core.auth.authenticate` and the read in one round trip.
