@@ -69,7 +69,7 @@
  * Built in steps: the parts first, then each module adds its functions (position, chapter view,
  * highlights, scenes, the drawer's controls as `drawer`), so modules call each other through it at run time.
  * @typedef {ReaderParts & Position & ChapterView & {
- *   highlights: any, scenes: any, drawer: any,
+ *   highlights: any, scenes: any, drawer: any, cast: any,
  * }} ReaderContext
  */
 
