@@ -99,7 +99,7 @@ class Caller(msgspec.Struct, frozen=True):
     session_id: uuid.UUID
 
 
-async def provide_caller(request: ASGIConnection) -> Caller:
+async def provide_caller(request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
     claims = await verified_claims(request)
     remember_session(request, claims)
     return Caller(claims.user_id, claims.session_id)

@@ -90,10 +90,12 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     if engine.pool is None:
         connection = await engine.get_new_connection()
         try:
-            return await connection.fetch(sql, *args)
+            rows: list[asyncpg.Record] = await connection.fetch(sql, *args)
+            return rows
         finally:
             await connection.close()
-    return await engine.pool.fetch(sql, *args)
+    pooled: list[asyncpg.Record] = await engine.pool.fetch(sql, *args)
+    return pooled
 
 
 async def fetchval(sql: str, *args: Any) -> Any:

@@ -19,6 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 from litestar.enums import ScopeType
@@ -110,7 +111,7 @@ local revoked = 0
 if KEYS[3] ~= '' then revoked = redis.call('EXISTS', KEYS[3]) end
 return {count, tonumber(before), revoked}
 """
-_scripts: dict[int, object] = {}  # per Redis client: its registered script
+_scripts: dict[int, Any] = {}  # per Redis client: its registered script
 
 
 async def hit_and_check_revoked(

@@ -7,8 +7,10 @@ import hmac
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.enums import ScopeType
 from litestar.response import File
 from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types.asgi_types import HTTPResponseBodyEvent, HTTPResponseStartEvent
 from redis.asyncio import Redis
 
 from bookreader.core import db
@@ -21,11 +23,10 @@ STATIC_DIR = static_dir()
 
 
 HEALTH_BODY = b'{"status":"ok"}'
-_HEALTH_START = {
-    "type": "http.response.start",
-    "status": 200,
-    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(HEALTH_BODY)).encode())],
-}
+_HEALTH_HEADERS = (
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(HEALTH_BODY)).encode()),
+)
 
 
 @get("/health", operation_id="health", tags=["service"])
@@ -39,10 +40,23 @@ def health_fast_path(app: ASGIApp) -> ASGIApp:
     add security headers, the request id and the metrics."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/health" and scope.get("method") in ("GET", "HEAD"):
-            await send({**_HEALTH_START, "headers": list(_HEALTH_START["headers"])})
-            body = b"" if scope["method"] == "HEAD" else HEALTH_BODY
-            await send({"type": "http.response.body", "body": body})
+        if (
+            scope["type"] == ScopeType.HTTP
+            and scope["path"] == "/health"
+            and scope["method"] in ("GET", "HEAD")
+        ):
+            start: HTTPResponseStartEvent = {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": list(_HEALTH_HEADERS),
+            }
+            await send(start)
+            body: HTTPResponseBodyEvent = {
+                "type": "http.response.body",
+                "body": b"" if scope["method"] == "HEAD" else HEALTH_BODY,
+                "more_body": False,
+            }
+            await send(body)
             return
         await app(scope, receive, send)
 
