@@ -10,6 +10,7 @@ from standardwebhooks import Webhook as ReferenceVerifier
 
 from tests.harness import LiveService
 from tests.integration.exports.helpers import export_url, wait_export
+from tests.integration.illustrations.helpers import pregenerated_images
 from tests.integration.webhooks.receiver import Receiver
 from tests.support import sign_up
 
@@ -30,6 +31,8 @@ async def test_export_ready_is_delivered_signed_once_the_file_is_built(
             book = await reader.wait_for_book(book["id"], timeout=150)
             assert book["status"] == "ready", book
             assert receiver.accepted() == []  # book.ready is not subscribed
+            # a new book's placeholder pictures first: one arriving mid-build is a new build, a second event
+            await pregenerated_images(reader, book["id"], per_book=2)  # BOOKREADER_IMAGE_PREGENERATE=2
             await wait_export(reader, book["id"])
             async with asyncio.timeout(60):
                 while not receiver.accepted():  # noqa: ASYNC110 — the receiver is a thread, not a task
