@@ -69,22 +69,24 @@ async def test_credentials_only_as_json(client: httpx.AsyncClient) -> None:
     assert ok.status_code == 201
 
 
-@pytest.fixture
-async def auth_limited_service(migrated, tmp_path):
-    """An API with a per-IP auth limit of 5 and its own Redis (the suite's counts must not leak in)."""
+@contextlib.contextmanager
+def limited_api(migrated: dict[str, str], tmp_path, **limits: str):
+    """An API with the given limits and its own Redis (the suite's counts must not leak in)."""
     redis = EmbeddedRedis(tmp_path / "redis", persistent=False)
-    env = {
-        **migrated,
-        "REDIS_URL": redis.start(),
-        "BOOKREADER_EMBEDDED_WORKER": "0",
-        "BOOKREADER_RATE_LIMIT_AUTH_IP": "5",
-    }
+    env = {**migrated, "REDIS_URL": redis.start(), "BOOKREADER_EMBEDDED_WORKER": "0", **limits}
     service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
     try:
         yield service
     finally:
         service.stop()
         redis.stop()
+
+
+@pytest.fixture
+def auth_limited_service(migrated, tmp_path):
+    """A per-IP auth limit of 5."""
+    with limited_api(migrated, tmp_path, BOOKREADER_RATE_LIMIT_AUTH_IP="5") as service:
+        yield service
 
 
 async def test_auth_is_limited_per_ip_whatever_the_email(auth_limited_service) -> None:
@@ -103,21 +105,10 @@ async def test_auth_is_limited_per_ip_whatever_the_email(auth_limited_service) -
 
 
 @pytest.fixture
-async def account_limited_service(migrated, tmp_path):
-    """An API whose per IP + account limit is 3 a minute, with its own Redis."""
-    redis = EmbeddedRedis(tmp_path / "redis", persistent=False)
-    env = {
-        **migrated,
-        "REDIS_URL": redis.start(),
-        "BOOKREADER_EMBEDDED_WORKER": "0",
-        "BOOKREADER_RATE_LIMIT_AUTH": "3",
-    }
-    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
-    try:
+def account_limited_service(migrated, tmp_path):
+    """A per IP + account limit of 3 a minute."""
+    with limited_api(migrated, tmp_path, BOOKREADER_RATE_LIMIT_AUTH="3") as service:
         yield service
-    finally:
-        service.stop()
-        redis.stop()
 
 
 async def test_password_changes_behind_one_address_are_limited_per_account(account_limited_service) -> None:
