@@ -27,15 +27,7 @@ class Storage:
         return self.book_dir(book_id) / "original"
 
     def write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
 
     def write_stream(self, path: Path, source: BinaryIO) -> None:
         """`write` for a file object (an upload spooled to disk): copied in chunks, never held whole."""
@@ -59,3 +51,16 @@ class Storage:
         if base.resolve() in candidate.parents:
             return candidate
         return None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file in the same folder + rename: a reader never sees half a file (also from pool processes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -4,11 +4,11 @@ EPUB, writes it atomically; only paths and text go in, the file's size comes bac
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import msgspec
 
+from bookreader.core.storage import write_atomically
 from bookreader.epubwriter import (
     CastMember,
     ExportBook,
@@ -90,14 +90,5 @@ def export_book(source: ExportSource) -> ExportBook:
 
 def build_file(source: ExportSource, out_path: str) -> BuiltFile:
     data = build_epub(export_book(source))
-    target = Path(out_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(Path(out_path), data)
     return BuiltFile(size=len(data))
