@@ -47,6 +47,20 @@ export async function mountDevices(root, _params, user) {
   section.append(intro, form, secret, listBox);
   root.append(section);
 
+  function approveButton(row) {
+    const approve = h("button", { type: "button", class: "btn btn-primary", "aria-label": t("devices.approve_named", { name: row.name }) }, t("devices.approve"));
+    approve.addEventListener("click", async () => {
+      try {
+        await api(`device-passwords/${row.id}/approve`, { method: "POST" });
+        toast(t("devices.approved", { name: row.name }));
+        await refresh();
+      } catch (error) {
+        toast(errorText(error), "error");
+      }
+    });
+    return approve;
+  }
+
   async function refresh() {
     let rows;
     try {
@@ -71,10 +85,15 @@ export async function mountDevices(root, _params, user) {
           toast(errorText(error), "error");
         }
       });
-      return h("tr", { dataset: { id: row.id } }, h("td", {}, row.name), h("td", {}, formatDate(row.created_at, lang())), h("td", {}, row.last_used_at ? formatDate(row.last_used_at, lang()) : t("devices.never")), h("td", {}, revoke));
+      const actions = h("td", {}, row.pending ? approveButton(row) : null, revoke);
+      const used = row.pending
+        ? h("td", {}, h("span", { class: "badge badge-warn" }, t("devices.pending")), h("div", { class: "muted" }, t("devices.pending_from", { address: row.requested_from || "?", date: formatDate(row.expires_at, lang()) })))
+        : h("td", {}, row.last_used_at ? formatDate(row.last_used_at, lang()) : t("devices.never"));
+      return h("tr", { dataset: { id: row.id }, class: row.pending ? "device-pending" : null }, h("td", {}, row.name), h("td", {}, formatDate(row.created_at, lang())), used, actions);
     });
+    const waiting = rows.some((row) => row.pending) ? h("p", { class: "alert", role: "status", id: "device-pending-note" }, t("devices.pending_note")) : null;
     const head = h("thead", {}, h("tr", {}, [t("devices.name"), t("devices.created"), t("devices.last_used"), ""].map((label) => h("th", { scope: "col" }, label))));
-    tableBox.replaceChildren(h("table", { class: "table" }, head, h("tbody", {}, body)));
+    tableBox.replaceChildren(...(waiting ? [waiting] : []), h("table", { class: "table" }, head, h("tbody", {}, body)));
   }
 
   form.addEventListener("submit", async (event) => {

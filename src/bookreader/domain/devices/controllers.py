@@ -24,6 +24,11 @@ class DevicePasswordController(Controller):
     async def list_passwords(self, user: User) -> list[DevicePasswordRead]:
         return await service.list_for(user)
 
+    @post("/{password_id:uuid}/approve", operation_id="approveDevicePassword", status_code=200)
+    async def approve(self, user: User, password_id: uuid.UUID) -> DevicePasswordRead:
+        """Let in a device that registered itself from KOReader (it waits, `pending`, until then)."""
+        return await service.approve(user, password_id)
+
     @delete("/{password_id:uuid}", operation_id="revokeDevicePassword", status_code=HTTP_204_NO_CONTENT)
     async def revoke(self, user: User, password_id: uuid.UUID) -> None:
         await service.revoke(user, password_id)

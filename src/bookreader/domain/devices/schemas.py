@@ -28,3 +28,6 @@ class DevicePasswordRead(msgspec.Struct, kw_only=True):
     name: str
     created_at: datetime
     last_used_at: datetime | None
+    pending: bool = False  # registered from a device (KOReader), signs in only once approved
+    requested_from: str | None = None  # the address it registered from
+    expires_at: datetime | None = None  # a pending one is forgotten then

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import logging
 import secrets
 import uuid
@@ -33,13 +34,29 @@ log = logging.getLogger(__name__)
 
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed on e-ink keyboards
 _TOUCH_EVERY = timedelta(minutes=1)
+PENDING_HOURS = 24  # a registration from a device not approved in the web UI within this is forgotten
 # one round trip per request: the device password and its account
 _USER_COLUMNS = ", ".join(f'u."{column._meta.db_column_name}"' for column in User._meta.columns)
 _USER_BY_KEY = f"""
-SELECT {_USER_COLUMNS}, d.id AS device_password_id, d.last_used_at AS device_password_last_used_at
-FROM device_passwords d JOIN users u ON u.id = d.owner WHERE d.key_hash = {{}}
+SELECT {_USER_COLUMNS}, d.id AS device_password_id, d.last_used_at AS device_password_last_used_at,
+       d.pending AS device_password_pending
+FROM device_passwords d JOIN users u ON u.id = d.owner
+WHERE d.key_hash IN ({{}}, {{}}) AND (NOT d.pending OR d.created_at > now() - interval '{PENDING_HOURS} hours')
 """
 BASIC_REALM = 'Basic realm="BookReader", charset="UTF-8"'
+
+
+class DevicePending(Unauthorized):
+    """Raised, not returned, so that a device waiting for its owner's approval is told so and its tries are
+    not counted as failed sign-ins."""
+
+    code = "device_pending"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This device is waiting for approval: open BookReader's web UI, Devices, and approve it.",
+            headers={"WWW-Authenticate": BASIC_REALM},
+        )
 
 
 def new_password() -> str:
@@ -49,6 +66,14 @@ def new_password() -> str:
 
 def key_hash(md5_hex: str) -> str:
     return hashlib.sha256(md5_hex.strip().lower().encode()).hexdigest()
+
+
+def registered_key_hash(md5_hex: str, settings: Settings) -> str:
+    """The stored hash of a key a device registered (`POST /kosync/users/create`): the password behind it was
+    chosen by a person, not by us, so its md5 is peppered with the server's secret (an HMAC) — a leaked table
+    alone gives nothing to brute-force."""
+    message = b"kosync-registration:" + md5_hex.strip().lower().encode()
+    return hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def password_key(password: str) -> str:
@@ -72,12 +97,35 @@ async def list_for(user: User) -> list[DevicePasswordRead]:
         .where(DevicePassword.owner == user.id)
         .order_by(DevicePassword.created_at, ascending=False)
     )
-    return [
-        DevicePasswordRead(
-            id=row["id"], name=row["name"], created_at=row["created_at"], last_used_at=row["last_used_at"]
+    return [read_row(row) for row in rows if not _expired(row)]
+
+
+def _expired(row: dict) -> bool:
+    return bool(row["pending"]) and datetime.now(UTC) - row["created_at"] > timedelta(hours=PENDING_HOURS)
+
+
+def read_row(row: dict) -> DevicePasswordRead:
+    return DevicePasswordRead(
+        id=row["id"], name=row["name"], created_at=row["created_at"], last_used_at=row["last_used_at"],
+        pending=row["pending"], requested_from=row["requested_from"],
+        expires_at=row["created_at"] + timedelta(hours=PENDING_HOURS) if row["pending"] else None,
+    )  # fmt: skip
+
+
+async def approve(user: User, password_id: uuid.UUID) -> DevicePasswordRead:
+    """The owner lets a device that registered itself from KOReader in: from now on its key signs in."""
+    rows = (
+        await DevicePassword.update({DevicePassword.pending: False})
+        .where(
+            DevicePassword.id == password_id,
+            DevicePassword.owner == user.id,
+            DevicePassword.created_at > datetime.now(UTC) - timedelta(hours=PENDING_HOURS),
         )
-        for row in rows
-    ]
+        .returning(*DevicePassword.all_columns())
+    )
+    if not rows:
+        raise NotFound("No such device waiting for approval.", code="device_password_not_found")
+    return read_row(rows[0])
 
 
 async def revoke(user: User, password_id: uuid.UUID) -> None:
@@ -90,18 +138,22 @@ async def revoke(user: User, password_id: uuid.UUID) -> None:
         raise NotFound("No such device password.", code="device_password_not_found")
 
 
-async def user_for_key(email: str, md5_key: str) -> User | None:
-    """The active account `email` if `md5_key` is the md5 of one of its device passwords."""
+async def user_for_key(email: str, md5_key: str, settings: Settings) -> User | None:
+    """The active account `email` if `md5_key` is the md5 of one of its device passwords (made in the web UI,
+    or registered from a device and approved); a registration still waiting for approval is a `DevicePending`."""
     if not email or not md5_key or len(md5_key) > 128:
         return None
-    rows = await DevicePassword.raw(_USER_BY_KEY, key_hash(md5_key))
+    rows = await DevicePassword.raw(_USER_BY_KEY, key_hash(md5_key), registered_key_hash(md5_key, settings))
     if not rows:
         return None
     row = rows[0]
     device_id, last_used_at = row.pop("device_password_id"), row.pop("device_password_last_used_at")
+    pending = row.pop("device_password_pending")
     user = User(_exists_in_db=True, **row)
     if user.disabled or user.email != normalize_email(email):
         return None
+    if pending:
+        raise DevicePending()
     now = datetime.now(UTC)
     if last_used_at is None or now - last_used_at > _TOUCH_EVERY:
         await DevicePassword.update({DevicePassword.last_used_at: now}).where(DevicePassword.id == device_id)
@@ -109,7 +161,7 @@ async def user_for_key(email: str, md5_key: str) -> User | None:
 
 
 async def user_for_password(email: str, password: str, settings: Settings) -> User | None:
-    user = await user_for_key(email, password_key(password))
+    user = await user_for_key(email, password_key(password), settings)
     if user is not None or not settings.opds_allow_account_password:
         return user
     account = await User.objects().where(User.email == normalize_email(email)).first()
@@ -188,4 +240,4 @@ async def kosync_user(connection: ASGIConnection, settings: Settings, redis: Red
     key = connection.headers.get("x-auth-key", "")
     if not email or not key:
         return None
-    return await _guarded(connection, settings, redis, email, lambda: user_for_key(email, key))
+    return await _guarded(connection, settings, redis, email, lambda: user_for_key(email, key, settings))

@@ -15,10 +15,11 @@ from litestar.exceptions import HTTPException
 from redis.asyncio import Redis
 
 from bookreader.core.errors import DomainError, handle_exception
+from bookreader.core.ratelimit import client_ip, hit
 from bookreader.core.storage import Storage
-from bookreader.domain.accounts.service import normalize_email
 from bookreader.domain.accounts.tables import User
-from bookreader.domain.devices.service import kosync_user, user_for_key
+from bookreader.domain.devices.registration import RegistrationRefused, register_device
+from bookreader.domain.devices.service import kosync_user
 from bookreader.domain.kosync import service
 from bookreader.domain.kosync.schemas import (
     INVALID_FIELDS,
@@ -48,8 +49,8 @@ def _error(code: int, message: str, status: int, headers: dict[str, str] | None 
 def kosync_exception_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, KosyncError):
         return _error(exc.code, exc.message, exc.status)
-    if isinstance(exc, DomainError) and exc.status == 429:
-        return _error(UNAUTHORIZED, exc.message, 429, exc.headers)
+    if isinstance(exc, DomainError) and exc.status in (401, 429):  # throttled, or a device awaiting approval
+        return _error(UNAUTHORIZED, exc.message, exc.status, exc.headers if exc.status == 429 else None)
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return _error(INVALID_FIELDS, str(exc.detail), exc.status_code)
     return handle_exception(request, exc)
@@ -74,22 +75,32 @@ async def _user(request: Request, settings: Settings, redis: Redis) -> User:
 
 
 @post("/users/create", operation_id="kosyncRegister", status_code=201)
-async def register(request: Request, settings: Settings) -> Response[bytes]:
-    """Off unless `BOOKREADER_KOSYNC_REGISTRATION`. Accounts are made in the web UI; "registering" from
-    KOReader succeeds when the name is an account and the key is one of its device passwords (the device then
-    keeps the credentials). Nothing is created from an unauthenticated request: that would hand an account to
-    whoever knows its email."""
+async def register(request: Request, settings: Settings, redis: Redis) -> Response[bytes]:
+    """Off unless `BOOKREADER_KOSYNC_REGISTRATION`. KOReader's "Register" makes a device password for an
+    existing account (never an account), which signs in once the owner approves it in the web UI
+    (`devices/registration.py` says why). Limited per client address like the sign-in routes."""
     if not settings.kosync_registration:
         raise KosyncError(REGISTRATION_DISABLED)
+    address = client_ip(
+        request.scope, settings.rate_limit_trust_forwarded, frozenset(settings.trusted_proxies)
+    )
+    if settings.rate_limit_auth:
+        wait = await hit(
+            redis, f"kosync-register:{address}", settings.rate_limit_auth, settings.rate_limit_window
+        )
+        if wait:
+            raise KosyncError(UNAUTHORIZED, "Too many registrations; try again later.", status=429)
     body = await _body(request, RegisterRequest)
     assert isinstance(body, RegisterRequest)
-    if not isinstance(body.username, str) or not isinstance(body.password, str) or not body.username:
+    if not isinstance(body.username, str) or not isinstance(body.password, str):
         raise KosyncError(INVALID_FIELDS)
-    if await user_for_key(body.username, body.password) is None:
-        raise KosyncError(
-            USER_EXISTS, "Create a device password in BookReader's web UI, then log in with it."
-        )
-    return _json({"username": normalize_email(body.username)}, 201)
+    try:
+        registered = await register_device(body.username, body.password, address, settings)
+    except RegistrationRefused as refused:
+        if refused.reason == "invalid":
+            raise KosyncError(INVALID_FIELDS, refused.message) from None
+        raise KosyncError(USER_EXISTS, refused.message) from None
+    return _json({"username": registered.email}, 201)
 
 
 @get("/users/auth", operation_id="kosyncAuthorize")
