@@ -63,7 +63,9 @@ async def test_register_makes_a_device_password_that_waits_for_the_owner(migrate
             assert "www-authenticate" in opds.headers
             push = {"document": "d" * 32, "progress": "/body/DocFragment[2]", "percentage": 0.1,
                     "device": "Kindle", "device_id": "K1"}  # fmt: skip
-            sync = await http.put("/kosync/syncs/progress", json=push, headers=auth(reader.email, md5(chosen)))
+            sync = await http.put(
+                "/kosync/syncs/progress", json=push, headers=auth(reader.email, md5(chosen))
+            )
             assert sync.status_code == 401
 
             # stored peppered, not as the fast hash of a random password
@@ -104,4 +106,3 @@ async def test_register_makes_a_device_password_that_waits_for_the_owner(migrate
             assert throttled.status_code == 429 and throttled.json()["code"] == 2001
     finally:
         service.stop()
-
