@@ -1,13 +1,16 @@
 """A real HTTP stand-in for the image and chat APIs, for tests and benchmarks (never used in production).
 
 One threaded server on 127.0.0.1 answers like Pollinations (any GET → PNG), an OpenAI-compatible API
-(`/images/generations`, `/chat/completions`) and AUTOMATIC1111 (`/sdapi/v1/txt2img`). Tests script
+(`/images/generations`, `/images/edits` multipart, `/chat/completions`) and AUTOMATIC1111 (`/sdapi/v1/txt2img`,
+`/sdapi/v1/img2img`). Tests script
 special answers (429, 500, slow, garbage) with `queue()` and count calls in `hits`.
 """
 
 from __future__ import annotations
 
 import base64
+import email.parser
+import email.policy
 import io
 import json
 import threading
@@ -25,9 +28,20 @@ class Hit(msgspec.Struct, frozen=True):
     path: str
     query: dict[str, list[str]]
     body: bytes
+    headers: dict[str, str] = {}  # lower-cased names
 
     def json(self) -> dict:
         return json.loads(self.body or b"{}")
+
+    def form(self) -> dict[str, bytes]:
+        """A multipart/form-data body as {field: raw bytes} (files included)."""
+        head = f"Content-Type: {self.headers.get('content-type', '')}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + self.body)
+        fields: dict[str, bytes] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            fields[str(name)] = part.get_payload(decode=True) or b""
+        return fields
 
 
 class Reply(msgspec.Struct):
@@ -119,11 +133,11 @@ class StubApiServer:
 
     def _normal(self, hit: Hit) -> Reply:
         encoded = base64.b64encode(self.png).decode()
-        if hit.path.endswith("/images/generations"):
+        if hit.path.endswith(("/images/generations", "/images/edits")):
             return json_reply(
                 {"created": int(time.time()), "data": [{"b64_json": encoded}]}, delay=self.latency
             )
-        if hit.path.endswith("/sdapi/v1/txt2img"):
+        if hit.path.endswith(("/sdapi/v1/txt2img", "/sdapi/v1/img2img")):
             return json_reply({"images": [encoded], "parameters": {}, "info": "{}"}, delay=self.latency)
         if hit.path.endswith("/chat/completions"):
             message = {"role": "assistant", "content": self.chat_answer}
@@ -154,7 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
         stub = self.server.stub
         stub._enter(parts.path)
         try:
-            reply = stub._answer(Hit(self.command, parts.path, parse_qs(parts.query), body))
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            reply = stub._answer(Hit(self.command, parts.path, parse_qs(parts.query), body, headers))
             if reply.delay:
                 time.sleep(reply.delay)
         finally:

@@ -118,6 +118,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     image_rate_per_minute: int = 30  # image requests per user per minute (0 = unlimited)
     image_backoff_base: float = 1.0  # seconds; provider retries back off exponentially from this
     image_pregenerate: int = 3  # placeholder pictures for a new book's first chapter (0 = off)
+    # issue 14: the same face in every picture
+    portraits_ahead: int = 3  # portraits made once a book is analysed, for its most-mentioned characters
+    image_denoising_strength: float = 0.6  # automatic1111 img2img from a portrait: 0 = copy it, 1 = ignore it
+    image_send_seed: bool = False  # openai-compatible servers that accept `seed` (OpenAI's own does not)
 
     # optional LLM prompt refinement (off when no base URL)
     llm_base_url: str | None = None

@@ -24,6 +24,8 @@ class ImagingConfig(msgspec.Struct, frozen=True):
     backoff_max: float = 30.0  # also caps an honoured Retry-After
     concurrency: int = 4  # requests in flight per provider
     steps: int = 25  # automatic1111 sampling steps
+    denoising_strength: float = 0.6  # automatic1111 img2img: how far from the reference picture (0..1)
+    send_seed: bool = False  # openai-compatible: send `seed` (servers that accept it; OpenAI's own does not)
 
 
 class ImageRequest(msgspec.Struct, frozen=True):
@@ -36,6 +38,10 @@ class ImageRequest(msgspec.Struct, frozen=True):
     kind: str = "scene"
     text: str = ""
     style: str = ""  # shown on the placeholder card, so each style is its own picture
+    variant: int = 0  # a regenerated version (the placeholder draws another card)
+    # a picture the result should resemble (a character's portrait), for providers that accept one
+    reference: bytes | None = None
+    reference_media_type: str = "image/png"
 
 
 class GeneratedImage(msgspec.Struct, frozen=True):

@@ -70,14 +70,16 @@ class CharacterSheet(msgspec.Struct, frozen=True):
     name: str
     appearance: str  # short visual description, e.g. "tall woman, red hair, green cloak"
     aliases: list[str] = []
+    id: str = ""  # the character's id: its seed is keyed by it (the name when empty)
 
 
 class BuiltPrompt(msgspec.Struct, frozen=True):
     prompt: str
     negative_prompt: str
     style: str
-    seed: int | None  # stable per main character, so the same person looks alike across pictures
+    seed: int | None  # stable per (book, main character, style), so the same person looks alike
     characters: list[str] = []
+    character_ids: list[str] = []  # of `characters`, as the bible names them ("" when it has no id)
 
 
 def style_preset(style: str | None) -> tuple[str, StylePreset]:
@@ -93,9 +95,16 @@ def cap_at_word(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-—")
 
 
-def stable_seed(book_id: str, character_name: str) -> int:
-    digest = hashlib.sha256(f"{book_id}\n{character_name.casefold()}".encode()).digest()
+def stable_seed(book_id: str, character_key: str, style: str = "", variant: int = 0) -> int:
+    """The seed of every picture of one character in one book and style: the same face each time.
+    `variant` > 0 is a regenerated version (another seed, just as reproducible)."""
+    key = f"{book_id}\n{character_key.casefold()}\n{style}" + (f"\n{variant}" if variant else "")
+    digest = hashlib.sha256(key.encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def sheet_seed(book_id: str, sheet: CharacterSheet, style: str, variant: int = 0) -> int:
+    return stable_seed(book_id, sheet.id or sheet.name, style, variant)
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
@@ -139,8 +148,14 @@ def build_prompt(
     characters: Sequence[CharacterSheet] = (),
     entities: Sequence[str] = (),
     max_chars: int = MAX_PROMPT_CHARS,
+    focus: CharacterSheet | None = None,
+    variant: int = 0,
 ) -> BuiltPrompt:
-    present = mentioned_characters(text, list(characters), list(entities))[:3]
+    """`focus`: the character a portrait is of (first, and the seed's); `variant`: a regenerated version."""
+    present = mentioned_characters(text, list(characters), list(entities))
+    if focus is not None:
+        present = [focus, *(c for c in present if c.name != focus.name)]
+    present = present[:3]
     parts: list[str] = []
     if present:
         parts.append("; ".join(f"{c.name}: {c.appearance}" for c in present if c.appearance))
@@ -150,11 +165,32 @@ def build_prompt(
     prompt, negative, style_name = compose(
         ". ".join(p.strip().rstrip(".") for p in parts if p), style, max_chars
     )
-    seed = stable_seed(book_id, present[0].name) if present else None
-    return BuiltPrompt(prompt, negative, style_name, seed, [c.name for c in present])
+    if present:
+        seed: int | None = sheet_seed(book_id, present[0], style_name, variant)
+    else:  # nobody known: only a regenerated version needs a seed of its own (another picture)
+        seed = stable_seed(book_id, text, style_name, variant) if variant else None
+    return BuiltPrompt(
+        prompt, negative, style_name, seed, [c.name for c in present], [c.id for c in present]
+    )
 
 
-def prompt_hash(prompt: str, style: str, provider: str, width: int, height: int, model: str | None) -> str:
-    """Cache key: the same picture request made by anyone yields the same stored file."""
-    key = "\x1f".join([prompt, style, provider, str(width), str(height), model or ""])
-    return hashlib.sha256(key.encode()).hexdigest()
+def prompt_hash(
+    prompt: str,
+    style: str,
+    provider: str,
+    width: int,
+    height: int,
+    model: str | None,
+    *,
+    variant: int = 0,
+    seed: int | None = None,
+    reference: str | None = None,
+) -> str:
+    """Cache key: the same picture request made by anyone yields the same stored file. A regenerated
+    version (its seed) and a reference picture (its content hash) are part of what is asked for."""
+    parts = [prompt, style, provider, str(width), str(height), model or ""]
+    if variant:
+        parts += [f"variant={variant}", f"seed={seed}"]
+    if reference:
+        parts.append(f"reference={reference}")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

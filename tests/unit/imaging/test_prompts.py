@@ -50,9 +50,51 @@ def test_known_characters_get_their_appearance_and_a_stable_seed():
     assert built.prompt.startswith(
         "Anna: slender woman, black curls, grey velvet dress; Vronsky: tall officer, dark moustache"
     )
-    assert built.seed == stable_seed("b1", "Anna") == stable_seed("b1", "anna")
-    assert built.seed != stable_seed("b2", "Anna")
+    assert built.seed == stable_seed("b1", "Anna", "watercolor") == stable_seed("b1", "anna", "watercolor")
+    assert built.seed != stable_seed("b2", "Anna", "watercolor")
     assert build_prompt("character", "Anna smiled.", book_id="b1", characters=BIBLE).seed == built.seed
+
+
+def test_the_seed_is_keyed_by_book_character_id_and_style():
+    anna = CharacterSheet("Anna", "slender woman, black curls", id="c-anna")
+    renamed = CharacterSheet("Anna Arkadyevna", "slender woman, black curls", id="c-anna")
+    scene = build_prompt("action", "Anna ran to the platform.", book_id="b1", characters=[anna])
+    other = build_prompt("location", "Anna Arkadyevna at the station.", book_id="b1", characters=[renamed])
+
+    assert scene.seed == other.seed == stable_seed("b1", "c-anna", "watercolor"), "by id, not by name"
+    assert scene.character_ids == ["c-anna"]
+    ink = build_prompt("action", "Anna ran.", book_id="b1", style="ink", characters=[anna])
+    assert ink.seed == stable_seed("b1", "c-anna", "ink") != scene.seed, "each style its own seed"
+
+
+def test_a_portrait_puts_its_character_first_and_takes_their_seed():
+    anna, vronsky = (CharacterSheet(c.name, c.appearance, c.aliases, id=f"c-{c.name}") for c in BIBLE)
+    text = "Vronsky bowed to Anna."
+    scene = build_prompt("character", text, book_id="b1", characters=[anna, vronsky])
+    portrait = build_prompt("character", text, book_id="b1", characters=[anna, vronsky], focus=anna)
+
+    assert scene.characters == ["Vronsky", "Anna"] and portrait.characters == ["Anna", "Vronsky"]
+    assert portrait.prompt.startswith("Anna: slender woman")
+    assert portrait.seed == stable_seed("b1", "c-Anna", "watercolor")
+
+
+def test_a_regenerated_version_has_its_own_reproducible_seed_and_cache_key():
+    anna = CharacterSheet("Anna", "slender woman", id="c-anna")
+    first = build_prompt("action", "Anna ran.", book_id="b1", characters=[anna])
+    second = build_prompt("action", "Anna ran.", book_id="b1", characters=[anna], variant=1)
+    assert second.prompt == first.prompt and second.seed != first.seed
+    assert second.seed == build_prompt("action", "Anna ran.", book_id="b1", characters=[anna], variant=1).seed
+    nobody = build_prompt("location", "A harbour.", book_id="b1", variant=2)
+    assert nobody.seed is not None and build_prompt("location", "A harbour.", book_id="b1").seed is None
+
+    key = ("Anna ran.", "ink", "automatic1111", 768, 512, None)
+    assert prompt_hash(*key) == prompt_hash(*key, seed=second.seed), "an original's key is as before"
+    assert len({
+        prompt_hash(*key),
+        prompt_hash(*key, variant=1, seed=1),
+        prompt_hash(*key, variant=2, seed=2),
+        prompt_hash(*key, reference="ab" * 32),
+    }) == 4
 
 
 def test_characters_linked_by_the_analyzer_count_even_when_unnamed():

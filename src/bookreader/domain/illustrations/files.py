@@ -73,4 +73,6 @@ def imaging_config(settings: Settings, provider: str | None = None) -> ImagingCo
         retries=settings.image_retries,
         backoff_base=settings.image_backoff_base,
         concurrency=settings.image_concurrency,
+        denoising_strength=settings.image_denoising_strength,
+        send_seed=settings.image_send_seed,
     )

@@ -17,6 +17,9 @@ HTTP_PROVIDERS: dict[str, type[HttpImageProvider]] = {
     "automatic1111": Automatic1111Provider,
 }
 
+# providers that draw from a reference picture (a character's portrait); the others get the text only
+REFERENCE_PROVIDERS = frozenset(name for name, cls in HTTP_PROVIDERS.items() if cls.accepts_reference)
+
 
 def build_provider(config: ImagingConfig, client: httpx.AsyncClient) -> ImageProvider:
     if config.provider == "placeholder":
@@ -34,5 +37,6 @@ __all__ = [
     "OpenAIProvider",
     "PlaceholderProvider",
     "PollinationsProvider",
+    "REFERENCE_PROVIDERS",
     "build_provider",
 ]

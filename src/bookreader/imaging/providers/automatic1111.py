@@ -1,4 +1,5 @@
-"""Stable Diffusion WebUI (AUTOMATIC1111) txt2img API."""
+"""Stable Diffusion WebUI (AUTOMATIC1111): txt2img, or img2img from a reference picture (a character's
+portrait) so the same person looks alike; the seed is always sent (and chosen here when none is given)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from bookreader.imaging.providers.retry import raise_for_status
 class Automatic1111Provider(HttpImageProvider):
     name = "automatic1111"
     default_base_url = "http://127.0.0.1:7860"
+    accepts_reference = True
 
     async def _fetch(self, request: ImageRequest, width: int, height: int) -> Fetched:
         seed = request.seed if request.seed is not None else random.randrange(2**31)
-        payload = {
+        payload: dict[str, object] = {
             "prompt": request.prompt,
             "negative_prompt": request.negative_prompt,
             "width": width,
@@ -27,8 +29,13 @@ class Automatic1111Provider(HttpImageProvider):
         }
         if self.config.model:
             payload["override_settings"] = {"sd_model_checkpoint": self.config.model}
+        endpoint = "txt2img"
+        if request.reference:
+            endpoint = "img2img"
+            payload["init_images"] = [base64.b64encode(request.reference).decode()]
+            payload["denoising_strength"] = self.config.denoising_strength
         response = await self.client.post(
-            f"{self.base_url}/sdapi/v1/txt2img", json=payload, headers=self.headers(), timeout=self.timeout
+            f"{self.base_url}/sdapi/v1/{endpoint}", json=payload, headers=self.headers(), timeout=self.timeout
         )
         raise_for_status(response, self.name)
         images = self.json_or_fail(response).get("images")

@@ -38,6 +38,7 @@ class HttpImageProvider(abc.ABC):
 
     name: str = "http"
     default_base_url: str = ""
+    accepts_reference = False  # takes ImageRequest.reference (a picture to resemble)
 
     def __init__(self, config: ImagingConfig, client: httpx.AsyncClient) -> None:
         self.config = config

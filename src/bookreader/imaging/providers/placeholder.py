@@ -90,8 +90,9 @@ def _draw_motif(
             draw.line((x, y, x + w // 3, y - h // 4), fill=(*accent, 170), width=rng.randint(3, 12))
 
 
-def render_card(kind: str, text: str, width: int, height: int, style: str = "") -> bytes:
-    seed = int.from_bytes(hashlib.sha256(f"{kind}\n{style}\n{text}".encode()).digest()[:8], "big")
+def render_card(kind: str, text: str, width: int, height: int, style: str = "", variant: int = 0) -> bytes:
+    key = f"{kind}\n{style}\n{text}" + (f"\n{variant}" if variant else "")
+    seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
     rng = random.Random(seed)
     colours = palette_for(text, kind)
     top, bottom, _accent = colours
@@ -109,7 +110,7 @@ def render_card(kind: str, text: str, width: int, height: int, style: str = "") 
     label_font, title_font = _font(max(11, band // 4)), _font(max(14, band // 3))
     draw.text(
         (16, height - band + 6),
-        (f"{kind} · {style}" if style else kind).upper(),
+        " · ".join([kind, *([style] if style else []), *([f"v{variant + 1}"] if variant else [])]).upper(),
         font=label_font,
         fill=(*colours[2], 255),
     )
@@ -133,7 +134,9 @@ class PlaceholderProvider:
         height = request.height or self.config.height
         text = request.text or request.prompt
         # Rendering a card takes ~10-20 ms: off the event loop.
-        data = await anyio.to_thread.run_sync(render_card, request.kind, text, width, height, request.style)
+        data = await anyio.to_thread.run_sync(
+            render_card, request.kind, text, width, height, request.style, request.variant
+        )
         media_type, real_width, real_height = checked_image(data)
         return GeneratedImage(
             data=data,
