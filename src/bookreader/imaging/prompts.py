@@ -169,9 +169,7 @@ def build_prompt(
         seed: int | None = sheet_seed(book_id, present[0], style_name, variant)
     else:  # nobody known: only a regenerated version needs a seed of its own (another picture)
         seed = stable_seed(book_id, text, style_name, variant) if variant else None
-    return BuiltPrompt(
-        prompt, negative, style_name, seed, [c.name for c in present], [c.id for c in present]
-    )
+    return BuiltPrompt(prompt, negative, style_name, seed, [c.name for c in present], [c.id for c in present])
 
 
 def prompt_hash(

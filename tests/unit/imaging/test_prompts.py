@@ -89,12 +89,17 @@ def test_a_regenerated_version_has_its_own_reproducible_seed_and_cache_key():
 
     key = ("Anna ran.", "ink", "automatic1111", 768, 512, None)
     assert prompt_hash(*key) == prompt_hash(*key, seed=second.seed), "an original's key is as before"
-    assert len({
-        prompt_hash(*key),
-        prompt_hash(*key, variant=1, seed=1),
-        prompt_hash(*key, variant=2, seed=2),
-        prompt_hash(*key, reference="ab" * 32),
-    }) == 4
+    assert (
+        len(
+            {
+                prompt_hash(*key),
+                prompt_hash(*key, variant=1, seed=1),
+                prompt_hash(*key, variant=2, seed=2),
+                prompt_hash(*key, reference="ab" * 32),
+            }
+        )
+        == 4
+    )
 
 
 def test_characters_linked_by_the_analyzer_count_even_when_unnamed():

@@ -32,11 +32,11 @@ def build_provider(config: ImagingConfig, client: httpx.AsyncClient) -> ImagePro
 
 
 __all__ = [
+    "REFERENCE_PROVIDERS",
     "Automatic1111Provider",
     "ImageProvider",
     "OpenAIProvider",
     "PlaceholderProvider",
     "PollinationsProvider",
-    "REFERENCE_PROVIDERS",
     "build_provider",
 ]

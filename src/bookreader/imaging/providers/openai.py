@@ -40,7 +40,10 @@ class OpenAIProvider(HttpImageProvider):
             )
         else:
             response = await self.client.post(
-                f"{self.base_url}/images/generations", json=fields, headers=self.headers(), timeout=self.timeout
+                f"{self.base_url}/images/generations",
+                json=fields,
+                headers=self.headers(),
+                timeout=self.timeout,
             )
         raise_for_status(response, self.name)
         return await self._image(self.json_or_fail(response), seed)
