@@ -93,6 +93,9 @@ class Infrastructure:
             "BOOKREADER_RATE_LIMIT_GENERAL": "100000",
             "BOOKREADER_MAX_ACTIVE_BOOKS_PER_USER": "1000",  # tests upload whole libraries at once
             "BOOKREADER_RATE_LIMIT_AUTH_IP": "100000",
+            # portraits made ahead count against the plan: off where tests count pictures; their own tests
+            # (tests/integration/illustrations/test_same_face.py) turn them on
+            "BOOKREADER_PORTRAITS_AHEAD": "0",
         }
         env.update(extra)
         return env

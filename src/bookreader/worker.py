@@ -22,6 +22,7 @@ from bookreader.domain.books import jobs as book_jobs
 from bookreader.domain.descriptions import jobs as description_jobs
 from bookreader.domain.exports import jobs as export_jobs
 from bookreader.domain.illustrations import jobs as illustration_jobs
+from bookreader.domain.illustrations import portraits
 from bookreader.domain.imports.service import scan_import_dir
 from bookreader.domain.reading import jobs as reading_jobs
 from bookreader.domain.webhooks import jobs as webhook_jobs
@@ -36,6 +37,7 @@ FUNCTIONS: list[Any] = [
         *book_jobs.FUNCTIONS,
         *description_jobs.FUNCTIONS,
         *illustration_jobs.FUNCTIONS,
+        *portraits.FUNCTIONS,
         *webhook_jobs.FUNCTIONS,
         *export_jobs.FUNCTIONS,
     )

@@ -13,7 +13,8 @@ from bookreader.domain.illustrations.schemas import ImageRead
 from bookreader.domain.illustrations.service import image_read
 
 # $2 = the reader, $3 = the chapter number; `b` is the book. Descriptions go out as stored (JSON built by
-# Postgres); images are decoded to build their URLs.
+# Postgres); images are decoded to build their URLs — one version of each scene picture, the one shown
+# (pinned, else the newest that has not failed: illustrations/service.shown_key).
 DESCRIPTIONS_SQL = """(SELECT coalesce(json_agg(json_build_object(
         'id', d.id, 'chapter', d.chapter, 'type', d.type, 'text', d.text, 'start', d.start, 'end', d."end",
         'confidence', d.confidence, 'priority', d.priority, 'entities', d.entities) ORDER BY d.start), '[]')
@@ -23,9 +24,12 @@ IMAGES_SQL = """(SELECT coalesce(json_agg(json_build_object(
         'prompt', i.prompt, 'provider', i.provider, 'style', i.style, 'error_code', i.error_code,
         'error_message', i.error_message, 'created_at', i.created_at, 'updated_at', i.updated_at,
         'content_hash', f.content_hash, 'media_type', f.media_type, 'file_width', f.width,
-        'file_height', f.height) ORDER BY i.created_at), '[]')
-    FROM images i LEFT JOIN image_files f ON f.id = i.file
-    WHERE i.owner = $2 AND i.book = b.id AND i.chapter = $3)::text"""
+        'file_height', f.height, 'variant', i.variant, 'pinned', i.pinned, 'seed', i.seed,
+        'reference_hash', i.reference_hash) ORDER BY i.created_at), '[]')
+    FROM (SELECT DISTINCT ON (x.description) x.* FROM images x
+          WHERE x.owner = $2 AND x.book = b.id AND x.chapter = $3 AND x.character IS NULL
+          ORDER BY x.description, x.pinned DESC, x.status = 'failed', x.variant DESC) i
+    LEFT JOIN image_files f ON f.id = i.file)::text"""
 
 
 class ImageRow(msgspec.Struct):
@@ -45,6 +49,10 @@ class ImageRow(msgspec.Struct):
     media_type: str | None
     file_width: int | None
     file_height: int | None
+    variant: int = 0
+    pinned: bool = False
+    seed: int | None = None
+    reference_hash: str | None = None
 
 
 _images = msgspec.json.Decoder(list[ImageRow])

@@ -115,7 +115,7 @@ async def list_cast(user: User, book_id: uuid.UUID, kind: str, bound: Bound) -> 
     cast = [_read(row, seen[cid], bound, kind) for cid, row in names.items()]
     if kind == "character" and cast:
         await _add_relations(book.id, bound, cast)
-        await _add_portraits(user, book.id, bound, cast, {cid: row["name"] for cid, row in names.items()})
+        await _add_portraits(user, bound, cast)
     cast.sort(key=lambda c: (-c.mention_count, c.name))
     return cast
 
@@ -174,11 +174,35 @@ WHERE d.book = {} AND d.type = 'character' AND name = ANY({}::text[]) AND (d.cha
 ORDER BY name, jsonb_array_length(d.entities), d.chapter, d.start
 """
 
-PORTRAIT_IMAGES = """
-SELECT i.id, i.description, i.status, i.prompt, f.content_hash
-FROM images i LEFT JOIN image_files f ON f.id = i.file
-WHERE i.owner = {} AND i.description = ANY({}::uuid[])
+# The passage each character is first described in (for portraits made ahead: shown from there on).
+FIRST_PASSAGES = """
+SELECT DISTINCT ON (name) name, d.id
+FROM descriptions d, jsonb_array_elements_text(d.entities) AS name
+WHERE d.book = {} AND d.type = 'character' AND name = ANY({}::text[])
+ORDER BY name, d.chapter, d.start
 """
+
+# A character's portrait as a reader sees it: among their portraits drawn from passages at or before the bound,
+# the pinned one, else the newest that has not failed (else the newest).
+SHOWN_PORTRAITS = """
+SELECT DISTINCT ON (i.character) i.id, i.character, i.description, i.status, i.prompt, i.pinned, i.variant,
+       f.content_hash
+FROM images i JOIN descriptions d ON d.id = i.description LEFT JOIN image_files f ON f.id = i.file
+WHERE i.owner = {} AND i.character = ANY({}::uuid[]) AND (d.chapter, d."end") <= ({}, {})
+ORDER BY i.character, i.pinned DESC, i.status = 'failed', i.variant DESC
+"""
+
+
+async def shown_portraits(owner: uuid.UUID, ids: list[uuid.UUID], bound: Bound) -> dict[uuid.UUID, dict]:
+    rows = await Description.raw(SHOWN_PORTRAITS, owner, ids, *bound.params(1)) if ids else []
+    return {row["character"]: row for row in rows}
+
+
+async def first_passages(book_id: uuid.UUID, names: list[str]) -> dict[str, uuid.UUID]:
+    """Name → the first passage describing them (the one a portrait made ahead is drawn from)."""
+    return (
+        {r["name"]: r["id"] for r in await Description.raw(FIRST_PASSAGES, book_id, names)} if names else {}
+    )
 
 
 async def portrait_passage_of(
@@ -199,24 +223,16 @@ async def portrait_passage_of(
     return rows[0]["id"]
 
 
-async def _add_portraits(
-    user: User, book_id: uuid.UUID, bound: Bound, cast: list[CharacterRead], canonical: dict[uuid.UUID, str]
-) -> None:
-    """A character's portrait is the reader's picture of the first passage describing them (read so far)."""
-    names = list(canonical.values())
-    passages = {
-        r["name"]: r["id"] for r in await Description.raw(PORTRAIT_PASSAGES, book_id, names, *bound.params(1))
-    }
-    if not passages:
-        return
-    images = {
-        r["description"]: r for r in await Description.raw(PORTRAIT_IMAGES, user.id, list(passages.values()))
-    }
+async def _add_portraits(user: User, bound: Bound, cast: list[CharacterRead]) -> None:
+    """A character's portrait: the reader's picture of them drawn from a passage read so far (pinned, else
+    the newest version)."""
+    shown = await shown_portraits(user.id, [c.id for c in cast], bound)
     for character in cast:
-        image = images.get(passages.get(canonical[character.id]))
+        image = shown.get(character.id)
         if image is not None:
             url = file_url(image["content_hash"]) if image["content_hash"] else None
             character.portrait = PortraitRead(
                 image_id=image["id"], description_id=image["description"], status=image["status"],
                 url=url if image["status"] == "ready" else None, prompt=image["prompt"] or "",
+                pinned=image["pinned"], version=image["variant"] + 1,
             )  # fmt: skip

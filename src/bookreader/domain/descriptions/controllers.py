@@ -3,15 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, get, post
+import msgspec
+from arq.connections import ArqRedis
+from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.descriptions import cast, service
 from bookreader.domain.descriptions.schemas import CharacterRead, DescriptionRead
-from bookreader.domain.illustrations import requesting
+from bookreader.domain.illustrations import portraits, versions
 from bookreader.domain.illustrations.schemas import ImageRead
+from bookreader.settings import Settings
 
 DescriptionKind = Literal["location", "character", "atmosphere", "object", "action"]
 
@@ -55,24 +58,88 @@ class DescriptionController(Controller):
     )
     async def request_portrait(
         self,
-        request: Request,
         user: User,
         book_id: uuid.UUID,
         character_id: uuid.UUID,
+        settings: Settings,
+        queue: ArqRedis,
         until: UntilParam = None,
         reveal: RevealParam = None,
     ) -> Response[ImageRead]:
         bound = await cast.reader_bound(user, book_id, until, reveal)
-        passage = await cast.portrait_passage_of(user, book_id, character_id, bound)
-        state = request.app.state
-        image, started = await requesting.request_image(
-            user, passage, settings=state.settings, queue=state.queue
+        image, started = await portraits.request_portrait(
+            user, book_id, character_id, bound, settings=settings, queue=queue
         )
         return Response(image, status_code=HTTP_202_ACCEPTED if started else HTTP_200_OK)
+
+    @post(
+        "/characters/{character_id:uuid}/portrait/regenerate",
+        operation_id="regeneratePortrait",
+        status_code=HTTP_202_ACCEPTED,
+        description="A new version of the portrait shown at the bound (earlier versions are kept; counts against "
+        "the plan as a new picture: 402/429 `quota_exceeded`). 409 `no_portrait` before there is one.",
+    )
+    async def regenerate_portrait(
+        self,
+        user: User,
+        book_id: uuid.UUID,
+        character_id: uuid.UUID,
+        settings: Settings,
+        queue: ArqRedis,
+        until: UntilParam = None,
+        reveal: RevealParam = None,
+    ) -> ImageRead:
+        shown = await _shown_portrait(user, book_id, character_id, until, reveal)
+        return await versions.regenerate(user, shown, settings=settings, queue=queue)
+
+    @get("/characters/{character_id:uuid}/portrait/versions", operation_id="listPortraitVersions")
+    async def portrait_versions(
+        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, until: UntilParam = None,
+        reveal: RevealParam = None,
+    ) -> list[ImageRead]:  # fmt: skip
+        """Every version of the character's portrait, newest first (the bound as for the cast)."""
+        bound = await cast.reader_bound(user, book_id, until, reveal)
+        return await portraits.portrait_versions(user, book_id, character_id, bound)
+
+    @post(
+        "/characters/{character_id:uuid}/portrait/pin",
+        operation_id="pinPortrait",
+        status_code=HTTP_200_OK,
+        description="Show this version (`image_id`, one of the portrait's versions) in the cast from now on.",
+    )
+    async def pin_portrait(
+        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, data: PortraitPin
+    ) -> ImageRead:
+        await portraits.check_portrait(user, book_id, character_id, data.image_id)
+        return await versions.pin(user, data.image_id)
+
+    @delete(
+        "/characters/{character_id:uuid}/portrait/pin",
+        operation_id="unpinPortrait",
+        status_code=HTTP_200_OK,
+        description="No version pinned: the cast shows the newest portrait again (returned).",
+    )
+    async def unpin_portrait(
+        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, until: UntilParam = None,
+        reveal: RevealParam = None,
+    ) -> ImageRead:  # fmt: skip
+        shown = await _shown_portrait(user, book_id, character_id, until, reveal)
+        return await versions.unpin(user, shown)
 
 
 UntilParam = Annotated[str | None, Parameter(max_length=20, description="CHAPTER:OFFSET (or CHAPTER)")]
 RevealParam = Annotated[Literal["all"] | None, Parameter(description="`all`: ignore the reading position")]
+
+
+class PortraitPin(msgspec.Struct):
+    image_id: uuid.UUID
+
+
+async def _shown_portrait(
+    user: User, book_id: uuid.UUID, character_id: uuid.UUID, until: str | None, reveal: str | None
+) -> uuid.UUID:
+    bound = await cast.reader_bound(user, book_id, until, reveal)
+    return await portraits.shown_portrait_id(user, book_id, character_id, bound)
 
 
 async def _cast(

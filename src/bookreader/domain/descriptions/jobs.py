@@ -28,6 +28,7 @@ from bookreader.domain.books.tables import Book, Chapter
 from bookreader.domain.descriptions import judging
 from bookreader.domain.descriptions.tables import Character, CharacterMention, Description, NlpRun
 from bookreader.domain.illustrations.ahead import pregenerate
+from bookreader.domain.illustrations.portraits import queue_portraits_ahead
 from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis, FoundCharacter, FoundDescription
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ async def analyze_book(ctx: JobContext, raw: dict) -> str:
     await pregenerate(
         book.id, settings=ctx["settings"], queue=ctx["redis"]
     )  # placeholder pictures, chapter 1
+    await queue_portraits_ahead(book.id, settings=ctx["settings"], queue=ctx["redis"])  # the main cast
     return f"ready: {len(analysis.descriptions)} descriptions, {len(analysis.characters)} characters"
 
 
@@ -114,6 +116,7 @@ async def reanalyze_book(ctx: JobContext, raw: dict) -> str:
         return "skipped: analysed again since the request"  # a duplicate or retried delivery
     analysis, run = await _analyse(ctx, book, progress=False)
     kept, added, dropped = await replace_analysis(book, analysis, run)
+    await queue_portraits_ahead(book.id, settings=ctx["settings"], queue=ctx["redis"])
     return f"reanalysed with {analysis.model_version}: {kept} kept, {added} added, {dropped} dropped"
 
 

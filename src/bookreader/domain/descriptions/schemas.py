@@ -39,13 +39,15 @@ class Relation(msgspec.Struct):
 
 
 class PortraitRead(msgspec.Struct):
-    """The character's picture: the owner's image of the first passage (read so far) describing them."""
+    """The character's portrait as shown: the owner's picture of them drawn from a passage read so far."""
 
     image_id: uuid.UUID
     description_id: uuid.UUID
     status: str
     url: str | None = None
     prompt: str = ""
+    pinned: bool = False  # the reader chose this version (else it is the newest)
+    version: int = 1
 
 
 class CharacterRead(msgspec.Struct):

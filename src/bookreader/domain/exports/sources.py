@@ -15,13 +15,13 @@ from bookreader.domain.illustrations.files import EXTENSIONS, file_path
 from bookreader.domain.reading.service import furthest_position
 from bookreader.epubwriter import CastMember, CastQuote, ExportChapter, ExportMetadata
 
-# the newest ready picture of each description (a regenerated one replaces the older)
+# each description's scene picture as the reader sees it: the pinned version, else the newest ready one
 PICTURES_SQL = """
 SELECT DISTINCT ON (i.description) i.description, f.content_hash, f.media_type, d.chapter, d.start,
        d."end", d.text
 FROM images i JOIN image_files f ON f.id = i.file JOIN descriptions d ON d.id = i.description
-WHERE i.owner = {} AND i.book = {} AND i.status = 'ready'
-ORDER BY i.description, i.updated_at DESC
+WHERE i.owner = {} AND i.book = {} AND i.status = 'ready' AND i.character IS NULL
+ORDER BY i.description, i.pinned DESC, i.variant DESC, i.updated_at DESC
 """
 
 

@@ -36,7 +36,10 @@ async def _best_unillustrated(owner: uuid.UUID, book_id: uuid.UUID, chapters: li
     have = {
         row["description"]
         for row in await Image.select(Image.description).where(
-            Image.owner == owner, Image.book == book_id, Image.chapter.is_in(chapters)
+            Image.owner == owner,
+            Image.book == book_id,
+            Image.chapter.is_in(chapters),
+            Image.character.is_null(),  # a portrait drawn from a passage is not its scene picture
         )
     }
     rows = (
@@ -83,7 +86,7 @@ async def illustrate_ahead(
     bible = await character_bible(book_id)
     started = []
     for description in wanted:
-        plan = plan_for(description, book, bible, style, settings.image_provider, settings)
+        plan = await plan_for(description, book, bible, style, settings.image_provider, settings)
         started.append(
             await upsert_image(
                 user_id, description, plan, None, origin="ahead", settings=settings, queue=queue
@@ -121,7 +124,7 @@ async def _pregenerate(book_id: uuid.UUID, *, settings: Settings, queue: ArqRedi
     bible = await character_bible(book_id)
     started = []
     for description in wanted:
-        plan = plan_for(description, book, bible, style, "placeholder", settings)
+        plan = await plan_for(description, book, bible, style, "placeholder", settings)
         started.append(
             await upsert_image(
                 book["owner"], description, plan, None, origin="pregen", settings=settings, queue=queue

@@ -4,14 +4,14 @@ import uuid
 from typing import Annotated
 
 from arq.connections import ArqRedis
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.params import Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
-from bookreader.domain.illustrations import requesting, service, styles
+from bookreader.domain.illustrations import requesting, service, styles, versions
 from bookreader.domain.illustrations.files import IMMUTABLE_PRIVATE
 from bookreader.domain.illustrations.schemas import ImageRead, StylePresetRead, StyleRead, StyleUpdate
 from bookreader.imaging.prompts import STYLES
@@ -69,6 +69,43 @@ class ImageController(Controller):
     @get("/{image_id:uuid}", operation_id="getImage")
     async def get_image(self, user: User, image_id: uuid.UUID) -> ImageRead:
         return await service.get_image(user, image_id)
+
+    @get("/{image_id:uuid}/versions", operation_id="listImageVersions")
+    async def list_versions(self, user: User, image_id: uuid.UUID) -> list[ImageRead]:
+        """Every version of the picture (a scene or a portrait) this image is one of, newest first."""
+        return await versions.versions(user, image_id)
+
+    @post(
+        "/{image_id:uuid}/regenerate",
+        operation_id="regenerateImage",
+        status_code=HTTP_202_ACCEPTED,
+        description="202 with a new version of the picture (same passage, the next version's seed, the "
+        "reader's current style); earlier versions are kept. Counts against the plan as a new picture: "
+        "402/429 `quota_exceeded`.",
+    )
+    async def regenerate(
+        self, user: User, image_id: uuid.UUID, settings: Settings, queue: ArqRedis
+    ) -> ImageRead:
+        return await versions.regenerate(user, image_id, settings=settings, queue=queue)
+
+    @post(
+        "/{image_id:uuid}/pin",
+        operation_id="pinImage",
+        status_code=HTTP_200_OK,
+        description="Show this version of its picture (in the reader, the cast and the EPUB export) instead "
+        "of the newest; 409 `image_not_ready` unless it is ready.",
+    )
+    async def pin(self, user: User, image_id: uuid.UUID) -> ImageRead:
+        return await versions.pin(user, image_id)
+
+    @delete(
+        "/{image_id:uuid}/pin",
+        operation_id="unpinImage",
+        status_code=HTTP_200_OK,
+        description="No version of the picture pinned: the newest is shown again (returned).",
+    )
+    async def unpin(self, user: User, image_id: uuid.UUID) -> ImageRead:
+        return await versions.unpin(user, image_id)
 
 
 class ImageFileController(Controller):

@@ -13,6 +13,7 @@ import uuid
 import weakref
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import httpx
 from arq import Retry
 from arq.constants import result_key_prefix
@@ -21,7 +22,7 @@ from redis.exceptions import LockError
 from bookreader.core.events import ImageStatusEvent, publish
 from bookreader.core.jobs import JobContext, is_transient
 from bookreader.core.queue import JobPayload, enqueue
-from bookreader.domain.illustrations.files import file_url, imaging_config, store_image
+from bookreader.domain.illustrations.files import file_path, file_url, imaging_config, store_image
 from bookreader.domain.illustrations.prompting import character_bible
 from bookreader.domain.illustrations.tables import Image, ImageFile
 from bookreader.domain.webhooks import events as webhook_events
@@ -102,6 +103,21 @@ async def _refined_prompt(ctx: JobContext, row: dict) -> str:
     return prompt
 
 
+async def _reference(ctx: JobContext, content_hash: str | None) -> tuple[bytes | None, str]:
+    """The portrait a scene is drawn from (bytes, media type); none when it is gone (text only then)."""
+    if not content_hash:
+        return None, ""
+    found = await ImageFile.select(ImageFile.media_type).where(ImageFile.content_hash == content_hash).first()
+    if found is None:
+        return None, ""
+    path = file_path(ctx["storage"], content_hash, found["media_type"])
+    try:
+        return await anyio.Path(path).read_bytes(), found["media_type"]
+    except FileNotFoundError:
+        log.warning("reference picture %s is missing; drawing from the text only", content_hash)
+        return None, ""
+
+
 async def _produce(ctx: JobContext, row: dict) -> dict:
     """The ImageFile for the row's prompt hash: from the cache, or made now (once across all workers).
     Requests already take cached pictures without a job, so the cache is checked under the lock only."""
@@ -114,10 +130,12 @@ async def _produce(ctx: JobContext, row: dict) -> dict:
         if cached := await _cached(row["prompt_hash"]):
             return cached
         prompt = await _refined_prompt(ctx, row)
+        reference, reference_type = await _reference(ctx, row["reference_hash"])
         image = await provider_for(ctx, row["provider"]).generate(
             ImageRequest(
                 prompt=prompt, negative_prompt=row["negative_prompt"], width=row["width"], height=row["height"],
                 seed=row["seed"], kind=row["kind"], text=row["text"], style=row["style"],
+                variant=row["variant"], reference=reference, reference_media_type=reference_type or "image/png",
             )
         )  # fmt: skip
         content_hash = await store_image(ctx["storage"], image)
@@ -174,7 +192,7 @@ async def _generate(ctx: JobContext, job: GenerateImage) -> str:
         await Image.select(
             Image.id, Image.owner, Image.book, Image.description, Image.status, Image.kind, Image.prompt,
             Image.negative_prompt, Image.style, Image.provider, Image.width, Image.height, Image.seed,
-            Image.prompt_hash, Image.description.text.as_alias("text"),
+            Image.prompt_hash, Image.variant, Image.reference_hash, Image.description.text.as_alias("text"),
         )
         .where(Image.id == image_id)
         .first()

@@ -28,7 +28,7 @@ from bookreader.domain.webhooks import events as webhook_events
 from bookreader.settings import Settings
 
 
-async def _description(description_id: uuid.UUID, owner: uuid.UUID) -> dict[str, Any]:
+async def description_row(description_id: uuid.UUID, owner: uuid.UUID) -> dict[str, Any]:
     row = (
         await Description.select(
             Description.id, Description.book, Description.chapter, Description.type, Description.text,
@@ -44,31 +44,48 @@ async def _description(description_id: uuid.UUID, owner: uuid.UUID) -> dict[str,
     return row
 
 
+async def slot_rows(owner: uuid.UUID, *, description: Any = None, character: Any = None) -> list[dict]:
+    """Every version of one picture — a description's scene, or a character's portrait — newest first."""
+    where = [Image.owner == owner]
+    if character is not None:
+        where.append(Image.character == character)
+    else:
+        where += [Image.description == description, Image.character.is_null()]
+    return (
+        await Image.select(
+            Image.id, Image.prompt_hash, Image.status, Image.origin, Image.variant, Image.pinned,
+            Image.description, Image.character,
+        )
+        .where(*where)
+        .order_by(Image.variant, ascending=False)
+    )  # fmt: skip
+
+
 async def request_image(
     user: User, description_id: uuid.UUID, *, settings: Settings, queue: ArqRedis
 ) -> tuple[ImageRead, bool]:
-    """POST …/descriptions/{id}/image. Returns (image, started): False when an up-to-date one exists."""
-    description = await _description(description_id, user.id)
+    """POST …/descriptions/{id}/image. Returns (image, started): False when an up-to-date one exists.
+    The newest version is the one kept up to date; the answer is the version shown (pinned, else that)."""
+    description = await description_row(description_id, user.id)
     await check_rate(user, settings, queue)
     book = {"id": description["book"], "owner": user.id, "metadata": description["metadata"]}
     style = (await effective_style(user.id, book["id"], settings)).style
-    plan = plan_for(
-        description, book, await character_bible(book["id"]), style, settings.image_provider, settings
-    )
-    existing = (
-        await Image.select(Image.id, Image.prompt_hash, Image.status, Image.origin)
-        .where(Image.owner == user.id, Image.description == description_id)
-        .first()
-    )
-    up_to_date = existing and existing["prompt_hash"] == plan.prompt_hash and existing["status"] != "failed"
-    if up_to_date and existing["origin"] != "pregen":
-        return await read_image(existing["id"]), False
+    versions = await slot_rows(user.id, description=description_id)
+    newest = versions[0] if versions else None
+    pinned = next((v["id"] for v in versions if v["pinned"]), None)
+    plan = await plan_for(
+        description, book, await character_bible(book["id"]), style, settings.image_provider, settings,
+        variant=newest["variant"] if newest else 0,
+    )  # fmt: skip
+    up_to_date = newest and newest["prompt_hash"] == plan.prompt_hash and newest["status"] != "failed"
+    if up_to_date and newest["origin"] != "pregen":
+        return await read_image(pinned or newest["id"]), False
     await check_monthly_quota(user, settings)
     # a matching pre-generated picture is only re-labelled as asked for (and counted): nothing starts
     image_id = await upsert_image(
-        user.id, description, plan, existing, origin="request", settings=settings, queue=queue
+        user.id, description, plan, newest, origin="request", settings=settings, queue=queue
     )
-    return await read_image(image_id), not up_to_date
+    return await read_image(pinned or image_id), not up_to_date
 
 
 async def upsert_image(
@@ -81,8 +98,10 @@ async def upsert_image(
     settings: Settings,
     queue: ArqRedis,
 ) -> uuid.UUID:
-    """Create or refresh the owner's image of `description` to `plan`, then make it ready from the cache
-    or queue its generation. A pregen row that already matches is only re-labelled (now counted)."""
+    """Refresh the version `existing` to `plan`, or (None) add version `plan.variant` of the picture, then
+    make it ready from the cache or queue its generation. A pregen row that already matches is only
+    re-labelled (now counted). Raises UniqueViolationError only for a version number taken meanwhile by a
+    regeneration (`versions.regenerate` tries the next one)."""
     now = datetime.now(UTC)
     values = {
         Image.prompt: plan.prompt,
@@ -94,6 +113,7 @@ async def upsert_image(
         Image.height: plan.height,
         Image.seed: plan.seed,
         Image.prompt_hash: plan.prompt_hash,
+        Image.reference_hash: plan.reference_hash,
         Image.origin: origin,
         Image.updated_at: now,
     }
@@ -102,17 +122,16 @@ async def upsert_image(
         row = Image(
             id=image_id, owner=owner, book=description["book"], description=description["id"],
             chapter=description["chapter"], kind=description["type"], status="queued", created_at=now,
+            character=plan.portrait_of, variant=plan.variant,
             **{column._meta.name: value for column, value in values.items()},
         )  # fmt: skip
         try:
             await Image.insert(row)
-        except UniqueViolationError:  # the same description asked for twice at once: one row wins
-            winner = (
-                await Image.select(Image.id)
-                .where(Image.owner == owner, Image.description == description["id"])
-                .first()
-            )
-            return winner["id"]
+        except UniqueViolationError:  # the same picture asked for twice at once: one row wins
+            if plan.variant:
+                raise
+            slot = {"character": plan.portrait_of} if plan.portrait_of else {"description": description["id"]}
+            return next(r["id"] for r in await slot_rows(owner, **slot) if r["variant"] == 0)
     else:
         image_id = existing["id"]
         if existing["prompt_hash"] == plan.prompt_hash and existing["status"] != "failed":

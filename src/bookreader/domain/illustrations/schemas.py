@@ -32,6 +32,13 @@ class ImageRead(msgspec.Struct):
     media_type: str | None = None
     width: int | None = None
     height: int | None = None
+    # versions (issue 14): regenerations of one picture are numbered 1, 2, …; the pinned one (else the
+    # newest) is the one the reader, the cast and the export show
+    version: int = 1
+    pinned: bool = False
+    seed: int | None = None  # what the picture was drawn with (providers that take a seed)
+    character_id: uuid.UUID | None = None  # set on a character's portrait
+    reference_url: str | None = None  # the portrait this picture was drawn from (reference-taking providers)
 
 
 class StyleUpdate(msgspec.Struct):

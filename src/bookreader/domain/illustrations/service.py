@@ -25,8 +25,24 @@ _IMAGE_COLUMNS = (
     Image.id, Image.description, Image.book, Image.chapter, Image.status, Image.prompt, Image.provider,
     Image.style, Image.error_code, Image.error_message, Image.created_at, Image.updated_at,
     Image.file.content_hash.as_alias("content_hash"), Image.file.media_type.as_alias("media_type"),
-    Image.file.width.as_alias("file_width"), Image.file.height.as_alias("file_height"),
+    Image.file.width.as_alias("file_width"), Image.file.height.as_alias("file_height"), Image.variant,
+    Image.pinned, Image.seed, Image.character, Image.reference_hash,
 )  # fmt: skip
+
+
+def shown_key(row: dict[str, Any]) -> tuple[bool, bool, int]:
+    """Which version of a picture is shown: the pinned one, else the newest that has not failed."""
+    return (not row.get("pinned"), row["status"] == "failed", -(row.get("variant") or 0))
+
+
+def shown_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per description (scene pictures): its shown version, in the order first met."""
+    best: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        held = best.get(row["description"])
+        if held is None or shown_key(row) < shown_key(held):
+            best[row["description"]] = row
+    return list(best.values())
 
 
 def image_read(row: dict[str, Any]) -> ImageRead:
@@ -50,6 +66,11 @@ def image_read(row: dict[str, Any]) -> ImageRead:
         media_type=row["media_type"] if ready else None,
         width=row["file_width"] if ready else None,
         height=row["file_height"] if ready else None,
+        version=(row.get("variant") or 0) + 1,
+        pinned=bool(row.get("pinned")),
+        seed=row.get("seed"),
+        character_id=row.get("character"),
+        reference_url=file_url(row["reference_hash"]) if row.get("reference_hash") else None,
     )
 
 
@@ -74,13 +95,16 @@ async def list_book_images(user: User, book_id: uuid.UUID, chapter: int | None =
 
 
 async def chapter_images(user_id: uuid.UUID, book_id: uuid.UUID, chapter: int | None) -> list[ImageRead]:
-    where = [Image.owner == user_id, Image.book == book_id]
+    """The book's scene pictures as shown (one version each; portraits are the cast's)."""
+    where = [Image.owner == user_id, Image.book == book_id, Image.character.is_null()]
     if chapter is not None:
         where.append(Image.chapter == chapter)
     rows = (
         await Image.select(*_IMAGE_COLUMNS).where(*where).order_by(Image.chapter).order_by(Image.created_at)
     )
-    return [image_read(row) for row in rows]
+    shown = shown_only(rows)
+    shown.sort(key=lambda row: (row["chapter"], row["created_at"]))
+    return [image_read(row) for row in shown]
 
 
 async def file_for(user: User, storage: Storage, content_hash: str, *, thumbnail: bool) -> tuple[Path, str]:

@@ -1,11 +1,11 @@
-from piccolo.columns import UUID, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books.tables import Book
-from bookreader.domain.descriptions.tables import Description
+from bookreader.domain.descriptions.tables import Character, Description
 
 
 class ImageFile(Table, tablename="image_files"):
@@ -24,7 +24,11 @@ class ImageFile(Table, tablename="image_files"):
 
 
 class Image(Table, tablename="images"):
-    """One user's illustration of one description; points at a shared ImageFile once ready."""
+    """One version of one user's picture of a description (a scene), or of a character (a portrait, drawn
+    from a description of them); points at a shared ImageFile once ready.
+
+    A picture is a slot — (owner, description) for scenes, (owner, character) for portraits — holding one row
+    per version (`variant` 0, 1, …: regenerations). The one shown is the pinned one, else the newest."""
 
     id = UUID(primary_key=True)
     owner = ForeignKey(references=User, on_delete=OnDelete.cascade, null=False)
@@ -49,6 +53,13 @@ class Image(Table, tablename="images"):
     attempts = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # a portrait's character (null: a scene picture)
+    character = ForeignKey(
+        references=Character, on_delete=OnDelete.cascade, null=True, default=None, index=True
+    )
+    variant = Integer(default=0)  # 0: the first version; regenerations count up within the slot
+    pinned = Boolean(default=False)  # the reader's choice among the slot's versions (at most one)
+    reference_hash = Varchar(length=64, null=True, default=None)  # content hash of the portrait drawn from
 
 
 class ImageStyle(Table, tablename="image_styles"):
