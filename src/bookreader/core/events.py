@@ -26,6 +26,8 @@ class ImageStatusEvent(msgspec.Struct, tag="image.status", tag_field="type"):
     status: Literal["queued", "generating", "ready", "failed"]
     description_id: str | None = None
     url: str | None = None
+    character_id: str | None = None  # a character's portrait (not a scene picture of description_id)
+    version: int = 1  # which version of the picture (regenerations count up)
 
 
 class ExportStatusEvent(msgspec.Struct, tag="export.status", tag_field="type"):

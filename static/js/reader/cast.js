@@ -8,6 +8,7 @@ import { live } from "../live.js";
 import { getPrefs, setPref } from "../prefs.js";
 import { errorText, toast } from "../ui.js";
 import { excerpt } from "./annotations.js";
+import { pictureVersions } from "./versions.js";
 
 export function createCast(ctx) {
   const { bookId, chapters } = ctx;
@@ -34,7 +35,7 @@ export function createCast(ctx) {
   }
 
   function portraitOf(item) {
-    if (item.portrait?.url) return h("img", { class: "cast-portrait", src: item.portrait.url, alt: t("cast.portrait_of", { name: item.name }), loading: "lazy" });
+    if (item.portrait?.url) return h("div", { class: "cast-portrait-box" }, h("img", { class: "cast-portrait", src: item.portrait.url, alt: t("cast.portrait_of", { name: item.name }), loading: "lazy" }), portraitVersions(item));
     if (item.portrait && item.portrait.status !== "failed") return h("span", { class: "cast-portrait cast-portrait-wait muted", role: "status" }, t("reader.generating"));
     const make = h("button", { type: "button", class: "btn btn-ghost btn-small cast-make-portrait", "aria-label": t("cast.make_portrait_of", { name: item.name }) }, t("cast.make_portrait"));
     make.addEventListener("click", async () => {
@@ -51,6 +52,24 @@ export function createCast(ctx) {
       }
     });
     return make;
+  }
+
+  /** Regenerate and pin among the portrait's versions (the same bound as the panel). */
+  function portraitVersions(item) {
+    const base = `books/${bookId}/characters/${item.id}/portrait`;
+    const shown = { id: item.portrait.image_id, status: item.portrait.status, version: item.portrait.version, pinned: item.portrait.pinned };
+    return pictureVersions(shown, {
+      regenerate: `${base}/regenerate`,
+      versions: `${base}/versions`,
+      pin: (version) => [`${base}/pin`, { image_id: version.id }],
+      unpin: `${base}/pin`,
+      query: getPrefs().castRevealAll ? { reveal: "all" } : undefined,
+      label: item.name,
+      onChange(image) {
+        if (image.status !== "ready") waiting.add(image.id);
+        load(current);
+      },
+    });
   }
 
   async function load(box) {

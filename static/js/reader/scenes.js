@@ -5,6 +5,7 @@ import { h, icon } from "../dom.js";
 import { t } from "../i18n.js";
 import { errorText, toast } from "../ui.js";
 import { excerpt, placeIllustration } from "./annotations.js";
+import { pictureVersions } from "./versions.js";
 
 export function createScenes(ctx) {
   const { bookId, state, content, pager, popover } = ctx;
@@ -40,11 +41,28 @@ export function createScenes(ctx) {
         const figure = content.querySelector(`figure.illustration[data-desc-id="${CSS.escape(desc.id)}"]`);
         if (figure) ctx.showPage(pager.pageOfElement(figure));
       });
-      body.push(view, whyThisPicture(image));
+      body.push(view, versionsOf(desc, image), whyThisPicture(image));
     } else {
       body.push(h("p", { class: "muted", role: "status" }, t("reader.generating")));
     }
     popover.show(rect, body, { label: t("reader.scene"), kind: "popover-scene" });
+  }
+
+  /** Regenerate (a new version) and pin the version the reader likes; the page shows what the server shows. */
+  function versionsOf(desc, image) {
+    return pictureVersions(image, {
+      regenerate: `images/${image.id}/regenerate`,
+      versions: `images/${image.id}/versions`,
+      pin: (version) => [`images/${version.id}/pin`, undefined],
+      unpin: `images/${image.id}/pin`,
+      label: excerpt(desc.text, 60),
+      onChange(shown) {
+        popover.close();
+        state.images.set(desc.id, shown);
+        placeIllustration(content, pager.map, desc, shown, ctx.relayoutSoon);
+        ctx.relayoutSoon();
+      },
+    });
   }
 
   /** "Why this picture": the prompt the picture was made from (the owner's own image; fetched when opened). */
@@ -75,6 +93,9 @@ export function createScenes(ctx) {
         return;
       }
     }
+    if (event.character_id) return; // a portrait: the cast panel's, not this passage's picture
+    const held = state.images.get(image.description_id);
+    if (held?.pinned && held.id !== image.id) return; // another version than the pinned one
     const desc = state.descriptions.get(image.description_id);
     state.images.set(image.description_id, image);
     if (!desc) return;

@@ -40,7 +40,7 @@ def stub() -> Iterator[StubApiServer]:
 
 
 @pytest.fixture(scope="module")
-def face_env(migrated: dict[str, str], tmp_path_factory) -> dict[str, str]:
+def face_env(migrated: dict[str, str], stub: StubApiServer, tmp_path_factory) -> dict[str, str]:
     work = tmp_path_factory.mktemp("same-face")
     return {
         **migrated,
@@ -48,6 +48,7 @@ def face_env(migrated: dict[str, str], tmp_path_factory) -> dict[str, str]:
         "BOOKREADER_EVENTS_PREFIX": migrated["BOOKREADER_EVENTS_PREFIX"] + ":face",
         "BOOKREADER_DATA_DIR": str(work / "data"),
         "BOOKREADER_IMAGE_PROVIDER": "automatic1111",
+        "BOOKREADER_IMAGE_BASE_URL": stub.base_url,
         "BOOKREADER_IMAGE_TIMEOUT": "5",
         "BOOKREADER_IMAGE_RETRIES": "1",
         "BOOKREADER_IMAGE_BACKOFF_BASE": "0.05",
@@ -58,10 +59,9 @@ def face_env(migrated: dict[str, str], tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def face_service(face_env: dict[str, str], stub: StubApiServer) -> Iterator[LiveService]:
-    env = {**face_env, "BOOKREADER_IMAGE_BASE_URL": stub.base_url}
+def face_service(face_env: dict[str, str]) -> Iterator[LiveService]:
     ARTIFACTS.mkdir(exist_ok=True)
-    service = LiveService(env, log_path=ARTIFACTS / f"same-face-{os.getpid()}.log").start()
+    service = LiveService(face_env, log_path=ARTIFACTS / f"same-face-{os.getpid()}.log").start()
     try:
         yield service
     finally:

@@ -64,7 +64,8 @@ def provider_for(ctx: JobContext, name: str) -> ImageProvider:
 async def _set_status(ctx: JobContext, row: dict, status: str, url: str | None = None) -> None:
     event = ImageStatusEvent(
         image_id=str(row["id"]), book_id=str(row["book"]), status=status,  # type: ignore[arg-type]
-        description_id=str(row["description"]), url=url,
+        description_id=str(row["description"]), url=url, version=(row.get("variant") or 0) + 1,
+        character_id=str(row["character"]) if row.get("character") else None,
     )  # fmt: skip
     await publish(ctx["redis"], ctx["settings"].events_prefix, row["owner"], event)
     await webhook_events.image_status(ctx["redis"], row, status, url)
@@ -192,7 +193,8 @@ async def _generate(ctx: JobContext, job: GenerateImage) -> str:
         await Image.select(
             Image.id, Image.owner, Image.book, Image.description, Image.status, Image.kind, Image.prompt,
             Image.negative_prompt, Image.style, Image.provider, Image.width, Image.height, Image.seed,
-            Image.prompt_hash, Image.variant, Image.reference_hash, Image.description.text.as_alias("text"),
+            Image.prompt_hash, Image.variant, Image.reference_hash, Image.character,
+            Image.description.text.as_alias("text"),
         )
         .where(Image.id == image_id)
         .first()

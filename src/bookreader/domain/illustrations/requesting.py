@@ -142,7 +142,7 @@ async def upsert_image(
             Image.attempts: 0, Image.created_at: now,
         })  # fmt: skip
         await Image.update(values).where(Image.id == image_id)
-    await start_image(image_id, owner, description, plan.prompt_hash, settings=settings, queue=queue)
+    await start_image(image_id, owner, description, plan, settings=settings, queue=queue)
     return image_id
 
 
@@ -150,12 +150,14 @@ async def start_image(
     image_id: uuid.UUID,
     owner: uuid.UUID,
     description: dict[str, Any],
-    digest: str,
+    plan: Plan,
     *,
     settings: Settings,
     queue: ArqRedis,
 ) -> None:
     """Ready at once from the cache, or queue the job."""
+    digest = plan.prompt_hash
+    character_id, version = (str(plan.portrait_of) if plan.portrait_of else None), plan.variant + 1
     book_id, description_id = str(description["book"]), str(description["id"])
     cached = (
         await ImageFile.select(ImageFile.id, ImageFile.content_hash)
@@ -172,6 +174,8 @@ async def start_image(
             "ready",
             description_id=description_id,
             url=file_url(cached["content_hash"]),
+            character_id=character_id,
+            version=version,
         )
         await publish(queue, settings.events_prefix, owner, event)
         row = {"id": image_id, "book": book_id, "description": description_id, "owner": owner}
@@ -181,5 +185,12 @@ async def start_image(
     # a finished job keeps its result for a while, and arq refuses the same id until it expires
     await queue.delete(f"{result_key_prefix}{payload.job_id()}")
     await enqueue(queue, payload)
-    event = ImageStatusEvent(str(image_id), book_id, "queued", description_id=description_id)
+    event = ImageStatusEvent(
+        str(image_id),
+        book_id,
+        "queued",
+        description_id=description_id,
+        character_id=character_id,
+        version=version,
+    )
     await publish(queue, settings.events_prefix, owner, event)
