@@ -85,7 +85,7 @@ export function createScenes(ctx) {
   async function onImageEvent(event) {
     if (event.book_id && event.book_id !== bookId) return;
     // The event carries what the page needs; older servers send only ids, so fetch then.
-    let image = event.description_id ? { id: event.image_id, description_id: event.description_id, status: event.status, url: event.url } : null;
+    let image = event.description_id ? { id: event.image_id, description_id: event.description_id, status: event.status, url: event.url, version: event.version || 1 } : null;
     if (!image || (image.status === "ready" && !image.url)) {
       try {
         image = await api(`images/${event.image_id}`);

@@ -33,7 +33,7 @@ export function pictureVersions(shown, routes) {
     }
   });
   const list = h("ul", { class: "picture-version-list" });
-  const details = h("details", { class: "picture-versions" }, h("summary", {}, t("versions.title", { n: shown.version || 1 })), list);
+  const details = h("details", { class: "picture-versions" }, h("summary", {}, t(shown.pinned ? "versions.title_pinned" : "versions.title", { n: shown.version || 1 })), list);
   details.addEventListener("toggle", () => {
     if (details.open) fill(list, shown, routes);
   });
@@ -57,7 +57,7 @@ async function fill(list, shown, routes) {
 /** @param {Version} v @param {Version} shown @param {Routes} routes @param {boolean} anyPinned */
 function versionItem(v, shown, routes, anyPinned) {
   const label = t("versions.version", { n: v.version || 1 });
-  const thumb = v.status === "ready" && (v.thumbnail_url || v.url) ? authedImage(h("img", { class: "picture-version-thumb", alt: label, loading: "lazy" }), v.thumbnail_url || v.url || "") : h("span", { class: "picture-version-thumb muted" }, t(`versions.status_${v.status}`));
+  const thumb = v.status === "ready" && (v.thumbnail_url || v.url) ? authedImage(h("img", { class: "picture-version-thumb", alt: label }), v.thumbnail_url || v.url || "") : h("span", { class: "picture-version-thumb muted" }, t(`versions.status_${v.status}`));
   const item = h("li", { class: "picture-version", dataset: { imageId: v.id, version: String(v.version || 1) } }, thumb, h("span", {}, label, v.id === shown.id ? ` · ${t("versions.shown")}` : ""));
   if (v.pinned) {
     const unpin = h("button", { type: "button", class: "btn btn-ghost btn-small picture-unpin", "aria-pressed": "true" }, t("versions.unpin"));
