@@ -144,6 +144,7 @@ def outage_schedule(outage: float) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300 + 3 * OUTAGE)  # the literal five minutes does not fit the default 300 s
 async def test_no_event_lost_when_receiver_is_down_and_the_worker_is_killed(
     webhook_env, receiver: Receiver, tmp_path
 ) -> None:
