@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from standardwebhooks import Webhook as ReferenceVerifier
+
 
 @dataclass
 class Received:
@@ -14,21 +16,31 @@ class Received:
     body: bytes
     answered: int
     at: float = field(default_factory=time.monotonic)
+    # the reference verifier's verdict when it arrived (a receiver checks then: the timestamp tolerance is 5 min)
+    verdict: object = None
 
 
 class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.status = 200
+        self.secret: str | None = None  # set it to have every request verified on arrival
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                headers = dict(self.headers.items())
+                verdict = None
+                if receiver.secret is not None:
+                    try:
+                        verdict = ReferenceVerifier(receiver.secret).verify(body, headers)
+                    except Exception as exc:  # kept, and raised by the test that reads it
+                        verdict = exc
                 with receiver.lock:
                     answered = receiver.status
-                    receiver.received.append(Received(dict(self.headers.items()), body, answered))
+                    receiver.received.append(Received(headers, body, answered, verdict=verdict))
                 self.send_response(answered)
                 self.send_header("Content-Type", "text/plain")
                 self.end_headers()
