@@ -15,12 +15,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from arq.constants import result_key_prefix
+from arq.jobs import Job
+from tests.books import cast_epub
 from tests.harness import LiveService
 from tests.integration.illustrations.helpers import wait_image
 from tests.stub_server import StubApiServer, tiny_png
 from tests.support import Reader, sign_up
 
-from bookreader.core.queue import create_queue
+from bookreader.core.queue import create_queue, deserialize
 from bookreader.domain.illustrations.tables import Image
 from bookreader.imaging.prompts import stable_seed
 from bookreader.settings import load_settings
@@ -269,7 +272,9 @@ async def test_regenerate_and_pin_a_portrait(http, stub, generated_books) -> Non
     assert wrong.status_code == 404, wrong.text
 
 
-async def test_regenerating_counts_against_the_plan_like_a_new_picture(http, stub, generated_books) -> None:
+async def test_regenerating_counts_against_the_plan_like_a_new_picture(
+    http, stub, db, face_env, generated_books
+) -> None:
     reader = await sign_up(http)
     book = await cast_book(reader, generated_books)
     await portraits(reader, book["id"], AHEAD)
@@ -294,3 +299,79 @@ async def test_regenerating_counts_against_the_plan_like_a_new_picture(http, stu
     assert refused.status_code == 402 and refused.json()["code"] == "quota_exceeded", refused.text
     versions = (await reader.get(f"/api/v1/images/{image['id']}/versions")).json()
     assert len(versions) == MONTHLY - AHEAD, "nothing was made past the plan"
+
+    # portraits made ahead stop at the plan too: another book of the same cast gets none
+    files = {"file": ("stranger-11.epub", cast_epub(chapters=11), "application/epub+zip")}
+    created = await reader.post("/api/v1/books", files=files)
+    assert created.status_code == 202, created.text
+    second = await reader.wait_for_book(created.json()["id"], timeout=240)
+    assert second["status"] == "ready", second
+    queue = await create_queue(load_settings(face_env))
+    try:
+        pattern = f"{result_key_prefix}portraits_ahead:{second['id']}:*"
+        async with asyncio.timeout(30):
+            while True:  # the job the analysis queued, once it has run
+                keys = [key async for key in queue.scan_iter(pattern)]
+                if keys:
+                    break
+                await asyncio.sleep(0.2)
+        job = Job(keys[0].decode().removeprefix(result_key_prefix), queue, _deserializer=deserialize)
+        assert (await job.result(timeout=10)) == "made 0; the plan's monthly pictures are used up"
+    finally:
+        await queue.aclose()
+    assert not await Image.count().where(Image.book == second["id"], Image.character.is_not_null())
+
+
+@pytest.fixture(scope="module")
+def openai_service(face_env: dict[str, str], stub: StubApiServer) -> Iterator[LiveService]:
+    env = {
+        **face_env,
+        "BOOKREADER_QUEUE_NAME": face_env["BOOKREADER_QUEUE_NAME"] + ":openai",
+        "BOOKREADER_EVENTS_PREFIX": face_env["BOOKREADER_EVENTS_PREFIX"] + ":openai",
+        "BOOKREADER_DATA_DIR": face_env["BOOKREADER_DATA_DIR"] + "-openai",
+        "BOOKREADER_IMAGE_PROVIDER": "openai",
+        "BOOKREADER_IMAGE_BASE_URL": f"{stub.base_url}/v1",
+        "BOOKREADER_IMAGE_API_KEY": "sk-test",
+        "BOOKREADER_IMAGE_MODEL": "gpt-image-1",
+        "BOOKREADER_IMAGE_SEND_SEED": "1",
+    }
+    service = LiveService(env, log_path=ARTIFACTS / f"same-face-openai-{os.getpid()}.log").start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+async def test_openai_compatible_edits_draw_a_scene_from_the_portrait(
+    openai_service: LiveService, stub, generated_books
+) -> None:
+    stub.reset()
+    stub.png = PORTRAIT_PNG
+    async with httpx.AsyncClient(base_url=openai_service.base_url, timeout=30) as http:
+        reader = await sign_up(http)
+        book = await cast_book(reader, generated_books)
+        grete = (await portraits(reader, book["id"], AHEAD))["Grete"]
+        seed = stable_seed(book["id"], grete["id"], "watercolor")
+        made = [
+            hit for hit in stub.hits if hit.path == "/v1/images/generations" and hit.json()["seed"] == seed
+        ]
+        assert len(made) == 1, "Grete's portrait: from text, with her seed"
+        scene = next(
+            d
+            for d in (await reader.get(f"/api/v1/books/{book['id']}/descriptions")).json()
+            if d["id"] != grete["portrait"]["description_id"]
+            and "Grete" in d["text"]
+            and "Gregor" not in d["text"]
+        )
+        stub.reset()
+        stub.png = SCENE_PNG
+        image = await wait_image(
+            reader, (await reader.post(f"/api/v1/descriptions/{scene['id']}/image")).json()["id"]
+        )
+        assert image["status"] == "ready", image
+    [hit] = stub.hits
+    assert hit.path == "/v1/images/edits" and hit.headers["content-type"].startswith("multipart/form-data")
+    form = hit.form()
+    assert form["image"] == PORTRAIT_PNG, "the request carried the portrait's bytes"
+    assert (form["seed"], form["model"]) == (str(seed).encode(), b"gpt-image-1")
+    assert image["seed"] == seed and image["reference_url"] == grete["portrait"]["url"]
