@@ -143,6 +143,10 @@ bench-reading: setup
 bench-export *ARGS: setup
     {{py}} bench/bench_export.py "$@"
 
+# what keeping every version of a picture costs GET chapter (issue 14): 1 vs 5 versions per picture
+bench-picture-versions *ARGS: setup
+    {{py}} bench/bench_picture_versions.py "$@"
+
 # full-text search p99 over a library of 1,000 novels (issue 15)
 bench-search *ARGS: setup
     {{py}} bench/bench_search.py "$@"

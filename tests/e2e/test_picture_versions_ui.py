@@ -74,8 +74,19 @@ async def test_regenerate_and_pin_a_scene_picture(open_page, base_url: str, scre
         images = (await http.get(f"/api/v1/books/{book_id}/images")).json()
         shown = next(i for i in images if i["description_id"] == scene)
         assert (shown["id"], shown["pinned"], shown["version"]) == (first_id, True, 1)
+        seed = shown["seed"]
         listed = (await http.get(f"/api/v1/images/{first_id}/versions")).json()
         assert [v["id"] for v in listed] == [second_id, first_id]
+    if (
+        seed is not None
+    ):  # a scene with a known character: "why this picture" names the seed it was drawn with
+        await page.evaluate(SCENE_WITH_PICTURE)
+        await page.keyboard.press("Enter")
+        await page.click("#why-picture summary")
+        await page.wait_for_function(
+            "(seed) => (document.querySelector('#why-made')?.textContent || '').includes(seed)", arg=str(seed)
+        )
+        await page.keyboard.press("Escape")
     await page.reload()  # what the server shows, after a reload too
     await page.wait_for_selector("#reader:not(.is-loading)[data-page]")
     await page.wait_for_selector(

@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { h, icon } from "../dom.js";
 import { t } from "../i18n.js";
+import { authedImage } from "../images.js";
 import { errorText, toast } from "../ui.js";
 import { excerpt, placeIllustration } from "./annotations.js";
 import { pictureVersions } from "./versions.js";
@@ -65,16 +66,22 @@ export function createScenes(ctx) {
     });
   }
 
-  /** "Why this picture": the prompt the picture was made from (the owner's own image; fetched when opened). */
+  /** "Why this picture": the prompt the picture was made from, its seed and the portrait it was drawn from
+   * (the owner's own image; fetched when opened). */
   function whyThisPicture(image) {
     const text = h("p", { class: "why-prompt", id: "why-prompt", tabindex: "0" }, image.prompt || t("why.loading"));
-    const details = h("details", { class: "why-picture", id: "why-picture" }, h("summary", {}, t("why.title")), text);
+    const made = h("p", { class: "why-made muted", id: "why-made" });
+    const details = h("details", { class: "why-picture", id: "why-picture" }, h("summary", {}, t("why.title")), text, made);
+    let fetched = false;
     details.addEventListener("toggle", async () => {
-      if (!details.open || image.prompt) return;
+      if (!details.open || fetched) return;
+      fetched = true;
       try {
         const full = await api(`images/${image.id}`);
         image.prompt = full.prompt;
         text.textContent = full.prompt || t("why.none");
+        if (full.seed != null) made.append(t("why.seed", { seed: full.seed }));
+        if (full.reference_url) made.append(" · ", t("why.reference"), " ", authedImage(h("img", { class: "why-reference", alt: t("why.reference") }), full.reference_url));
       } catch (error) {
         text.textContent = errorText(error);
       }
