@@ -128,6 +128,11 @@ async def run(base_url: str, env: dict[str, str], args: argparse.Namespace) -> N
             await conn.execute("ANALYZE images")
             many, shown_many = await get_times(reader, url, args.rounds)
             old_many, new_many = await sql_ratio(conn, book_id, owner, args.rounds)
+            if args.explain:
+                plan = await conn.fetch(
+                    f"EXPLAIN (ANALYZE, BUFFERS) {statement(IMAGES_SQL)}", book_id, owner, 1
+                )
+                print("\n".join(row[0] for row in plan))
         finally:
             await conn.close()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -148,6 +153,7 @@ def main() -> None:
     parser.add_argument("--pictures", type=int, default=30)
     parser.add_argument("--versions", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--explain", action="store_true", help="print the new statement's plan")
     args = parser.parse_args()
     with running_service("bench-versions-", BOOKREADER_RATE_LIMIT_GENERAL="0") as (service, env):
         asyncio.run(run(service.base_url, env, args))
