@@ -375,3 +375,30 @@ async def test_openai_compatible_edits_draw_a_scene_from_the_portrait(
     assert form["image"] == PORTRAIT_PNG, "the request carried the portrait's bytes"
     assert (form["seed"], form["model"]) == (str(seed).encode(), b"gpt-image-1")
     assert image["seed"] == seed and image["reference_url"] == grete["portrait"]["url"]
+
+
+async def test_the_new_routes_are_in_the_openapi_document(http) -> None:
+    paths = (await http.get("/schema/openapi.json")).json()["paths"]
+    images, portrait = (
+        "/api/v1/images/{image_id}",
+        "/api/v1/books/{book_id}/characters/{character_id}/portrait",
+    )
+    expected = {
+        (f"{images}/regenerate", "post"): "regenerateImage",
+        (f"{images}/pin", "post"): "pinImage",
+        (f"{images}/pin", "delete"): "unpinImage",
+        (f"{images}/versions", "get"): "listImageVersions",
+        (portrait, "post"): "requestPortrait",
+        (f"{portrait}/regenerate", "post"): "regeneratePortrait",
+        (f"{portrait}/pin", "post"): "pinPortrait",
+        (f"{portrait}/pin", "delete"): "unpinPortrait",
+        (f"{portrait}/versions", "get"): "listPortraitVersions",
+    }
+    found = {
+        (path, method): paths.get(path, {}).get(method, {}).get("operationId") for path, method in expected
+    }
+    assert found == expected
+    spec = (await http.get("/schema/openapi.json")).json()
+    ref = spec["paths"][images]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    fields = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
+    assert {"version", "pinned", "seed", "character_id", "reference_url"} <= set(fields)
