@@ -115,16 +115,13 @@ BOOKS = {
     ),
     "mertvye-dushi": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Мёртвые души.txt", r"^Глава [а-я]+$", "lines"),
     "ionych": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Ионыч.txt", rf"^{ROMAN}$", "lines"),
-    "dama-s-sobachkoy": (
-        "ru",
-        *RUSLIT,
-        "data/RusLit/prose/Chekhov/Дама с собачкой.txt",
-        rf"^{ROMAN}$",
-        "lines",
-    ),
+    "dama-s-sobachkoy": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Дама с собачкой.txt", rf"^{ROMAN}$", "lines"),
     "kazaki": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Казаки.txt", rf"^{ROMAN}$", "lines"),
     "hadzhi-murat": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Хаджи-Мурат.txt", rf"^{ROMAN}$", "lines"),
     "ottsy-i-deti": ("ru", *RUSLIT, "data/RusLit/prose/Turgenev/Отцы и дети.txt", rf"^{ROMAN}$", "lines"),
+    "dom-s-mezoninom": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Дом с мезонином.txt", rf"^{ROMAN}$", "lines"),
+    "v-ovrage": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/В овраге.txt", rf"^{ROMAN}$", "lines"),
+    "asya": ("ru", *RUSLIT, "data/RusLit/prose/Turgenev/Ася.txt", rf"^{ROMAN}$", "lines"),
 }
 
 EN_ABBR = {
@@ -291,8 +288,8 @@ SPLITS = {
     },
     "ru": {
         "train": ["mertvye-dushi", "kazaki", "ottsy-i-deti", "hadzhi-murat"],
-        "dev": ["ionych", "dama-s-sobachkoy"],
-        "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka"],
+        "dev": ["ionych", "dama-s-sobachkoy", "dom-s-mezoninom", "v-ovrage"],
+        "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka", "asya"],
     },
 }
 

@@ -25,6 +25,7 @@ from .components import Scorer, build_nlp, model_version
 from .lexicon import CATEGORIES, get_lexicon
 from .model import ChapterText, CharacterQuote, DescriptionType, FoundDescription
 from .names import NameMention
+from .ranking import GLIMPSE_PENALTY, RUN_BONUS
 from .scoring import APPEARANCE, COLOUR
 from .text import WORD, paragraph_spans
 
@@ -197,9 +198,9 @@ class Pipeline:
                 weight[s.kind] = weight.get(s.kind, 0.0) + s.confidence
             kind = max(weight, key=lambda k: (weight[k], k == first.kind))
             confidence = max(s.confidence for s in typed if s.kind == kind)
-            priority = max(s.priority for s in typed) + 0.05 * min(len(typed) - 1, 3)
+            priority = max(s.priority for s in typed) + RUN_BONUS * min(len(typed) - 1, 3)
             if end - start < 80:
-                priority -= 0.2  # a glimpse, not a scene
+                priority -= GLIMPSE_PENALTY
             found.append(
                 FoundDescription(
                     chapter=number,

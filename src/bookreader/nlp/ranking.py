@@ -32,6 +32,8 @@ _PRONOUN_START = re.compile(
 _EXCLAIM_OR_ASK = re.compile(r"[!?]")
 CONFIDENCE_WEIGHT = 4.0
 CONCRETE_WEIGHT = 1.0
+RUN_BONUS = 0.05  # per further typed sentence of a passage (up to 3): a scene, not a single line
+GLIMPSE_PENALTY = 0.2  # a passage under 80 characters is a glimpse, not a scene
 
 
 class Params(msgspec.Struct):

@@ -22,13 +22,12 @@ CLEAR = [
         "atmosphere",
         "The fog was thick and cold, the wind howled over the dark moor, and the rain beat against the windows.",
     ),
-    pytest.param(
+    (
         "en",
         "object",
+        # the English model typed such still lifes "location" while it had seen 15 "object" training
+        # sentences; with 33 it gets this one (object recall on the test split is still ~0, `just eval-nlp`)
         "On the table lay an old leather book, a brass candlestick, a silver key and a small wooden box.",
-        # a known defect: the English model saw 15 "object" training sentences and calls such still lifes
-        # "location" (object recall 0.00 on the test split, `just eval-nlp`); the rules alone get it right
-        marks=pytest.mark.xfail(strict=True, reason="en model: too few object training sentences"),
     ),
     (
         "en",
