@@ -133,8 +133,16 @@ def build_epub(book: ExportBook) -> bytes:
         package.add(href, "application/xhtml+xml", document.encode("utf-8"), item_id=f"chapter-{number}",
                     in_spine=True)  # fmt: skip
         toc.append(TocEntry(chapter.chapter.title, href, chapter.chapter.level))
+
+    def portrait_href(member: CastMember) -> str | None:
+        image = epub_image(member.portrait) if member.portrait is not None else None
+        if image is None:
+            return None
+        package.add(image.name, image.media_type, image.data, item_id=f"portrait-{len(package.files)}")
+        return f"../{image.name}"
+
     if book.cast:
-        body = cast_body(book.cast, book.cast_title, {p.chapter.number for p in parsed})
+        body = cast_body(book.cast, book.cast_title, {p.chapter.number for p in parsed}, portrait_href)
         document = content_document(book.cast_title, language, body)
         href = f"text/{CAST_FILE}"
         package.add(href, "application/xhtml+xml", document.encode("utf-8"), item_id="cast", in_spine=True)

@@ -42,6 +42,7 @@ class CastMember(msgspec.Struct, frozen=True):
     first_chapter: int
     aliases: list[str] = []
     quotes: list[CastQuote] = []
+    portrait: Resource | None = None  # the reader's portrait of them (the version the cast panel shows)
 
 
 class ExportMetadata(msgspec.Struct, frozen=True):

@@ -19,6 +19,7 @@ figure.illustration { margin: 1.5em 0; text-align: center; page-break-inside: av
 figure.illustration img { max-width: 100%; max-height: 90vh; height: auto; }
 figure.illustration figcaption { font-size: 0.85em; font-style: italic; margin-top: 0.4em; }
 section.cast-member { margin-bottom: 1.5em; }
+p.cast-portrait img { width: 8em; max-width: 40%; height: auto; }
 """
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import uuid
 import zipfile
 from pathlib import Path
@@ -178,3 +179,25 @@ async def test_cast_appendix_holds_only_characters_met_so_far(reader: Reader, tm
     assert epubcheck(path).errors == []
     plain = await reader.get(export_url(book["id"]))  # the plain variant has no appendix, whatever was read
     assert plain.status_code in (200, 202)
+
+    # Marta's portrait, as the cast panel shows it (the pinned version, else the newest), is in the appendix
+    marta = names["Marta"]["id"]
+    base = f"/api/v1/books/{book['id']}/characters/{marta}/portrait"
+    first = await wait_image(reader, (await reader.post(base)).json()["id"])
+    second = await wait_image(reader, (await reader.post(f"{base}/regenerate")).json()["id"])
+    assert first["status"] == second["status"] == "ready" and first["url"] != second["url"]
+    files = {v: (await reader.get(i["url"])).content for v, i in (("first", first), ("second", second))}
+
+    def portrait_in(epub: bytes) -> bytes:
+        archive = zipfile.ZipFile(io.BytesIO(epub))
+        page = archive.read("OEBPS/text/cast.xhtml").decode()
+        found = re.search(r'<img src="\.\./(pictures/[^"]+)" alt="Portrait of Marta"/>', page)
+        assert found, page
+        return archive.read(f"OEBPS/{found.group(1)}")
+
+    assert portrait_in((await wait_export(reader, book["id"], variant="cast")).content) == files["second"]
+    assert (await reader.post(f"{base}/pin", json={"image_id": first["id"]})).status_code == 200
+    epub = (await wait_export(reader, book["id"], variant="cast")).content
+    assert portrait_in(epub) == files["first"], "the pinned version, rebuilt when pinned"
+    path.write_bytes(epub)
+    assert epubcheck(path).errors == []

@@ -206,3 +206,23 @@ def test_generated_books_pass_epubcheck_and_read_back_the_same(make, tmp_path: P
     with_cast = tmp_path / "cast.epub"
     with_cast.write_bytes(build_epub(msgspec.structs.replace(book, cast=cast)))
     assert epubcheck(with_cast).errors == []
+
+
+def test_a_cast_members_portrait_is_in_the_appendix_as_a_core_image(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), (200, 40, 40)).save(out, "WEBP")  # not a core media type: becomes PNG
+    portrait = Resource("pictures/grete.webp", "image/webp", out.getvalue())
+    cast = [
+        CastMember(name="Grete", first_chapter=1, portrait=portrait),
+        CastMember(name="Gregor", first_chapter=1),
+    ]
+    epub = build_epub(book_of([chapter(1, '<p id="p-0">x</p>', [(0, 1)])], cast=cast))
+    archive = read(epub)
+    page = archive.read("OEBPS/text/cast.xhtml").decode()
+    assert page.count("<img ") == 1
+    assert '<img src="../pictures/grete.png" alt="Portrait of Grete"/>' in page
+    assert Image.open(io.BytesIO(archive.read("OEBPS/pictures/grete.png"))).format == "PNG"
+    assert 'href="pictures/grete.png" media-type="image/png"' in archive.read("OEBPS/content.opf").decode()
+    path = tmp_path / "portrait.epub"
+    path.write_bytes(epub)
+    assert epubcheck(path).errors == []

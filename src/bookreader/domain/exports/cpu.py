@@ -40,6 +40,7 @@ class ExportSource(msgspec.Struct, frozen=True):
     pictures: list[PictureFile]
     start_chapter: int | None = None
     cast: list[CastMember] | None = None
+    cast_portraits: list[PictureFile | None] = []  # each cast member's portrait file (beside `cast`)
 
 
 class BuiltFile(msgspec.Struct, frozen=True):
@@ -84,8 +85,25 @@ def export_book(source: ExportSource) -> ExportBook:
     return ExportBook(
         metadata=source.metadata, chapters=source.chapters, asset_url_prefix=source.asset_url_prefix,
         assets=_assets(Path(source.assets_dir)), figures=figures, cover=_cover(source.cover_path),
-        start_chapter=source.start_chapter, cast=source.cast,
+        start_chapter=source.start_chapter, cast=_with_portraits(source),
     )  # fmt: skip
+
+
+def _with_portraits(source: ExportSource) -> list[CastMember] | None:
+    if source.cast is None:
+        return None
+    cast = list(source.cast)
+    for index, picture in enumerate(source.cast_portraits[: len(cast)]):
+        if picture is None:
+            continue
+        try:
+            data = Path(picture.path).read_bytes()
+        except FileNotFoundError:
+            continue
+        cast[index] = msgspec.structs.replace(
+            cast[index], portrait=Resource(picture.name, picture.media_type, data)
+        )
+    return cast
 
 
 def build_file(source: ExportSource, out_path: str) -> BuiltFile:

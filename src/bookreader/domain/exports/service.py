@@ -26,10 +26,10 @@ from bookreader.domain.books.tables import Book
 from bookreader.domain.exports.jobs import BuildExport
 from bookreader.domain.exports.paths import download_name, exports_dir
 from bookreader.domain.exports.schemas import ExportStatus
-from bookreader.domain.exports.sources import cast_bound, ready_pictures
+from bookreader.domain.exports.sources import cast_bound, cast_portraits, ready_pictures
 from bookreader.domain.exports.tables import BookExport
 
-FORMAT_VERSION = "1"  # bump when the writer's output changes: every export is rebuilt once
+FORMAT_VERSION = "2"  # bump when the writer's output changes: every export is rebuilt once
 VARIANTS = ("plain", "cast")
 MAX_FAILED_BUILDS = 3
 
@@ -50,6 +50,8 @@ async def fingerprint(book: Book, variant: str) -> str:
     if variant == "cast":
         chapter, offset = await cast_bound(book.owner, book.id)
         digest.update(f"\x1dcast:{chapter}:{offset}".encode())
+        for portrait in await cast_portraits(book.owner, book.id, (chapter, offset)):
+            digest.update(f"\x1c{portrait}".encode())  # a new or pinned portrait: a new build
     return digest.hexdigest()
 
 

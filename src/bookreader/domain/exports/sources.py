@@ -34,14 +34,23 @@ async def cast_bound(owner: uuid.UUID, book_id: uuid.UUID) -> tuple[int, int]:
     return await furthest_position(owner, book_id) or (0, 0)
 
 
-async def cast_until(owner: uuid.UUID, book_id: uuid.UUID, bound: tuple[int, int]) -> list[CastMember]:
+PORTRAIT_FILES = """
+SELECT i.id, f.content_hash, f.media_type FROM images i JOIN image_files f ON f.id = i.file
+WHERE i.id = ANY({}::uuid[]) AND i.status = 'ready'
+"""
+
+
+async def cast_until(
+    owner: uuid.UUID, book_id: uuid.UUID, bound: tuple[int, int], storage: Storage | None = None
+) -> tuple[list[CastMember], list[PictureFile | None]]:
     """The cast as the reader's own cast panel shows it at `bound` (descriptions/cast.py): nobody first named
-    later, and names, aliases and quotes only from text at or before it."""
+    later, and names, aliases and quotes only from text at or before it; beside it each member's portrait
+    as the panel shows it (the pinned version, else the newest; none without `storage`)."""
     user = await User.objects().where(User.id == owner).first()
     if user is None or bound == (0, 0):
-        return []
+        return [], []
     cast = await list_cast(user, book_id, "character", Bound(*bound))
-    return [
+    members = [
         CastMember(
             name=c.name,
             first_chapter=c.first_chapter,
@@ -50,6 +59,29 @@ async def cast_until(owner: uuid.UUID, book_id: uuid.UUID, bound: tuple[int, int
         )
         for c in cast
     ]
+    ids = [c.portrait.image_id for c in cast if c.portrait and c.portrait.url]
+    files = {r["id"]: r for r in await Book.raw(PORTRAIT_FILES, ids)} if ids and storage else {}
+    portraits = [_picture(storage, files.get(c.portrait.image_id)) if c.portrait else None for c in cast]
+    return members, portraits
+
+
+def _picture(storage: Storage | None, row: dict[str, Any] | None) -> PictureFile | None:
+    if storage is None or row is None:
+        return None
+    return PictureFile(
+        chapter=0, start=0, end=0, passage="", media_type=row["media_type"],
+        path=str(file_path(storage, row["content_hash"], row["media_type"])),
+        name=f"pictures/{row['content_hash'][:32]}{EXTENSIONS.get(row['media_type'], '.img')}",
+    )  # fmt: skip
+
+
+async def cast_portraits(owner: uuid.UUID, book_id: uuid.UUID, bound: tuple[int, int]) -> list[str]:
+    """What the appendix's portraits are (their image ids and files), for the export's fingerprint."""
+    user = await User.objects().where(User.id == owner).first()
+    if user is None or bound == (0, 0):
+        return []
+    cast = await list_cast(user, book_id, "character", Bound(*bound))
+    return [f"{c.portrait.image_id}:{c.portrait.url}" for c in cast if c.portrait and c.portrait.url]
 
 
 def _metadata(book: Book) -> ExportMetadata:
@@ -91,10 +123,12 @@ async def export_source(book: Book, variant: str, storage: Storage) -> ExportSou
         for p in await ready_pictures(book.owner, book.id)
     ]
     bound = await cast_bound(book.owner, book.id)
-    cast = await cast_until(book.owner, book.id, bound) if variant == "cast" else None
+    cast, portraits = (
+        await cast_until(book.owner, book.id, bound, storage) if variant == "cast" else (None, [])
+    )
     book_dir = storage.book_dir(book.id)
     return ExportSource(
         metadata=_metadata(book), chapters=chapters, asset_url_prefix=f"/api/v1/books/{book.id}/assets/",
         assets_dir=str(book_dir / "assets"), cover_path=str(book_dir / "cover") if book.has_cover else None,
-        pictures=pictures, start_chapter=book.start_chapter, cast=cast,
+        pictures=pictures, start_chapter=book.start_chapter, cast=cast, cast_portraits=portraits,
     )  # fmt: skip
