@@ -79,7 +79,9 @@ def _id(case) -> str:
 def test_clear_examples_are_typed(language: str, kind: str, sentence: str) -> None:
     found = analyze_chapter(ChapterText(1, sentence), language)
     assert [(d.type, d.text) for d in found] == [(kind, sentence)]
-    assert found[0].confidence >= 0.5
+    # confidence is calibrated on dev: "action" is right about half the time there (too few examples for a
+    # table of its own), so even a clear one stays near 0.5
+    assert found[0].confidence >= (0.45 if kind == "action" else 0.5)
 
 
 @pytest.mark.parametrize(("language", "sentence"), NOT_DESCRIPTIONS)
