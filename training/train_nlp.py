@@ -31,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from training.corpus import ROOT, load
 from training.fit import fit, sentence_outputs
 
-from bookreader.nlp.components import build_nlp, model_version, sentence_features, version_generation
+from bookreader.nlp.components import build_nlp, sentence_features
 from bookreader.nlp.ranking import TYPES
+from bookreader.nlp.versions import model_version, version_generation
 
 CONFIG = ROOT / "training" / "config.cfg"
 MODELS = ROOT / "src" / "bookreader" / "nlp" / "models"

@@ -31,14 +31,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from bookreader.language import normalize_language
 
 from .characters import NameStat, alias_index, merge_cast
-from .components import model_version, version_generation
+from .chunk import ChunkAnalysis
+from .lexicon import get_lexicon
 from .model import BookAnalysis, ChapterText, CharacterQuote, FoundCharacter, FoundDescription, Mention
-from .pipeline import SUPPORTED, ChunkAnalysis, get_pipeline
 from .text import analysis_language
+from .versions import SUPPORTED, model_version, version_generation
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
 
 __all__ = [
     "SUPPORTED",
@@ -61,6 +66,15 @@ __all__ = [
     "version_generation",
     "warm_up",
 ]
+
+
+def get_pipeline(language: str, model_name: str | None = None) -> Pipeline:
+    """The language's spaCy pipeline, built once per process. spaCy is imported here, on first use, not with
+    the package: the API and the worker's own process only merge and store results (pool children load it
+    in `warm_up`), and importing it costs seconds of CPU per process."""
+    from . import pipeline
+
+    return pipeline.get_pipeline(language, model_name)
 
 
 def detect_book_language(chapters: list[ChapterText], language: str | None = None) -> str:
@@ -92,7 +106,7 @@ def merge_cast_chunks(
     code = normalize_language(language or (chunks[0].language if chunks else None)) or "other"
     if code not in SUPPORTED:
         return [], []
-    titles = get_pipeline(code).lexicon.titles
+    titles = get_lexicon(code).titles  # the pipeline's own lexicon, without building the pipeline
     return merge_cast([c.names for c in chunks], code, titles, [c.lowercase for c in chunks])
 
 

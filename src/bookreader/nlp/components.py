@@ -34,8 +34,8 @@ from .names import NameMention, sentence_names
 from .ranking import TYPES, Params, combine, load_params, picture_priority
 from .scoring import classify
 from .text import DIALOGUE_START, QUOTE_CHARS, paragraph_spans, sentence_spans
+from .versions import MODELS
 
-MODELS = resources.files(__package__).joinpath("models")
 _PLACE, _PREP, _APPEARANCE = INDEX["place"], INDEX["place_prep"], INDEX["appearance"]
 _COLOUR, _BODY = INDEX["colour"], INDEX["body"]
 
@@ -352,19 +352,3 @@ def build_nlp(
         nlp.add_pipe("br_classifier", config={"model_dir": model_dir})
     nlp.add_pipe("br_scorer", config={"params_path": params_path})
     return nlp
-
-
-def model_version(language: str) -> str:
-    """Identifies the shipped model + calibration (stored with each analysis; re-analysis compares it):
-    "<lang>-<generation>-<model digest>"; "none" for a language without a pipeline."""
-    if language not in ("en", "ru"):
-        return "none"
-    path = Path(str(MODELS.joinpath(language, "calibration.json")))
-    return json.loads(path.read_text("utf-8")).get("version", "rules") if path.is_file() else "rules"
-
-
-def version_generation(version: str | None) -> int:
-    """ "en-3-f8dcca1739c0" → 3: generations grow with every retrained model (training/train_nlp.py).
-    Versions from before generations ("en-96eab14902d3", "rules", "") are generation 0."""
-    parts = (version or "").split("-")
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0

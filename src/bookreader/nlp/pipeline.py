@@ -17,21 +17,21 @@ from collections import Counter
 from functools import cache
 from typing import Any, NamedTuple, cast
 
-import msgspec
 from spacy.tokens import Doc
 
 from .characters import NameStat
-from .components import Scorer, build_nlp, model_version
+from .chunk import ChunkAnalysis
+from .components import Scorer, build_nlp
 from .lexicon import CATEGORIES, get_lexicon
 from .model import ChapterText, CharacterQuote, DescriptionType, FoundDescription
 from .names import NameMention
 from .ranking import GLIMPSE_PENALTY, RUN_BONUS
 from .scoring import APPEARANCE, COLOUR
 from .text import WORD, paragraph_spans
+from .versions import model_version
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = ("en", "ru")
 MIN_CHARS = 50
 MAX_CHARS = 1000
 MAX_SENTENCES = 4
@@ -57,17 +57,6 @@ class Scored(NamedTuple):
     counts: list[int]
     words: int
     subject: bool  # a place noun opens the sentence
-
-
-class ChunkAnalysis(msgspec.Struct):
-    """What a worker process returns for a batch of chapters; merged by `merge_chunks`."""
-
-    language: str
-    descriptions: list[FoundDescription]
-    names: dict[str, NameStat]
-    lowercase: dict[str, int] = {}  # English: lower-case word counts (evidence against names)
-    pid: int = 0  # the process that did the work (the job records it)
-    model_version: str = "none"  # components.model_version of the pipeline that did it
 
 
 class Pipeline:
