@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+WARMED_MODULE = "bookreader.nlp.warmed"  # imported by the fork server: children start with warm pipelines
 
 
 def _initialize(memory_limit: int = 0, nice: int = 0) -> None:
@@ -34,8 +35,10 @@ def _initialize(memory_limit: int = 0, nice: int = 0) -> None:
 def create_process_pool(size: int, memory_limit: int = 0, nice: int = 0) -> ProcessPoolExecutor:
     """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero, and
     `nice` steps below the caller's priority."""
-    # forkserver: forking a process that runs an event loop and threads is unsafe
+    # forkserver: forking a process that runs an event loop and threads is unsafe. The fork server (one per
+    # process, started with the first child) builds the NLP pipelines before it forks any child.
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", WARMED_MODULE])
     return ProcessPoolExecutor(
         max_workers=size, mp_context=context, initializer=_initialize, initargs=(memory_limit, nice)
     )
