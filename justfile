@@ -16,9 +16,11 @@ run: setup
 test *ARGS: lint browser epubcheck
     {{py}} -m pytest "$@"
 
-# the edit loop: unit + integration tests without the browser, fault and slow ones (goal: under two minutes)
+# the edit loop: unit + integration tests without the browser, fault and slow ones (goal: under two minutes),
+# on both cores: two pytest-xdist workers, each with its own database, Redis and service; a file's tests stay
+# on one worker (module fixtures are built once)
 test-fast *ARGS: setup
-    {{py}} -m pytest tests/unit tests/integration -m "not e2e and not slow" "$@"
+    {{py}} -m pytest tests/unit tests/integration -m "not e2e and not slow" -n 2 --dist loadfile "$@"
 
 # browser end-to-end tests only (headless Chromium); screenshots land in test-artifacts/screenshots/
 e2e *ARGS: setup browser

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -45,17 +44,16 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
 
 @pytest.fixture(scope="session")
 def service_env(infra: Infrastructure) -> dict[str, str]:
-    return infra.environment()
+    # one Granian worker: `api` would start one per core, each importing the app (tests that need several
+    # say BOOKREADER_WORKERS themselves; tests/unit/test_cli.py covers the default)
+    return infra.environment(BOOKREADER_WORKERS="1")
 
 
 @pytest.fixture(scope="session")
-def migrated(service_env: dict[str, str]) -> dict[str, str]:
-    """Apply migrations once (the service would too; doing it here lets tests touch the DB first)."""
-    from bookreader.core.db import migrate
-    from bookreader.settings import load_settings
-
-    settings = load_settings(service_env)
-    asyncio.run(migrate(settings))
+def migrated(service_env: dict[str, str], infra: Infrastructure) -> dict[str, str]:
+    """Apply migrations once (the service would too; doing it here lets tests touch the DB first), and keep a
+    migrated template that tests' own databases are copied from (isolation.py)."""
+    infra.migrate(template=True)
     return service_env
 
 

@@ -36,6 +36,11 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def template_of(database_url: str) -> str:
+    """The name of the migrated template beside a run's database (Infrastructure.migrate)."""
+    return urlsplit(database_url).path.lstrip("/") + "_template"
+
+
 @dataclass
 class Infrastructure:
     """One PostgreSQL database and one Redis for a test or benchmark run."""
@@ -70,10 +75,27 @@ class Infrastructure:
             self.redis_url = self._redis.start()
         return self
 
+    @property
+    def template(self) -> str:
+        """The migrated copy that `clone_database` copies (`migrate(template=True)` makes it)."""
+        return template_of(self.database_url)
+
+    def migrate(self, *, template: bool = False) -> None:
+        """Migrations on the run's database; with `template`, then a copy of it that extra databases are
+        cloned from (CREATE DATABASE … TEMPLATE: a file copy, instead of running every migration again)."""
+        from bookreader.core.db import migrate
+        from bookreader.settings import load_settings
+
+        asyncio.run(migrate(load_settings(self.environment())))
+        if template:  # nobody is connected yet, as a template copy needs
+            asyncio.run(create_database(self._admin_url, self.template, template=self._database))
+
     def stop(self) -> None:
         if self._redis is not None:
             self._redis.stop()
         if self._database:
+            with contextlib.suppress(Exception):
+                asyncio.run(drop_database(self._admin_url, self.template))
             with contextlib.suppress(Exception):
                 asyncio.run(drop_database(self._admin_url, self._database))
         if self._postgres is not None:

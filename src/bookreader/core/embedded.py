@@ -86,14 +86,15 @@ class EmbeddedPostgres:
             self._server = None
 
 
-async def create_database(admin_url: str, name: str) -> None:
+async def create_database(admin_url: str, name: str, *, template: str | None = None) -> None:
+    """CREATE DATABASE `name` unless it exists; with `template`, as a copy of that database."""
     import asyncpg
 
     conn = await asyncpg.connect(admin_url)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
 

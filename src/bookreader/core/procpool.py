@@ -45,5 +45,7 @@ def create_process_pool(size: int, memory_limit: int = 0, nice: int = 0) -> Proc
 
 
 async def run_in_pool(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
+    # submit() in a thread: it may start a child, and the first child waits until the fork server has
+    # built the pipelines (seconds), which must not stall the event loop (readers' requests)
+    future = await asyncio.to_thread(pool.submit, functools.partial(fn, *args, **kwargs))
+    return await asyncio.wrap_future(future)
