@@ -45,8 +45,9 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
 @pytest.fixture(scope="session")
 def service_env(infra: Infrastructure) -> dict[str, str]:
     # one Granian worker: `api` would start one per core, each importing the app (tests that need several
-    # say BOOKREADER_WORKERS themselves; tests/unit/test_cli.py covers the default)
-    return infra.environment(BOOKREADER_WORKERS="1")
+    # say BOOKREADER_WORKERS themselves; tests/unit/test_cli.py covers the default). argon2 with 1 MiB
+    # instead of 64: the suite signs up hundreds of readers (the event-loop test hashes at the real cost)
+    return infra.environment(BOOKREADER_WORKERS="1", BOOKREADER_PASSWORD_HASH_MEMORY_KIB="1024")
 
 
 @pytest.fixture(scope="session")

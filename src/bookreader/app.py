@@ -26,6 +26,7 @@ from bookreader.core.headers import security_headers_middleware
 from bookreader.core.observability import configure_logging, metrics_middleware
 from bookreader.core.queue import create_queue
 from bookreader.core.ratelimit import rate_limit_middleware
+from bookreader.core.security import configure_password_hashing
 from bookreader.core.service_routes import STATIC_DIR, health, health_fast_path, index, metrics, ready
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.controllers import AuthController, UserController
@@ -74,6 +75,7 @@ ROUTE_HANDLERS: list = [
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_json, settings.log_file)
+    configure_password_hashing(settings.password_hash_memory_kib)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -65,6 +65,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     cookie_secure: bool = False
     ws_max_per_user: int = 8  # open WebSockets per user per API process
     password_reset_ttl: int = 24 * 3600  # seconds an admin-issued reset link stays valid
+    # argon2 memory per password hash (KiB; time cost 3, 4 lanes). Stored hashes carry their own parameters,
+    # so changing it affects new hashes only. The tests use a small value: hundreds of sign-ups.
+    password_hash_memory_kib: int = 65536
 
     # queue / worker
     queue_name: str = "bookreader:queue"
@@ -251,3 +254,5 @@ def validate(settings: Settings) -> None:
         raise SettingsError("BOOKREADER_EMBEDDED_WORKER_MAX_JOBS must be at least 1")
     if settings.process_pool_size < 1:
         raise SettingsError("BOOKREADER_PROCESS_POOL_SIZE must be at least 1")
+    if settings.password_hash_memory_kib < 1024:
+        raise SettingsError("BOOKREADER_PASSWORD_HASH_MEMORY_KIB must be at least 1024")

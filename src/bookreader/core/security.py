@@ -14,8 +14,23 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 _ALGORITHM = "HS256"
-# verifying against this keeps unknown-email logins as slow as wrong-password ones
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_dummy_hash: str | None = None
+
+
+def configure_password_hashing(memory_kib: int) -> None:
+    """argon2's memory cost for new hashes (settings.password_hash_memory_kib); verifying reads each hash's
+    own parameters, so hashes made with another cost keep working."""
+    global _hasher, _dummy_hash
+    if memory_kib != _hasher.memory_cost:
+        _hasher, _dummy_hash = PasswordHasher(memory_cost=memory_kib), None
+
+
+def _dummy() -> str:
+    # verifying against this keeps unknown-email logins as slow as wrong-password ones
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not-a-real-password")
+    return _dummy_hash
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +39,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -10,6 +10,7 @@ import io
 import re
 import socket
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -133,7 +134,16 @@ async def test_password_changes_behind_one_address_are_limited_per_account(accou
         assert 429 not in resets, resets
 
 
-async def test_password_hashing_leaves_the_event_loop_free(client: httpx.AsyncClient, base_url: str) -> None:
+@pytest.fixture
+async def real_cost_client(migrated, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
+    """An API hashing with the shipped argon2 cost (the suite's services use a small one)."""
+    with limited_api(migrated, tmp_path, BOOKREADER_PASSWORD_HASH_MEMORY_KIB="65536") as service:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+            yield http
+
+
+async def test_password_hashing_leaves_the_event_loop_free(real_cost_client: httpx.AsyncClient) -> None:
+    client, base_url = real_cost_client, str(real_cost_client.base_url)
     email, password = random_email(), "correct horse 1"
     assert (
         await client.post("/api/v1/auth/register", json={"email": email, "password": password})

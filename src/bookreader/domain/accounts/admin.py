@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bookreader.core import db
+from bookreader.core.security import configure_password_hashing
 from bookreader.domain.accounts import service
 from bookreader.domain.accounts.tables import User
 from bookreader.settings import Settings
@@ -11,6 +12,7 @@ from bookreader.tables import TABLES
 
 async def create_or_promote_admin(settings: Settings, email: str, password: str) -> bool:
     """True when a new account was created, False when an existing one was promoted."""
+    configure_password_hashing(settings.password_hash_memory_kib)
     await db.start_pool(settings, TABLES, max_size=2)
     try:
         existing = await User.objects().where(User.email == service.normalize_email(email)).first()
