@@ -131,19 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cors_config=CORSConfig(allow_origins=settings.cors_origins, allow_credentials=True)
         if settings.cors_origins
         else None,
-        openapi_config=OpenAPIConfig(
-            title="BookReader API",
-            version=__version__,
-            path="/schema",
-            render_plugins=[
-                SwaggerRenderPlugin(
-                    path="/",
-                    js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                    css_url="/static/vendor/swagger-ui/swagger-ui.css",
-                    standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
-                )
-            ],
-        ),
+        openapi_config=_openapi_config(),
         state=_initial_state(settings),
         request_max_body_size=settings.max_upload_bytes + 1024 * 1024,
         debug=False,
@@ -155,6 +143,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         access_log_sample=settings.access_log_sample,
     )
     return app
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="BookReader API",
+        version=__version__,
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+            )
+        ],
+    )
 
 
 def _initial_state(settings: Settings) -> State:
