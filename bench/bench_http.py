@@ -57,6 +57,7 @@ class Result:
     p99: float  # ms
     requests: int
     errors: int  # non-2xx/3xx + socket errors
+    cpu_us: float = 0.0  # the server's own CPU time per request (user + system, all its processes)
 
 
 def _ms(value: str) -> float:
@@ -64,7 +65,30 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def wrk(name: str, url: str, *, connections: int, duration: int, token: str = "", script: str = "") -> Result:
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of process group `pgid`: a figure that
+    other load on the machine changes far less than req/s."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, …, utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(
+    name: str,
+    url: str,
+    *,
+    connections: int,
+    duration: int,
+    token: str = "",
+    script: str = "",
+    pgid: int = 0,
+) -> Result:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
@@ -72,10 +96,12 @@ def wrk(name: str, url: str, *, connections: int, duration: int, token: str = ""
         lua.write(script)
     if script:
         command += ["-s", lua.name]
+    cpu_before = group_cpu(pgid) if pgid else 0.0
     try:
         out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(lua.name)
+    cpu = group_cpu(pgid) - cpu_before if pgid else 0.0
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     if "50" not in latency:
         raise RuntimeError(f"wrk measured nothing on {url}:\n{out}")
@@ -83,7 +109,9 @@ def wrk(name: str, url: str, *, connections: int, duration: int, token: str = ""
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    return Result(name, rps, _ms(latency["50"]), _ms(latency["99"]), requests, errors)
+    return Result(
+        name, rps, _ms(latency["50"]), _ms(latency["99"]), requests, errors, cpu * 1e6 / max(requests, 1)
+    )
 
 
 def moby_dick() -> tuple[str, bytes]:
@@ -197,7 +225,9 @@ def start_baseline(target: str, port: int, database_url: str, log: Path) -> subp
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(BENCH_DIR)}
     command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning", target]
-    process = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -210,14 +240,19 @@ def start_baseline(target: str, port: int, database_url: str, log: Path) -> subp
 
 
 def print_table(results: list[Result], baseline: dict[str, Result]) -> None:
-    print(f"\n{'endpoint':58} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  ratio to bare Litestar")
+    print(
+        f"\n{'endpoint':58} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU µs/req':>10}"
+        "  ratio to bare Litestar"
+    )
     for r in results:
         base = baseline.get(r.name)
         ratio = f"{r.rps / base.rps:5.2f}× req/s, {r.p99 / base.p99:5.2f}× p99" if base else ""
-        print(f"{r.name:58} {r.rps:8.0f} {r.p50:8.1f} {r.p99:8.1f} {r.errors:7d}  {ratio}")
+        if base and base.cpu_us and r.cpu_us:
+            ratio += f", {base.cpu_us / r.cpu_us:5.2f}× by CPU"
+        print(f"{r.name:58} {r.rps:8.0f} {r.p50:8.1f} {r.p99:8.1f} {r.errors:7d} {r.cpu_us:10.0f}  {ratio}")
 
 
-def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path) -> None:
+def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path, pgid: int) -> None:
     http = httpx.Client(base_url=base_url, timeout=60)
     credentials = register(http)
     token = sign_in(http, credentials)
@@ -252,13 +287,23 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path)
         for path in (chapter_path, f"/api/v1/books/{book_id}"):  # measure answers, not refusals
             http.get(path, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
         put = PUT_SCRIPT.format(token=token, chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
-        b_asgi = wrk("bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d)
-        b_chapter = wrk("bare Litestar + asyncpg: chapter row", bare["litestar"], connections=c, duration=d)
+        asgi_pgid, litestar_pgid = (process.pid for process in baselines)
+        b_asgi = wrk(
+            "bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d, pgid=asgi_pgid
+        )
+        b_chapter = wrk(
+            "bare Litestar + asyncpg: chapter row",
+            bare["litestar"],
+            connections=c,
+            duration=d,
+            pgid=litestar_pgid,
+        )
         b_health = wrk(
             "bare Litestar: /health",
             f"http://127.0.0.1:{ports['litestar']}/health",
             connections=c,
             duration=d,
+            pgid=litestar_pgid,
         )
         results = [b_asgi, b_chapter, b_health]
         baseline: dict[str, Result] = {}
@@ -268,16 +313,25 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path)
             ("BookReader PUT progress", f"/api/v1/books/{book_id}/progress", put, b_chapter),
             ("BookReader GET /health", "/health", "", b_health),
         ):
-            result = wrk(name, base_url + path, connections=c, duration=d, token=token, script=script)
+            result = wrk(
+                name, base_url + path, connections=c, duration=d, token=token, script=script, pgid=pgid
+            )
             results.append(result)
             baseline[name] = base
-        b16 = wrk("bare Litestar: chapter row, 16 conn", bare["litestar"], connections=16, duration=d)
+        b16 = wrk(
+            "bare Litestar: chapter row, 16 conn",
+            bare["litestar"],
+            connections=16,
+            duration=d,
+            pgid=litestar_pgid,
+        )
         idle = wrk(
             "BookReader GET chapter, 16 conn, idle",
             base_url + chapter_path,
             connections=16,
             duration=d,
             token=token,
+            pgid=pgid,
         )
         results += [b16, idle]
         baseline[idle.name] = b16
@@ -319,7 +373,8 @@ def main() -> None:
     with running_service("bench-http-", BOOKREADER_RATE_LIMIT_GENERAL="100000000") as (service, env):
         logs = REPO_ROOT / ".data" / "bench-http"
         logs.mkdir(parents=True, exist_ok=True)
-        run(service.base_url, env, args, logs)
+        assert service.process is not None
+        run(service.base_url, env, args, logs, service.process.pid)  # its own session: pgid = pid
 
 
 if __name__ == "__main__":
