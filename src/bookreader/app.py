@@ -25,8 +25,7 @@ from bookreader.core.errors import EXCEPTION_HANDLERS
 from bookreader.core.headers import security_headers_middleware
 from bookreader.core.observability import configure_logging, metrics_middleware
 from bookreader.core.queue import create_queue
-from bookreader.core.ratelimit import REDIS_TIMEOUT, rate_limit_middleware
-from bookreader.core.redis_wire import RedisWire
+from bookreader.core.ratelimit import close_limiter_wire, limiter_wire, rate_limit_middleware
 from bookreader.core.security import configure_password_hashing
 from bookreader.core.service_routes import STATIC_DIR, health, health_fast_path, index, metrics, ready
 from bookreader.core.storage import Storage
@@ -84,9 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         queue = await create_queue(settings, retries=5)
         app.state.queue = queue
         app.state.redis = queue  # ArqRedis is a redis.asyncio.Redis: one pool for queue, pub/sub, counters
-        # the per-request rate-limit script's own pipelined connection (core/redis_wire.py)
-        wire = RedisWire.from_url(settings.redis_url, REDIS_TIMEOUT) if settings.redis_url else None
-        app.state.redis_wire = wire
+        app.state.redis_wire = wire = limiter_wire(settings)
         worker_task = None
         worker = None
         # with several Granian workers, the first to take the lock runs the embedded ARQ worker
@@ -110,8 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await worker_task
             if app.state.get("live_hub") is not None:
                 await app.state.live_hub.stop()
-            if wire is not None:
-                await wire.close()
+            await close_limiter_wire(wire)
             await queue.aclose()
             await db.close_pool()
             if not isinstance(worker_lock, bool):

@@ -138,6 +138,16 @@ async def hit_and_check_revoked(
     return retry_after, bool(revoked)
 
 
+def limiter_wire(settings: Settings) -> RedisWire | None:
+    """The general limit's own pipelined connection (`core.redis_wire`); None: redis-py does it."""
+    return RedisWire.from_url(settings.redis_url, REDIS_TIMEOUT) if settings.redis_url else None
+
+
+async def close_limiter_wire(wire: RedisWire | None) -> None:
+    if wire is not None:
+        await wire.close()
+
+
 class _AuthBody(msgspec.Struct):
     email: str = ""
     token: str = ""

@@ -2,7 +2,7 @@
 
 Chapters go to the pool in size-balanced batches (`nlp.analyze_chunk`), so both processes work and the
 event loop only waits; each finished batch publishes `book.status` progress. The book-level character
-merge (`nlp.merge_chunks`) is cheap and runs here. Output rows are replaced in one transaction, so a
+merge (`nlp.merge_chunks`) runs in the pool too. Output rows are replaced in one transaction, so a
 re-run (retry, recovery cron) replaces rather than doubles.
 """
 
@@ -20,13 +20,15 @@ from datetime import UTC, datetime
 import msgspec
 
 from bookreader import nlp
+from bookreader.core import db
 from bookreader.core.jobs import JobContext
+from bookreader.core.procpool import run_in_pool
 from bookreader.core.queue import JobPayload
 from bookreader.domain.books import pipeline
 from bookreader.domain.books.jobs import AnalyzeBook
-from bookreader.domain.books.tables import Book, Chapter
+from bookreader.domain.books.tables import Book
 from bookreader.domain.descriptions import judging
-from bookreader.domain.descriptions.tables import Character, CharacterMention, Description, NlpRun
+from bookreader.domain.descriptions.tables import NlpRun
 from bookreader.domain.illustrations.ahead import pregenerate
 from bookreader.domain.illustrations.portraits import queue_portraits_ahead
 from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis, FoundCharacter, FoundDescription
@@ -57,18 +59,20 @@ def chapter_batches(chapters: list[ChapterText], processes: int) -> list[list[Ch
     return batches
 
 
+LOAD_CHAPTERS = """
+SELECT number, text, paragraphs::text AS paragraphs, is_front_matter FROM chapters WHERE book = $1 ORDER BY number
+"""
+_paragraphs = msgspec.json.Decoder(list[tuple[int, int]])
+
+
 async def load_chapters(book_id: uuid.UUID) -> list[ChapterText]:
-    rows = (
-        await Chapter.select(Chapter.number, Chapter.text, Chapter.paragraphs, Chapter.is_front_matter)
-        .output(load_json=True)
-        .where(Chapter.book == book_id)
-        .order_by(Chapter.number)
-    )
+    """Raw rows, paragraphs decoded by msgspec: no ORM rows (nor a json.loads per chapter) on the loop."""
+    rows = await db.fetch(LOAD_CHAPTERS, book_id)
     return [
         ChapterText(
             number=row["number"],
             text=row["text"],
-            paragraphs=[tuple(p) for p in row["paragraphs"] or []],
+            paragraphs=_paragraphs.decode(row["paragraphs"] or "[]"),
             skip=row["is_front_matter"],
         )
         for row in rows
@@ -130,8 +134,8 @@ async def _analyse(ctx: JobContext, book: Book, *, progress: bool) -> tuple[Book
     chunks = await _run_batches(
         ctx, book if progress else None, batches, language, model, total=len(chapters)
     )
-    # ~60 ms for a 1 MB novel: in a thread, so the API sharing this event loop keeps answering meanwhile
-    analysis: BookAnalysis = await asyncio.to_thread(nlp.merge_chunks, chunks, language)
+    # ~60 ms for a 1 MB novel, pure Python: in the pool (a thread would hold the GIL the API's loop needs)
+    analysis: BookAnalysis = await run_in_pool(ctx["process_pool"], nlp.merge_chunks, chunks, language)
     if judging.enabled(settings):  # I/O on this loop, after the pure pool work
         analysis.descriptions, report = await judging.judge(
             ctx["http"], ctx["redis"], settings, chapters, analysis.descriptions
@@ -189,58 +193,49 @@ async def replace_analysis(book: Book, analysis: BookAnalysis, run: NlpRun) -> t
 
     A description that survives — same chapter and offsets, or the same chapter and text — keeps its row
     id, so pictures already made for it (images.description, ON DELETE CASCADE) stay linked; only
-    passages the new analysis no longer finds are deleted. Running it twice changes nothing."""
-    existing = await Description.select(
-        Description.id, Description.chapter, Description.start, Description.end, Description.text
-    ).where(Description.book == book.id)
-    by_span = {(r["chapter"], r["start"], r["end"]): r["id"] for r in existing}
-    by_text = {(r["chapter"], _text_key(r["text"])): r["id"] for r in existing}
-    updates: list[tuple[uuid.UUID, FoundDescription]] = []
-    inserts: list[Description] = []
-    claimed: set[uuid.UUID] = set()
-    for d in analysis.descriptions:
-        row_id = by_span.get((d.chapter, d.start, d.end)) or by_text.get((d.chapter, _text_key(d.text)))
-        if row_id is not None and row_id not in claimed:
-            claimed.add(row_id)
-            updates.append((row_id, d))
-        else:
-            inserts.append(_description_row(book.id, d))
-    dropped = [r["id"] for r in existing if r["id"] not in claimed]
-    known = await Character.select(Character.id, Character.name).where(Character.book == book.id)
-    ids = {r["name"]: r["id"] for r in known}  # a character keeps its id (and so its portraits) across runs
-    known_ids = set(ids.values())
-    found = (*analysis.characters, *analysis.places)
-    characters = [_character_row(book.id, c, ids.get(c.name)) for c in found]
-    gone = [r["id"] for r in known if r["name"] not in {c.name for c in found}]
-    mentions = [(row.id, m) for row, c in zip(characters, found, strict=True) for m in c.mentions]
-    async with Book._meta.db.transaction():
-        for start in range(0, len(dropped), INSERT_BATCH):
-            await Description.delete().where(Description.id.is_in(dropped[start : start + INSERT_BATCH]))
-        if updates:
-            await _update_descriptions(updates)
-        await CharacterMention.delete().where(CharacterMention.book == book.id)
-        for start in range(0, len(gone), INSERT_BATCH):
-            await Character.delete().where(Character.id.is_in(gone[start : start + INSERT_BATCH]))
-        for row in characters:
-            if row.id in known_ids:
-                await Character.update(_character_values(row)).where(Character.id == row.id)
-        await NlpRun.delete().where(NlpRun.book == book.id)
-        for start in range(0, len(inserts), INSERT_BATCH):
-            await Description.insert(*inserts[start : start + INSERT_BATCH])
-        new = [row for row in characters if row.id not in known_ids]
-        for start in range(0, len(new), INSERT_BATCH):
-            await Character.insert(*new[start : start + INSERT_BATCH])
-        for start in range(0, len(mentions), MENTION_BATCH):
-            batch = mentions[start : start + MENTION_BATCH]
-            await CharacterMention.raw(
-                INSERT_MENTIONS,
-                book.id,
-                [cid for cid, _ in batch],
-                [m.alias for _, m in batch],
-                [m.chapter for _, m in batch],
-                [m.offset for _, m in batch],
-            )
-        await NlpRun.insert(run)
+    passages the new analysis no longer finds are deleted. Running it twice changes nothing. Rows go in
+    as plain tuples (COPY, unnest): no ORM objects built on the event loop the API may share."""
+    async with db.transaction() as connection:
+        existing = await connection.fetch(
+            'SELECT id, chapter, start, "end", text FROM descriptions WHERE book = $1', book.id
+        )
+        by_span = {(r["chapter"], r["start"], r["end"]): r["id"] for r in existing}
+        by_text = {(r["chapter"], _text_key(r["text"])): r["id"] for r in existing}
+        updates: list[tuple[uuid.UUID, FoundDescription]] = []
+        inserts: list[tuple[object, ...]] = []
+        claimed: set[uuid.UUID] = set()
+        for d in analysis.descriptions:
+            row_id = by_span.get((d.chapter, d.start, d.end)) or by_text.get((d.chapter, _text_key(d.text)))
+            if row_id is not None and row_id not in claimed:
+                claimed.add(row_id)
+                updates.append((row_id, d))
+            else:
+                inserts.append(_description_row(book.id, d))
+        dropped = [r["id"] for r in existing if r["id"] not in claimed]
+        known = await connection.fetch("SELECT id, name FROM characters WHERE book = $1", book.id)
+        ids = {
+            r["name"]: r["id"] for r in known
+        }  # a character keeps its id (and so its portraits) across runs
+        found = (*analysis.characters, *analysis.places)
+        characters = [_character_row(book.id, c, ids.get(c.name)) for c in found]
+        gone = [r["id"] for r in known if r["name"] not in {c.name for c in found}]
+        mentions = [(book.id, row[0], m.alias, m.chapter, m.offset)
+                    for row, c in zip(characters, found, strict=True) for m in c.mentions]  # fmt: skip
+        await asyncio.sleep(0)  # the rows of a long novel took a while: let the API answer in between
+        await connection.execute("DELETE FROM descriptions WHERE id = ANY($1::uuid[])", dropped)
+        await _update_descriptions(connection, updates)
+        await connection.execute("DELETE FROM character_mentions WHERE book = $1", book.id)
+        await connection.execute("DELETE FROM characters WHERE id = ANY($1::uuid[])", gone)
+        known_ids = set(ids.values())
+        await _update_characters(connection, [row for row in characters if row[0] in known_ids])
+        await connection.execute("DELETE FROM nlp_runs WHERE book = $1", book.id)
+        await connection.copy_records_to_table("descriptions", records=inserts, columns=DESCRIPTION_COLUMNS)
+        new = [row for row in characters if row[0] not in known_ids]
+        await connection.copy_records_to_table("characters", records=new, columns=CHARACTER_COLUMNS)
+        await connection.copy_records_to_table(
+            "character_mentions", records=mentions, columns=MENTION_COLUMNS
+        )
+        await connection.execute(INSERT_RUN, *_run_values(run))
     return len(updates), len(inserts), len(dropped)
 
 
@@ -248,68 +243,71 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
 
 
-def _description_row(book_id: uuid.UUID, d: FoundDescription) -> Description:
-    return Description(
-        book=book_id,
-        chapter=d.chapter,
-        type=d.type,
-        text=d.text,
-        start=d.start,
-        end=d.end,
-        confidence=d.confidence,
-        priority=d.priority,
-        entities=d.entities,
-        summary=d.summary,
-    )
+DESCRIPTION_COLUMNS = (
+    "id", "book", "chapter", "type", "text", "start", "end", "confidence", "priority", "entities", "summary",
+)  # fmt: skip
+CHARACTER_COLUMNS = ("id", "book", "name", "aliases", "mention_count", "first_chapter", "appearance", "kind")
+MENTION_COLUMNS = ("book", "character", "alias", "chapter", "char_offset")
+_json = msgspec.json.Encoder()
 
 
-async def _update_descriptions(updates: list[tuple[uuid.UUID, FoundDescription]]) -> None:
+def _description_row(book_id: uuid.UUID, d: FoundDescription) -> tuple[object, ...]:
+    return (uuid.uuid4(), book_id, d.chapter, d.type, d.text, d.start, d.end, d.confidence, d.priority,
+            _json.encode(d.entities).decode(), d.summary)  # fmt: skip
+
+
+async def _update_descriptions(connection, updates: list[tuple[uuid.UUID, FoundDescription]]) -> None:
     """One UPDATE … FROM unnest(…) per batch: the surviving rows take the new type, offsets and scores."""
     for start in range(0, len(updates), INSERT_BATCH):
         part = updates[start : start + INSERT_BATCH]
         columns = list(zip(*((row_id, d.type, d.text, d.start, d.end, d.confidence, d.priority,
-                               msgspec.json.encode(d.entities).decode(), d.summary) for row_id, d in part), strict=True))  # fmt: skip
-        await Description.raw(
+                               _json.encode(d.entities).decode(), d.summary) for row_id, d in part), strict=True))  # fmt: skip
+        await connection.execute(
             """UPDATE descriptions AS d SET type = u.type, text = u.text, start = u.start, "end" = u."end",
                       confidence = u.confidence, priority = u.priority, entities = u.entities::jsonb,
                       summary = u.summary
-               FROM unnest({}::uuid[], {}::text[], {}::text[], {}::int[], {}::int[], {}::float8[],
-                           {}::float8[], {}::text[], {}::text[]) AS u(id, type, text, start, "end", confidence,
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::float8[],
+                           $7::float8[], $8::text[], $9::text[]) AS u(id, type, text, start, "end", confidence,
                            priority, entities, summary)
                WHERE d.id = u.id""",
             *[list(c) for c in columns],
         )
 
 
-def _character_row(book_id: uuid.UUID, c: FoundCharacter, known: uuid.UUID | None) -> Character:
-    return Character(
-        id=known or uuid.uuid4(),
-        book=book_id,
-        name=c.name,
-        aliases=c.aliases,
-        mention_count=c.mention_count,
-        first_chapter=c.first_chapter,
-        appearance=[
-            {"chapter": q.chapter, "start": q.start, "end": q.end, "text": q.text} for q in c.appearance
-        ],
-        kind=c.kind,
-    )
+def _character_row(book_id: uuid.UUID, c: FoundCharacter, known: uuid.UUID | None) -> tuple[object, ...]:
+    """A `characters` row in `CHARACTER_COLUMNS` order (its id first)."""
+    appearance = [
+        {"chapter": q.chapter, "start": q.start, "end": q.end, "text": q.text} for q in c.appearance
+    ]
+    return (known or uuid.uuid4(), book_id, c.name, _json.encode(c.aliases).decode(), c.mention_count,
+            c.first_chapter, _json.encode(appearance).decode(), c.kind)  # fmt: skip
 
 
-def _character_values(row: Character) -> dict:
-    columns = (Character.name, Character.aliases, Character.mention_count, Character.first_chapter)
-    values = {column: getattr(row, column._meta.name) for column in columns}
-    values[Character.appearance] = row.appearance
-    values[Character.kind] = row.kind
-    return values
+async def _update_characters(connection, rows: list[tuple[object, ...]]) -> None:
+    """The characters found again keep their ids and take the new names, counts and quotes."""
+    for start in range(0, len(rows), INSERT_BATCH):
+        columns = list(zip(*rows[start : start + INSERT_BATCH], strict=True))
+        await connection.execute(
+            """UPDATE characters AS c SET name = u.name, aliases = u.aliases::jsonb,
+                      mention_count = u.mention_count, first_chapter = u.first_chapter,
+                      appearance = u.appearance::jsonb, kind = u.kind
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[])
+                    AS u(id, name, aliases, mention_count, first_chapter, appearance, kind)
+               WHERE c.id = u.id""",
+            *[list(columns[i]) for i in (0, 2, 3, 4, 5, 6, 7)],
+        )
 
 
-# One round trip per batch of mentions (a long novel has tens of thousands).
-INSERT_MENTIONS = """
-INSERT INTO character_mentions (book, character, alias, chapter, char_offset)
-SELECT {}, * FROM unnest({}::uuid[], {}::text[], {}::integer[], {}::integer[])
+INSERT_RUN = """
+INSERT INTO nlp_runs (id, book, language, loop_pid, pool_pids, batches, chapters, descriptions, characters,
+                      seconds, model_version, created_at)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12)
 """
-MENTION_BATCH = 20_000
+
+
+def _run_values(run: NlpRun) -> tuple[object, ...]:
+    return (run.id, run.book, run.language, run.loop_pid, _json.encode(run.pool_pids).decode(), run.batches,
+            run.chapters, run.descriptions, run.characters, run.seconds, run.model_version, run.created_at)  # fmt: skip
 
 
 FUNCTIONS = [analyze_book, reanalyze_book]
