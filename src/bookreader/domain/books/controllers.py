@@ -5,6 +5,7 @@ import mimetypes
 import uuid
 from typing import Annotated, Literal
 
+import msgspec
 from arq.connections import ArqRedis
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
@@ -12,9 +13,11 @@ from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT, HTTP_304_NOT_MODIFIED
+from litestar.types import Scope
 
 from bookreader.core.auth import Caller
 from bookreader.core.errors import InvalidInput, NotFound
+from bookreader.core.hotpath import Answer, hot_route, json_headers
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.books import service
@@ -29,6 +32,43 @@ ASSET_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
 }
 MEDIA_TYPES = {"epub": "application/epub+zip", "fb2": "application/x-fictionbook+xml"}
+
+
+async def _chapter_answer(
+    caller: Caller, book_id: uuid.UUID, number: int, if_none_match: str
+) -> tuple[int, dict[str, str], bytes]:
+    body, ready = await service.get_chapter(caller, book_id, number)
+    if not ready:  # still being analysed: descriptions may appear at any moment
+        return HTTP_200_OK, {"Cache-Control": "private, no-cache"}, body
+    # a ready chapter changes only with the reader's own pictures: revalidate, 304 when unchanged
+    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if etag in if_none_match:
+        return HTTP_304_NOT_MODIFIED, headers, b""
+    return HTTP_200_OK, headers, body
+
+
+def _header(scope: Scope, wanted: bytes) -> str:
+    return next((value.decode("latin-1") for name, value in scope["headers"] if name == wanted), "")
+
+
+async def _hot_chapter(scope: Scope, caller: Caller, _: bytes) -> Answer:
+    """GET chapter below the handler machinery (`core.hotpath`): the same answer as `chapter`."""
+    params = scope["path_params"]
+    if_none_match = _header(scope, b"if-none-match")
+    status, headers, body = await _chapter_answer(caller, params["book_id"], params["number"], if_none_match)
+    raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    if status == HTTP_304_NOT_MODIFIED:
+        return status, raw, body
+    return status, json_headers(body, *raw), body
+
+
+_encoder = msgspec.json.Encoder()
+
+
+async def _hot_book(scope: Scope, caller: Caller, _: bytes) -> Answer:
+    body = _encoder.encode(await service.read_book(caller, scope["path_params"]["book_id"]))
+    return HTTP_200_OK, json_headers(body), body
 
 
 class BookController(Controller):
@@ -87,7 +127,7 @@ class BookController(Controller):
         books, total = await service.list_books(user, limit=limit, offset=offset, q=q)
         return BookPage(items=[service.book_read(b) for b in books], total=total, limit=limit, offset=offset)
 
-    @get("/{book_id:uuid}", operation_id="getBook")
+    @get("/{book_id:uuid}", operation_id="getBook", middleware=[hot_route(_hot_book)])
     async def get_book(self, caller: Caller, book_id: uuid.UUID) -> BookRead:
         return await service.read_book(caller, book_id)
 
@@ -137,19 +177,18 @@ class BookController(Controller):
     async def chapters(self, user: User, book_id: uuid.UUID) -> list[ChapterSummary]:
         return await service.list_chapters(user, book_id)
 
-    @get("/{book_id:uuid}/chapters/{number:int}", operation_id="getChapter")
+    @get(
+        "/{book_id:uuid}/chapters/{number:int}",
+        operation_id="getChapter",
+        middleware=[hot_route(_hot_chapter)],
+    )
     async def chapter(
         self, request: Request, caller: Caller, book_id: uuid.UUID, number: int
     ) -> Response[ChapterRead]:
-        body, ready = await service.get_chapter(caller, book_id, number)
-        if not ready:  # still being analysed: descriptions may appear at any moment
-            return Response(body, media_type=MediaType.JSON, headers={"Cache-Control": "private, no-cache"})
-        # a ready chapter changes only with the reader's own pictures: revalidate, 304 when unchanged
-        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(body, media_type=MediaType.JSON, headers=headers)
+        status, headers, body = await _chapter_answer(
+            caller, book_id, number, request.headers.get("if-none-match", "")
+        )
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
 def _sniff_image(path) -> str:

@@ -3,12 +3,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
+import msgspec
 from arq.connections import ArqRedis
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.types import Scope
 
 from bookreader.core.auth import Caller
+from bookreader.core.hotpath import Answer, hot_route, json_headers
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.reading import annotations, service, sessions, stats
 from bookreader.domain.reading.export import export_highlights
@@ -36,6 +39,24 @@ PageOffset = Annotated[int, Parameter(ge=0, le=1_000_000)]
 Timezone = Annotated[str | None, Parameter(max_length=64, description="IANA timezone, e.g. Europe/Moscow")]
 
 
+_encoder = msgspec.json.Encoder()
+
+
+async def _hot_put_progress(scope: Scope, caller: Caller, body: bytes) -> Answer | None:
+    """PUT progress below the handler machinery (`core.hotpath`). A body that does not decode strictly
+    goes to the ordinary handler, which validates (and refuses) it as always."""
+    try:
+        data = msgspec.json.decode(body, type=ProgressWrite)
+    except msgspec.DecodeError:  # (ValidationError is one)
+        return None
+    state = scope["app"].state
+    written = await service.write_progress(
+        caller.user_id, scope["path_params"]["book_id"], data, settings=state.settings, queue=state.queue
+    )
+    encoded = _encoder.encode(written)
+    return HTTP_200_OK, json_headers(encoded), encoded
+
+
 class BookReadingController(Controller):
     path = "/api/v1/books/{book_id:uuid}"
     tags = ["reading"]
@@ -47,6 +68,7 @@ class BookReadingController(Controller):
     @put(
         "/progress",
         operation_id="putProgress",
+        middleware=[hot_route(_hot_put_progress, reads_body=True)],
         status_code=HTTP_200_OK,
         description="Stores the position unless a newer one (by the client's `updated_at`) is stored already; "
         "the response is the current position, with `accepted: false` when this write was older. "
