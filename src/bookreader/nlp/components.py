@@ -29,6 +29,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
+from .features import BowLayers, marker_table, sentence_keys
 from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
 from .names import NameMention, sentence_names
 from .ranking import TYPES, Params, combine, load_params, picture_priority
@@ -140,10 +141,12 @@ class CueMatcher:
             for c in cats:
                 by_category.setdefault(c, set()).add(lexicon.lemma_of.get(form, form))
         self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.index: dict[int, int] = {}
+        index: dict[int, int] = {}  # match id → category
         for c, lemmas in sorted(by_category.items()):
-            self.index[nlp.vocab.strings.add(CATEGORIES[c])] = c
+            index[nlp.vocab.strings.add(CATEGORIES[c])] = c
             self.phrases.add(CATEGORIES[c], [lemmatizer(nlp.make_doc(lemma)) for lemma in sorted(lemmas)])
+        self.match_ids = np.asarray(sorted(index), dtype=np.uint64)
+        self.categories = np.asarray([index[k] for k in sorted(index)], dtype=np.int64)
         colours = sorted(
             {lexicon.lemma_of.get(f, f) for f, c in lexicon.lookup.items() if INDEX["colour"] in c}
         )
@@ -162,33 +165,39 @@ class CueMatcher:
         alpha = doc.to_array(IS_ALPHA).astype(np.int32)
         cumulative = np.concatenate([[0], np.cumsum(alpha)])
         table.words = (cumulative[table.tokens[:, 1]] - cumulative[table.tokens[:, 0]]).astype(np.int32)
-        matches = [(self.index[m], s) for m, s, _ in self.phrases(doc)]
-        if not matches:
+        matches = np.asarray(self.phrases(doc), dtype=np.uint64).reshape(-1, 3)  # (match id, start, end)
+        if not len(matches):
             return doc
-        found = np.asarray(matches, dtype=np.int64)
+        category = self.categories[np.searchsorted(self.match_ids, matches[:, 0])]
+        at = matches[:, 1].astype(np.int64)
         starts = table.tokens[:, 0]
-        sentence = np.searchsorted(starts, found[:, 1], "right") - 1
-        inside = (sentence >= 0) & (found[:, 1] < table.tokens[np.maximum(sentence, 0), 1])
-        np.add.at(table.counts, (sentence[inside], found[inside, 0]), 1)
+        sentence = np.searchsorted(starts, at, "right") - 1
+        inside = (sentence >= 0) & (at < table.tokens[np.maximum(sentence, 0), 1])
+        np.add.at(table.counts, (sentence[inside], category[inside]), 1)
         # appearance phrases, only where a colour and a body part already met in one sentence
         both = np.flatnonzero((table.counts[:, _COLOUR] > 0) & (table.counts[:, _BODY] > 0))
         for i in both.tolist():
             a, b = table.tokens[i].tolist()
             table.counts[i, _APPEARANCE] += len(self.patterns(doc[a:b]))
-        places = {s for c, s in matches if c == _PLACE}
-        preps = {s for c, s in matches if c == _PREP}
-        for i, (a, b) in enumerate(table.tokens.tolist()):
-            table.subject[i] = _place_subject(alpha, a, b, places, preps)
+        places = np.unique(at[category == _PLACE])
+        preps = set(at[category == _PREP].tolist())
+        # only a sentence with a place noun among its tokens can have one for a subject
+        has_place = np.searchsorted(places, table.tokens[:, 1]) > np.searchsorted(places, table.tokens[:, 0])
+        place_set = set(places.tolist())
+        for i in np.flatnonzero(has_place).tolist():
+            a, b = table.tokens[i].tolist()
+            table.subject[i] = _place_subject(alpha[a:b].tolist(), a, place_set, preps)
         return doc
 
 
-def _place_subject(alpha: np.ndarray, a: int, b: int, places: set[int], preps: set[int]) -> bool:
-    """A place noun among the first words, before any place preposition ("The hall was…")."""
+def _place_subject(alpha: list[int], a: int, places: set[int], preps: set[int]) -> bool:
+    """A place noun among the first words, before any place preposition ("The hall was…");
+    `alpha`: IS_ALPHA of the sentence's tokens, the first of them token `a`."""
     position = 0
-    for t in range(a, b):
+    for t, is_alpha in enumerate(alpha, a):
         if position >= 4:
             return False
-        if alpha[t]:
+        if is_alpha:
             if t in preps:
                 return False
             if t in places:
@@ -254,6 +263,8 @@ class SentenceClassifier:
             self.order = [list(self.textcat.labels).index(t) for t in TYPES]
         names = [f"@{c}" for c in CATEGORIES] + ["@dialogue", "@quote", "@subject", "@empty"]
         self.marker_hashes = {m: get_string_id(m) for m in names + [f"@len{n}" for n in range(6)]}
+        self.markers = marker_table(self.marker_hashes)
+        self.bow = BowLayers.find(self.textcat.model) if self.textcat is not None else None
 
     def __call__(self, doc: Doc) -> Doc:
         table: SentenceTable = doc.user_data["br"]
@@ -261,6 +272,23 @@ class SentenceClassifier:
             return doc
         values = doc.to_array([LEMMA, IS_ALPHA])
         lemmas, alpha = values[:, 0], values[:, 1].astype(bool)
+        if self.bow is None:
+            probs = self.textcat.model.predict(self.feature_docs(table, lemmas, alpha))
+        else:  # the same features for all sentences at once (features.py)
+            flags = np.zeros((len(table.spans), 3), dtype=bool)
+            for i, (start, end) in enumerate(table.spans):
+                text = table.text[start:end]
+                flags[i] = DIALOGUE_START.match(text) is not None, QUOTE_CHARS.search(text) is not None, False
+            flags[:, 2] = table.subject
+            keys, lengths = sentence_keys(
+                lemmas, alpha, table.tokens, table.counts, table.words, flags, self.markers
+            )
+            probs = self.bow.predict(keys, lengths)
+        table.probs = np.asarray(probs)[:, self.order]
+        return doc
+
+    def feature_docs(self, table: SentenceTable, lemmas: np.ndarray, alpha: np.ndarray) -> list[_Features]:
+        """One stand-in doc per sentence: its words' lemma hashes, then its markers' (`sentence_features`)."""
         hashes, empty = self.marker_hashes, np.asarray([self.marker_hashes["@empty"]], dtype=np.uint64)
         batch = []
         for i, (a, b) in enumerate(table.tokens.tolist()):
@@ -268,8 +296,7 @@ class SentenceClassifier:
             markers = np.fromiter((hashes[m] for m in sentence_markers(table, i)), np.uint64)
             keys = np.concatenate([words, markers]) if len(words) or len(markers) else empty
             batch.append(_Features(keys))
-        table.probs = np.asarray(self.textcat.model.predict(batch))[:, self.order]
-        return doc
+        return batch
 
 
 class Scorer:

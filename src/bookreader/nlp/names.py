@@ -137,7 +137,7 @@ def _joins(sentence: str, last_end: int, start: int, group: _Group | None, lexic
 
 def _before_flags(sentence: str, start: int, lexicon: Lexicon) -> int:
     """What the words before a name say about it: "in (the) …", "the …", "a …", "said (the) …"."""
-    before = _PREVIOUS_WORDS.search(sentence, 0, start)
+    before = _previous_words(sentence, start)
     if before is None:
         return 0
     previous, earlier = before.group(2).lower(), (before.group(1) or "").lower()
@@ -150,6 +150,20 @@ def _before_flags(sentence: str, start: int, lexicon: Lexicon) -> int:
     if previous and _is_speech(previous, lexicon):
         flags |= SPEAKS
     return flags
+
+
+def _previous_words(sentence: str, start: int) -> re.Match[str] | None:
+    """`_PREVIOUS_WORDS.search(sentence, 0, start)` without scanning the whole sentence before the name: a
+    match of the last `_WINDOW` characters is the same match unless it may have been cut short (it starts
+    less than 4 characters into the window: a word, or the up-to-3 characters before one, may lie
+    further left), and no match there means no match at all (the last word before `start` is inside)."""
+    low = start - _WINDOW
+    if low <= 0:
+        return _PREVIOUS_WORDS.search(sentence, 0, start)
+    found = _PREVIOUS_WORDS.search(sentence, low, start)
+    if found is not None and found.start() < low + 4:
+        return _PREVIOUS_WORDS.search(sentence, 0, start)
+    return found
 
 
 def _is_speech(word: str, lexicon: Lexicon) -> bool:
@@ -211,6 +225,7 @@ def _flush(
 
 _ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
 _PREVIOUS_WORDS = re.compile(r"(?:(\w+)\W{1,3})?(\w+)\W{1,3}$")
+_WINDOW = 64  # characters before a name that `_previous_words` searches first
 _NEXT_WORD = re.compile(r"[,!?\s\"'”’»—–-]{1,4}(\w+)")
 _CONTRACTION = re.compile(r"['’]t\b")
 _ARTICLES = {"the", "a", "an"}

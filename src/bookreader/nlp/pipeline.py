@@ -77,8 +77,10 @@ class Pipeline:
             if chapter.skip or not chapter.text.strip():
                 continue
             descriptions.extend(self._chapter(chapter, names))
-            if self.language == "en":
-                lower.update(w for w in WORD.findall(chapter.text) if w[0].islower())
+            if self.language == "en":  # counted in C first: far fewer distinct words than words
+                for word, n in Counter(WORD.findall(chapter.text)).items():
+                    if word[0].islower():
+                        lower[word] += n
         # The whole lower-case vocabulary: a name word may be capitalised in one batch, lower-case in another.
         return ChunkAnalysis(self.language, descriptions, names, dict(lower), os.getpid(), self.version)
 
@@ -218,24 +220,56 @@ class Pipeline:
 
 
 def deduplicate(found: list[FoundDescription]) -> list[FoundDescription]:
-    """Drop near-identical descriptions of a chapter (same words ≥ 85%), keeping the higher priority."""
-    kept: list[tuple[FoundDescription, frozenset[str], str]] = []
+    """Drop near-identical descriptions of a chapter (same words ≥ 85%), keeping the higher priority.
+
+    In priority order, a description is dropped when it overlaps a kept one, has the same normalised text,
+    or shares ≥ 85% of its words with a kept one of 0.8–1.25× its word count. The kept ones never overlap,
+    so one bisect finds the only kept span that could; similar ones are looked up by word count."""
+    kept: list[FoundDescription] = []
+    norms: set[str] = set()
+    starts: list[int] = []  # kept spans of positive length, by start (disjoint, so ends ascend too)
+    ends: list[int] = []
+    empty: list[FoundDescription] = []  # kept spans of no length (never from `_runs`), checked one by one
+    by_size: dict[int, list[frozenset[str]]] = {}
     for item in sorted(found, key=lambda d: (-d.priority, d.start)):
         norm = _NORMALISE.sub(" ", item.text.lower()).strip()
         words = frozenset(norm.split())
-        duplicate = False
-        for other, other_words, other_norm in kept:
-            if other.start < item.end and item.start < other.end:
-                duplicate = True
-            elif norm == other_norm:
-                duplicate = True
-            elif 0.8 <= len(words) / max(len(other_words), 1) <= 1.25:
-                duplicate = len(words & other_words) / len(words | other_words) >= 0.85
-            if duplicate:
-                break
-        if not duplicate:
-            kept.append((item, words, norm))
-    return sorted((k[0] for k in kept), key=lambda d: (d.chapter, d.start))
+        if norm in norms or _overlaps(item, starts, ends, empty) or _similar(words, by_size):
+            continue
+        kept.append(item)
+        norms.add(norm)
+        by_size.setdefault(len(words), []).append(words)
+        if item.start < item.end:
+            at = bisect.bisect_left(starts, item.start)
+            starts.insert(at, item.start)
+            ends.insert(at, item.end)
+        else:
+            empty.append(item)
+    return sorted(kept, key=lambda d: (d.chapter, d.start))
+
+
+def _overlaps(
+    item: FoundDescription, starts: list[int], ends: list[int], empty: list[FoundDescription]
+) -> bool:
+    if any(o.start < item.end and item.start < o.end for o in empty):
+        return True
+    if item.start >= item.end:
+        return any(s < item.end and item.start < e for s, e in zip(starts, ends, strict=True))
+    at = bisect.bisect_left(starts, item.end)  # kept spans [at:] start at or after this one's end
+    return at > 0 and ends[at - 1] > item.start
+
+
+def _similar(words: frozenset[str], by_size: dict[int, list[frozenset[str]]]) -> bool:
+    """A kept word set with 0.8 <= len(words) / len(other) <= 1.25 and Jaccard similarity >= 0.85."""
+    n = len(words)
+    for size in range(int(n / 1.25) - 1, int(n / 0.8) + 2):
+        others = by_size.get(size)
+        if not others or not 0.8 <= n / max(size, 1) <= 1.25:
+            continue
+        for other in others:
+            if len(words & other) / len(words | other) >= 0.85:
+                return True
+    return False
 
 
 def _load_trained(model_name: str) -> Any:

@@ -1,0 +1,107 @@
+"""The classifier's input for all sentences of a doc at once, in numpy instead of one Python loop per sentence.
+
+The shipped model is spaCy's bag-of-words textcat (`extract_ngrams >> sparse_linear >> logistic`). Its
+`extract_ngrams` takes one doc per sentence and runs `numpy.unique` on each; here the features of every
+sentence (the lemma hashes of its words, then its markers, as `sentence_markers` lists them) are laid out
+in one flat array, n-grams are hashed in one call and cut where they would cross a sentence, and one
+`lexsort` gives each sentence's sorted unique keys and counts — the same (keys, values, lengths) triple,
+so the sparse layer sums the same weights in the same order and the probabilities are bit for bit equal
+(tests/unit/nlp/test_nlp_features.py checks it against the per-sentence path).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .lexicon import CATEGORIES
+
+
+class BowLayers:
+    """The layers after `extract_ngrams` of a `spacy.TextCatBOW` model, or `None` from `find`."""
+
+    def __init__(self, ngram_size: int, sparse: Any, output: Any) -> None:
+        self.ngram_size = ngram_size
+        self.sparse = sparse  # resizable(sparse_linear): (keys, values, lengths) → scores
+        self.output = output  # with_cpu(logistic)
+        self.ops = sparse.ops
+
+    @classmethod
+    def find(cls, model: Any) -> BowLayers | None:
+        """The known chain `with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)`; any other
+        architecture is left to the model's own `predict` (None)."""
+        if model.name != "with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)":
+            return None
+        inner = model.layers[0].layers[0]
+        extract, sparse = inner.layers
+        if extract.name != "extract_ngrams" or len(model.layers) != 2:
+            return None
+        return cls(int(extract.attrs["ngram_size"]), sparse, model.layers[1])
+
+    def predict(self, keys: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Probabilities (n, labels) of n feature sequences laid end to end in `keys` (`lengths` each)."""
+        n = len(lengths)
+        owner = np.repeat(np.arange(n), lengths)
+        grams, grams_owner = [keys], [owner]
+        for size in range(2, self.ngram_size + 1):
+            if len(keys) < size:
+                break
+            same = owner[: len(owner) - size + 1] == owner[size - 1 :]
+            grams.append(self.ops.ngrams(size, keys)[same])
+            grams_owner.append(owner[: len(owner) - size + 1][same])
+        flat, flat_owner = np.concatenate(grams), np.concatenate(grams_owner)
+        order = np.lexsort((flat, flat_owner))
+        flat, flat_owner = flat[order], flat_owner[order]
+        new = np.ones(len(flat), dtype=bool)
+        new[1:] = (flat[1:] != flat[:-1]) | (flat_owner[1:] != flat_owner[:-1])
+        starts = np.flatnonzero(new)
+        counts = np.diff(np.append(starts, len(flat))).astype("f")
+        unique_lengths = np.bincount(flat_owner[starts], minlength=n).astype("int32")
+        scores = self.sparse.predict((flat[starts], counts, unique_lengths))
+        return np.asarray(self.output.predict(scores))
+
+
+def marker_table(hashes: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes of the fixed markers in `sentence_markers` order, hashes of @len0…@len5)."""
+    fixed = [hashes[f"@{c}"] for c in CATEGORIES] + [hashes[m] for m in ("@dialogue", "@quote", "@subject")]
+    return np.asarray(fixed, dtype=np.uint64), np.asarray([hashes[f"@len{k}"] for k in range(6)], np.uint64)
+
+
+def sentence_keys(
+    lemmas: np.ndarray,
+    alpha: np.ndarray,
+    tokens: np.ndarray,
+    counts: np.ndarray,
+    words: np.ndarray,
+    flags: np.ndarray,
+    markers: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """(keys end to end, length of each sentence's part): per sentence the lemma hashes of its alphabetic
+    tokens, then ≤ 3 of each cue category, @dialogue / @quote / @subject (`flags` columns) and @len<k>."""
+    n = len(tokens)
+    first, last = tokens[:, 0], tokens[:, 1]
+    spans = last - first
+    owner = np.repeat(np.arange(n), spans)
+    index = np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans) + np.repeat(first, spans)
+    keep = alpha[index]
+    word_keys, word_owner = lemmas[index[keep]], owner[keep]
+    n_words = np.bincount(word_owner, minlength=n)
+    fixed, lengths = markers
+    repeat = np.concatenate(
+        [np.minimum(counts, 3), flags.astype(counts.dtype), np.ones((n, 1), counts.dtype)], axis=1
+    )
+    table = np.empty(repeat.shape, dtype=np.uint64)
+    table[:, :-1] = fixed
+    table[:, -1] = lengths[np.minimum(words // 8, 5)]
+    marker_keys = np.repeat(table.ravel(), repeat.ravel())
+    n_markers = repeat.sum(axis=1)
+    marker_owner = np.repeat(np.arange(n), n_markers)
+    total = n_words + n_markers
+    begin = np.cumsum(total) - total
+    keys = np.empty(int(total.sum()), dtype=np.uint64)
+    word_rank = np.arange(len(word_owner)) - (np.cumsum(n_words) - n_words)[word_owner]
+    keys[begin[word_owner] + word_rank] = word_keys
+    marker_rank = np.arange(len(marker_owner)) - (np.cumsum(n_markers) - n_markers)[marker_owner]
+    keys[begin[marker_owner] + n_words[marker_owner] + marker_rank] = marker_keys
+    return keys, total

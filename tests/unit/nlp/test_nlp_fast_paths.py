@@ -1,0 +1,74 @@
+"""The fast paths give exactly what the plain ones give: the classifier's batched features (features.py) and
+the windowed search for the words before a name (names.py)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from spacy.attrs import IS_ALPHA, LEMMA
+
+from bookreader.nlp import ChapterText, get_pipeline
+from bookreader.nlp.components import SentenceClassifier, SentenceTable
+from bookreader.nlp.names import _PREVIOUS_WORDS, _WINDOW, _previous_words
+
+_EDGES = (
+    "Yes. No! “Go.” — Да. Он. A tall man in a grey coat stood by the window; the room was dark, the fire low,"
+    " the wind cold. \u00a0 … 1854. Mr. Holmes rose.\n\nКомната была большая и тёмная, с дубовым полом."
+)
+
+
+def _probabilities(language: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    pipeline = get_pipeline(language)
+    classifier = pipeline.spacy.get_pipe("br_classifier")
+    assert isinstance(classifier, SentenceClassifier) and classifier.bow is not None, (
+        "the shipped model is BOW"
+    )
+    doc = pipeline.run(text)
+    table: SentenceTable = doc.user_data["br"]
+    assert table.probs is not None
+    values = doc.to_array([LEMMA, IS_ALPHA])
+    reference = classifier.textcat.model.predict(
+        classifier.feature_docs(table, values[:, 0], values[:, 1].astype(bool))
+    )
+    return table.probs, np.asarray(reference)[:, classifier.order]
+
+
+@pytest.mark.parametrize(("fixture", "language"), [("moby_dick", "en"), ("russian_book", "ru")])
+def test_batched_features_equal_per_sentence_features(
+    fixture: str, language: str, request: pytest.FixtureRequest
+) -> None:
+    chapters: list[ChapterText] = request.getfixturevalue(fixture)
+    checked = 0
+    for chapter in chapters[:12]:
+        if not chapter.text.strip():
+            continue
+        batched, reference = _probabilities(language, chapter.text)
+        assert batched.shape == reference.shape and batched.shape[0] > 0
+        assert np.array_equal(batched, reference)  # bit for bit: the same keys summed in the same order
+        checked += batched.shape[0]
+    assert checked > 100
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_batched_features_on_edge_sentences(language: str) -> None:
+    batched, reference = _probabilities(language, _EDGES)
+    assert batched.shape[0] >= 8
+    assert np.array_equal(batched, reference)
+
+
+def test_previous_words_window_equals_the_whole_search() -> None:
+    rng = random.Random(11)
+    alphabet = ["a", "Bc", "д", "ё", "_", "1", " ", " ", ",", ".", "—", "\n", "'", "«", "\u00a0"]
+    checked = 0
+    for _ in range(1500):
+        sentence = "".join(
+            rng.choice(alphabet) * rng.choice((1, 1, 2, 5, 30)) for _ in range(rng.randint(1, 60))
+        )
+        for start in {rng.randrange(len(sentence) + 1) for _ in range(6)} | {len(sentence)}:
+            whole = _PREVIOUS_WORDS.search(sentence, 0, start)
+            fast = _previous_words(sentence, start)
+            assert (whole and (whole.span(), whole.groups())) == (fast and (fast.span(), fast.groups()))
+            checked += start > _WINDOW and whole is not None
+    assert checked > 300  # the window was taken, not only the short path
