@@ -25,11 +25,11 @@ import numpy as np
 import spacy
 from spacy.attrs import IDX, IS_ALPHA, LEMMA, LOWER, SENT_START
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import Matcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from .features import BowLayers, marker_table, sentence_keys
+from .features import BowLayers, CuePhrases, marker_table, sentence_keys
 from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
 from .names import NameMention, sentence_names
 from .ranking import TYPES, Params, combine, load_params, picture_priority
@@ -102,7 +102,8 @@ class CueLemmatizer:
         self.language = language
         self.lexicon_map = get_lexicon(language).lemma_of
         self.table = english_lemma_table() if language == "en" else {}
-        self.cache: dict[int, int] = {}
+        self.keys = np.zeros(0, np.uint64)  # LOWER hashes seen so far, sorted; `lemmas`: their LEMMA hashes
+        self.lemmas = np.zeros(0, np.uint64)
 
     def lemma(self, lower: str) -> str:
         hit = self.lexicon_map.get(lower)
@@ -117,15 +118,20 @@ class CueLemmatizer:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        unique, inverse = np.unique(doc.to_array(LOWER), return_inverse=True)
-        strings, cache_ = doc.vocab.strings, self.cache
-        mapped = np.empty(len(unique), dtype=np.uint64)
-        for i, key in enumerate(unique.tolist()):
-            lemma = cache_.get(key)
-            if lemma is None:
-                lemma = cache_[key] = strings.add(self.lemma(strings[key]).lower())
-            mapped[i] = lemma
-        doc.from_array([LEMMA], mapped[inverse].reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
+        lowers = doc.to_array(LOWER)
+        where = np.minimum(np.searchsorted(self.keys, lowers), max(len(self.keys) - 1, 0))
+        missing = self.keys[where] != lowers if len(self.keys) else np.ones(len(lowers), dtype=bool)
+        if missing.any():  # forms not seen before in this process: lemmatise each once
+            new = np.unique(lowers[missing])
+            strings = doc.vocab.strings
+            lemmas = np.asarray(
+                [strings.add(self.lemma(strings[k]).lower()) for k in new.tolist()], np.uint64
+            )
+            keys = np.concatenate([self.keys, new])
+            order = np.argsort(keys)
+            self.keys, self.lemmas = keys[order], np.concatenate([self.lemmas, lemmas])[order]
+            where = np.searchsorted(self.keys, lowers)
+        doc.from_array([LEMMA], self.lemmas[where].reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
         return doc
 
 
@@ -140,13 +146,9 @@ class CueMatcher:
         for form, cats in lexicon.lookup.items():
             for c in cats:
                 by_category.setdefault(c, set()).add(lexicon.lemma_of.get(form, form))
-        self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        index: dict[int, int] = {}  # match id → category
+        self.phrases = CuePhrases(nlp.vocab)  # a PhraseMatcher on LEMMA, one key per category
         for c, lemmas in sorted(by_category.items()):
-            index[nlp.vocab.strings.add(CATEGORIES[c])] = c
-            self.phrases.add(CATEGORIES[c], [lemmatizer(nlp.make_doc(lemma)) for lemma in sorted(lemmas)])
-        self.match_ids = np.asarray(sorted(index), dtype=np.uint64)
-        self.categories = np.asarray([index[k] for k in sorted(index)], dtype=np.int64)
+            self.phrases.add(c, [lemmatizer(nlp.make_doc(lemma)) for lemma in sorted(lemmas)])
         colours = sorted(
             {lexicon.lemma_of.get(f, f) for f, c in lexicon.lookup.items() if INDEX["colour"] in c}
         )
@@ -165,11 +167,9 @@ class CueMatcher:
         alpha = doc.to_array(IS_ALPHA).astype(np.int32)
         cumulative = np.concatenate([[0], np.cumsum(alpha)])
         table.words = (cumulative[table.tokens[:, 1]] - cumulative[table.tokens[:, 0]]).astype(np.int32)
-        matches = np.asarray(self.phrases(doc), dtype=np.uint64).reshape(-1, 3)  # (match id, start, end)
-        if not len(matches):
+        at, category = self.phrases(doc)  # start token and category of each match
+        if not len(at):
             return doc
-        category = self.categories[np.searchsorted(self.match_ids, matches[:, 0])]
-        at = matches[:, 1].astype(np.int64)
         starts = table.tokens[:, 0]
         sentence = np.searchsorted(starts, at, "right") - 1
         inside = (sentence >= 0) & (at < table.tokens[np.maximum(sentence, 0), 1])

@@ -14,6 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from spacy.attrs import LEMMA
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from .lexicon import CATEGORIES
 
@@ -105,3 +109,52 @@ def sentence_keys(
     marker_rank = np.arange(len(marker_owner)) - (np.cumsum(n_markers) - n_markers)[marker_owner]
     keys[begin[marker_owner] + n_words[marker_owner] + marker_rank] = marker_keys
     return keys, total
+
+
+class CuePhrases:
+    """`PhraseMatcher(vocab, attr="LEMMA")` with one key per cue category, answering (token, category)
+    arrays. One-token patterns (nearly all: the lexicons hold words) are a sorted array of lemma hashes
+    looked up for every token at once; only the few longer ones ("half-open") go through a PhraseMatcher.
+    The same matches: a PhraseMatcher reports a (key, start, end) once however many equal patterns it has."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self.longer = PhraseMatcher(vocab, attr="LEMMA")
+        self.single: dict[int, set[int]] = {}
+        self.ids: dict[int, int] = {}  # match id of the longer patterns' key → category
+        self._compile()
+
+    def add(self, category: int, patterns: list[Doc]) -> None:
+        longer = [p for p in patterns if len(p) > 1]
+        self.single.setdefault(category, set()).update(p[0].lemma for p in patterns if len(p) == 1)
+        if longer:
+            self.ids[self.vocab.strings.add(CATEGORIES[category])] = category
+            self.longer.add(CATEGORIES[category], longer)
+        self._compile()
+
+    def _compile(self) -> None:
+        pairs = sorted((h, c) for c, hashes in self.single.items() for h in hashes)
+        keys = np.asarray([h for h, _ in pairs], dtype=np.uint64)
+        self.keys, first = np.unique(keys, return_index=True)  # sorted lemma hashes
+        self.first = np.append(first, len(pairs))  # key i's categories: cats[first[i]:first[i + 1]]
+        self.cats = np.asarray([c for _, c in pairs], dtype=np.int64)
+
+    def __call__(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+        """(start token, category) of every match."""
+        lemmas = doc.to_array(LEMMA)
+        at, category = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if len(self.keys) and len(doc):
+            where = np.minimum(np.searchsorted(self.keys, lemmas), len(self.keys) - 1)
+            tokens = np.flatnonzero(self.keys[where] == lemmas)
+            key = where[tokens]
+            n = self.first[key + 1] - self.first[key]
+            at = np.repeat(tokens, n).astype(np.int64)
+            rank = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+            category = self.cats[np.repeat(self.first[key], n) + rank]
+        if self.ids:
+            found = np.asarray(self.longer(doc), dtype=np.uint64).reshape(-1, 3)
+            ids = np.asarray(sorted(self.ids), dtype=np.uint64)
+            cats = np.asarray([self.ids[k] for k in sorted(self.ids)], dtype=np.int64)
+            at = np.concatenate([at, found[:, 1].astype(np.int64)])
+            category = np.concatenate([category, cats[np.searchsorted(ids, found[:, 0])]])
+        return at, category

@@ -103,8 +103,9 @@ def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[NameM
         if initial and key is not None and language == "ru" and russian_dictionary_name(word):
             initial = False  # Наташа at a sentence start is still certainly a name
         if key is None:
-            _flush(group, language, found, lexicon, sentence, last_end)
-            group, last_end = None, -10
+            if group is not None:
+                _flush(group, language, found, lexicon, sentence, last_end)
+                group, last_end = None, -10
             continue
         adjacent = match.start() - last_end in (1, 2) and _joins(
             sentence, last_end, match.start(), group, lexicon
@@ -140,7 +141,7 @@ def _before_flags(sentence: str, start: int, lexicon: Lexicon) -> int:
     before = _previous_words(sentence, start)
     if before is None:
         return 0
-    previous, earlier = before.group(2).lower(), (before.group(1) or "").lower()
+    previous, earlier = before[1].lower(), (before[0] or "").lower()
     flags = 0
     if previous in _ARTICLES:
         flags |= THE if previous in ("the",) else INDEFINITE
@@ -152,18 +153,33 @@ def _before_flags(sentence: str, start: int, lexicon: Lexicon) -> int:
     return flags
 
 
-def _previous_words(sentence: str, start: int) -> re.Match[str] | None:
-    """`_PREVIOUS_WORDS.search(sentence, 0, start)` without scanning the whole sentence before the name: a
-    match of the last `_WINDOW` characters is the same match unless it may have been cut short (it starts
-    less than 4 characters into the window: a word, or the up-to-3 characters before one, may lie
-    further left), and no match there means no match at all (the last word before `start` is inside)."""
-    low = start - _WINDOW
-    if low <= 0:
-        return _PREVIOUS_WORDS.search(sentence, 0, start)
-    found = _PREVIOUS_WORDS.search(sentence, low, start)
-    if found is not None and found.start() < low + 4:
-        return _PREVIOUS_WORDS.search(sentence, 0, start)
-    return found
+def _previous_words(sentence: str, start: int) -> tuple[str | None, str] | None:
+    """The groups (earlier, previous) of `_PREVIOUS_WORDS.search(sentence, 0, start)`, read backwards from
+    `start` instead of trying every position of the sentence before it.
+
+    That search ends in 1–3 non-word characters (4 with a final newline: `$` matches before it) after the
+    last word; its leftmost match starts at the word before when 1–3 non-word characters separate the two.
+    Reversed, each of these runs is simply maximal, so one anchored match of the reversed tail finds them."""
+    low = max(0, start - _WINDOW)
+    tail = sentence[low:start][::-1]
+    found = _REVERSED.match(tail)
+    if found is None:
+        return None
+    if low and (found.end() == len(tail) or (found.group(3) is None and len(tail) - found.end(2) <= 3)):
+        return _previous_words_from(sentence, start)  # a run may go on beyond the window
+    return _groups(found)
+
+
+def _previous_words_from(sentence: str, start: int) -> tuple[str | None, str] | None:
+    found = _REVERSED.match(sentence[:start][::-1])
+    return None if found is None else _groups(found)
+
+
+def _groups(found: re.Match[str]) -> tuple[str | None, str] | None:
+    gap, previous, between, earlier = found.groups()
+    if not (len(gap) <= 3 or (len(gap) == 4 and gap[0] == "\n")):
+        return None
+    return (earlier[::-1] if between is not None and len(between) <= 3 else None), previous[::-1]
 
 
 def _is_speech(word: str, lexicon: Lexicon) -> bool:
@@ -225,7 +241,8 @@ def _flush(
 
 _ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
 _PREVIOUS_WORDS = re.compile(r"(?:(\w+)\W{1,3})?(\w+)\W{1,3}$")
-_WINDOW = 64  # characters before a name that `_previous_words` searches first
+_REVERSED = re.compile(r"(\W+)(\w+)(?:(\W+)(\w+))?")  # _PREVIOUS_WORDS's runs, read backwards
+_WINDOW = 64  # characters before a name that `_previous_words` reads first
 _NEXT_WORD = re.compile(r"[,!?\s\"'”’»—–-]{1,4}(\w+)")
 _CONTRACTION = re.compile(r"['’]t\b")
 _ARTICLES = {"the", "a", "an"}

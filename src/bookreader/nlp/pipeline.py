@@ -267,7 +267,8 @@ def _similar(words: frozenset[str], by_size: dict[int, list[frozenset[str]]]) ->
         if not others or not 0.8 <= n / max(size, 1) <= 1.25:
             continue
         for other in others:
-            if len(words & other) / len(words | other) >= 0.85:
+            shared = len(words & other)
+            if shared / (n + size - shared) >= 0.85:  # the size of the union, without building it
                 return True
     return False
 

@@ -1,5 +1,5 @@
 """The fast paths give exactly what the plain ones give: the classifier's batched features (features.py) and
-the windowed search for the words before a name (names.py)."""
+the backward read of the words before a name (names.py)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,6 @@ def test_previous_words_window_equals_the_whole_search() -> None:
         for start in {rng.randrange(len(sentence) + 1) for _ in range(6)} | {len(sentence)}:
             whole = _PREVIOUS_WORDS.search(sentence, 0, start)
             fast = _previous_words(sentence, start)
-            assert (whole and (whole.span(), whole.groups())) == (fast and (fast.span(), fast.groups()))
+            assert (whole.groups() if whole else None) == fast, (sentence, start)
             checked += start > _WINDOW and whole is not None
     assert checked > 300  # the window was taken, not only the short path
