@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import random
 import sys
 import time
-import uuid
+from typing import Any
 
 import msgspec
 from litestar.enums import ScopeType
@@ -54,13 +55,34 @@ def _wants_access_line(path: str, status: int, elapsed: float, traced: bool, sam
     return sample >= 1.0 or random.random() < sample
 
 
+# the metric children of routes seen (prometheus' `labels()` takes a lock and builds its key on every call);
+# only routed requests (a path template) and "unmatched" are kept: their number is bounded
+_counters: dict[tuple[str, str, int], Any] = {}
+_timers: dict[tuple[str, str], Any] = {}
+
+
+def _count(method: str, route: str, status: int, elapsed: float, bounded: bool) -> None:
+    counter = _counters.get((method, route, status))
+    if counter is None:
+        counter = HTTP_REQUESTS.labels(method, route, str(status))
+        if bounded:
+            _counters[(method, route, status)] = counter
+    counter.inc()
+    timer = _timers.get((method, route))
+    if timer is None:
+        timer = HTTP_DURATION.labels(method, route)
+        if bounded:
+            _timers[(method, route)] = timer
+    timer.observe(elapsed)
+
+
 def metrics_middleware(app: ASGIApp, *, access_log_sample: float = 1.0) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         given = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), None)
-        request_id = given.decode("latin-1")[:64] if given else uuid.uuid4().hex
+        request_id = given.decode("latin-1")[:64] if given else os.urandom(16).hex()
         header = (b"x-request-id", request_id.encode("latin-1"))
         token = request_id_var.set(request_id)
         status = 500
@@ -77,11 +99,11 @@ def metrics_middleware(app: ASGIApp, *, access_log_sample: float = 1.0) -> ASGIA
             await app(scope, receive, send_wrapper)
         finally:
             path = scope.get("path", "")
-            route = scope.get("path_template") or ("unmatched" if status == 404 else path)
+            template = scope.get("path_template")
+            route = template or ("unmatched" if status == 404 else path)
             method = scope.get("method", "GET")
             elapsed = time.perf_counter() - started
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_DURATION.labels(method, route).observe(elapsed)
+            _count(method, route, status, elapsed, bool(template) or status == 404)
             if _wants_access_line(path, status, elapsed, given is not None, access_log_sample) and (
                 access_log.isEnabledFor(logging.INFO)
             ):  # one JSON line, carrying the request_id
