@@ -71,3 +71,21 @@ async def test_a_hot_write_answers_like_the_ordinary_handler(client: httpx.Async
     older = write.replace(b"2026-03-01", b"2026-02-01").replace(b'"offset":4', b'"offset":1')
     stale = await client.put(url, content=older, headers=headers)
     assert stale.json()["accepted"] is False and stale.json()["offset"] == 4
+
+
+async def test_a_signed_out_token_is_refused_at_once_on_every_hot_route(
+    client: httpx.AsyncClient, small_book
+) -> None:
+    reader = await sign_up(client)
+    book = await book_with_chapters(reader, small_book)
+    routes = [
+        ("GET", f"/api/v1/books/{book['id']}/chapters/1", None),
+        ("GET", f"/api/v1/books/{book['id']}", None),
+        ("PUT", f"/api/v1/books/{book['id']}/progress", {"chapter": 1, "offset": 2, "percentage": 1.0}),
+    ]
+    for method, url, body in routes:
+        assert (await client.request(method, url, json=body, headers=reader.headers)).status_code == 200
+    assert (await reader.post("/api/v1/auth/logout")).status_code == 204
+    for method, url, body in routes:  # the very next request, same token
+        refused = await client.request(method, url, json=body, headers=reader.headers)
+        assert refused.status_code == 401 and refused.json()["code"] == "invalid_token", (url, refused.text)
