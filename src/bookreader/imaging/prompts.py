@@ -71,6 +71,32 @@ class CharacterSheet(msgspec.Struct, frozen=True):
     appearance: str  # short visual description, e.g. "tall woman, red hair, green cloak"
     aliases: list[str] = []
     id: str = ""  # the character's id: its seed is keyed by it (the name when empty)
+    # where each appearance sentence is, (chapter, end offset, text) in reading order: `as_of` cuts by them
+    quotes: tuple[tuple[int, int, str], ...] = ()
+
+
+APPEARANCE_CHARS = 220  # of character-bible text per character in a prompt
+
+
+def appearance_text(quotes: Sequence[str]) -> str:
+    """The canonical appearance text: each sentence once, in reading order, cut to `APPEARANCE_CHARS`."""
+    return " ".join(dict.fromkeys(q.strip() for q in quotes if q.strip()))[:APPEARANCE_CHARS]
+
+
+def as_of(sheets: Sequence[CharacterSheet], chapter: int, end: int | None) -> list[CharacterSheet]:
+    """The bible as a reader of the passage ending at (`chapter`, `end`) knows it: appearance text from the
+    sentences ending there or before only, so that a picture (and its prompt, shown to the reader as "why this
+    picture") never carries what the book tells of a character later. `end=None` bounds by chapter."""
+    bounded = []
+    for sheet in sheets:
+        if not sheet.quotes:
+            bounded.append(sheet)
+            continue
+        seen = [
+            text for q_chapter, q_end, text in sheet.quotes if (q_chapter, q_end) <= (chapter, end or 2**31)
+        ]
+        bounded.append(msgspec.structs.replace(sheet, appearance=appearance_text(seen)))
+    return bounded
 
 
 class BuiltPrompt(msgspec.Struct, frozen=True):

@@ -4,6 +4,7 @@ from bookreader.imaging.prompts import (
     MAX_PROMPT_CHARS,
     STYLES,
     CharacterSheet,
+    as_of,
     build_prompt,
     cap_at_word,
     prompt_hash,
@@ -125,3 +126,22 @@ def test_prompt_hash_is_a_sha256_of_every_part():
 
 def test_russian_names_match_in_other_cases():
     assert build_prompt("character", "Он увидел Анну у окна.", characters=BIBLE).characters == ["Anna"]
+
+
+def test_a_picture_knows_a_character_only_as_far_as_its_passage():
+    """The appearance text a prompt carries is cut at the illustrated passage: a later chapter's news of a
+    character (the scar of chapter 9) is in no picture of chapter 3, nor in its "why this picture" prompt."""
+    quotes = (
+        (2, 400, "She had black curls."),
+        (3, 90, "Her dress was grey velvet."),
+        (9, 10, "A scar ran down her cheek."),
+    )
+    anna = CharacterSheet("Anna", "black curls, grey velvet, scar", id="c-anna", quotes=quotes)
+    early, later = as_of([anna], 3, 500)[0], as_of([anna], 9, 50)[0]
+    assert early.appearance == "She had black curls. Her dress was grey velvet."
+    assert "scar" in later.appearance
+    assert as_of([anna], 3, 80)[0].appearance == "She had black curls."  # same chapter, passage ends earlier
+    assert as_of([anna], 1, None)[0].appearance == ""  # not described yet: the name only
+    built = build_prompt("character", "Anna stood by the window.", characters=as_of([anna], 3, 500))
+    assert "grey velvet" in built.prompt and "scar" not in built.prompt
+    assert as_of(BIBLE, 1, 1) == BIBLE  # sheets without positions are kept as they are

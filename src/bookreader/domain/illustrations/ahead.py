@@ -44,7 +44,7 @@ async def _best_unillustrated(owner: uuid.UUID, book_id: uuid.UUID, chapters: li
     }
     rows = (
         await Description.select(
-            Description.id, Description.book, Description.chapter, Description.type, Description.text,
+            Description.id, Description.book, Description.chapter, Description.end, Description.type, Description.text,
             Description.entities,
         )
         .output(load_json=True)

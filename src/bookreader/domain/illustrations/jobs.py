@@ -28,7 +28,7 @@ from bookreader.domain.illustrations.tables import Image, ImageFile
 from bookreader.domain.webhooks import events as webhook_events
 from bookreader.imaging import ImageProvider, ImageRequest, ProviderError, build_provider
 from bookreader.imaging.llm import LlmConfig, refine_prompt
-from bookreader.imaging.prompts import compose
+from bookreader.imaging.prompts import as_of, compose
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,8 @@ async def _refined_prompt(ctx: JobContext, row: dict) -> str:
     config = LlmConfig(settings.llm_base_url, settings.llm_api_key, settings.llm_model or "gpt-4o-mini")
     refined = await refine_prompt(
         ctx["http"], config, description=row["text"], kind=row["kind"],
-        characters=await character_bible(row["book"]), fallback=row["prompt"],
+        characters=as_of(await character_bible(row["book"]), row["passage_chapter"] or 0, row["passage_end"]),
+        fallback=row["prompt"],
     )  # fmt: skip
     if not refined.refined:
         return row["prompt"]
@@ -194,7 +195,8 @@ async def _generate(ctx: JobContext, job: GenerateImage) -> str:
             Image.id, Image.owner, Image.book, Image.description, Image.status, Image.kind, Image.prompt,
             Image.negative_prompt, Image.style, Image.provider, Image.width, Image.height, Image.seed,
             Image.prompt_hash, Image.variant, Image.reference_hash, Image.character,
-            Image.description.text.as_alias("text"),
+            Image.description.text.as_alias("text"), Image.description.chapter.as_alias("passage_chapter"),
+            Image.description.end.as_alias("passage_end"),
         )
         .where(Image.id == image_id)
         .first()

@@ -10,11 +10,9 @@ import msgspec
 
 from bookreader.domain.descriptions.tables import Character
 from bookreader.domain.illustrations.tables import Image
-from bookreader.imaging.prompts import CharacterSheet, build_prompt, prompt_hash
+from bookreader.imaging.prompts import CharacterSheet, appearance_text, as_of, build_prompt, prompt_hash
 from bookreader.imaging.providers import REFERENCE_PROVIDERS
 from bookreader.settings import Settings
-
-APPEARANCE_CHARS = 220  # of character-bible text per character in a prompt
 
 
 class Plan(msgspec.Struct):
@@ -62,10 +60,18 @@ async def _load_bible(book_id: uuid.UUID) -> list[CharacterSheet]:
     )
     sheets = []
     for row in rows:
-        quotes = [q.get("text", "") for q in row["appearance"] or [] if isinstance(q, dict)]
+        quotes = tuple(
+            (int(q.get("chapter", 0)), int(q.get("end", 0)), str(q.get("text", "")))
+            for q in row["appearance"] or []
+            if isinstance(q, dict)
+        )
         # each sentence once, in reading order: the same canonical text as the cast panel's appearance
-        appearance = " ".join(dict.fromkeys(q.strip() for q in quotes if q.strip()))[:APPEARANCE_CHARS]
-        sheets.append(CharacterSheet(row["name"], appearance, list(row["aliases"] or []), id=str(row["id"])))
+        appearance = appearance_text([text for _, _, text in quotes])
+        sheets.append(
+            CharacterSheet(
+                row["name"], appearance, list(row["aliases"] or []), id=str(row["id"]), quotes=quotes
+            )
+        )
     return sheets
 
 
@@ -100,6 +106,7 @@ async def plan_for(
     """The picture of `description` (or, with `portrait_of`, that character's portrait drawn from it): the
     prompt with the cast's canonical appearance text, the seed of its main character in this book and style,
     and for a scene with a portrayed character and a provider that takes a reference, that portrait."""
+    bible = as_of(bible, description["chapter"], description.get("end"))  # nothing the passage's reader lacks
     focus = next((c for c in bible if c.id == str(portrait_of)), None) if portrait_of else None
     built = build_prompt(
         description["type"],

@@ -31,8 +31,8 @@ from bookreader.settings import Settings
 async def description_row(description_id: uuid.UUID, owner: uuid.UUID) -> dict[str, Any]:
     row = (
         await Description.select(
-            Description.id, Description.book, Description.chapter, Description.type, Description.text,
-            Description.entities, Description.book.owner.as_alias("owner"),
+            Description.id, Description.book, Description.chapter, Description.end, Description.type,
+            Description.text, Description.entities, Description.book.owner.as_alias("owner"),
             Description.book.metadata.as_alias("metadata"),
         )
         .output(load_json=True)
