@@ -79,7 +79,10 @@ async def test_stats_in_the_readers_timezone(reader: Reader, alice: dict, db) ->
 async def test_goal_and_books_finished(reader: Reader, alice: dict, db) -> None:
     me = (await reader.get("/api/v1/users/me")).json()["id"]
     assert (await reader.get("/api/v1/stats")).json()["daily_goal"]["minutes"] is None
-    await add_session(me, alice["id"], datetime.now(UTC) - timedelta(minutes=30), 20 * 60)
+    now = datetime.now(UTC)  # today's 20 minutes start today even in the first half hour after midnight
+    await add_session(
+        me, alice["id"], max(now - timedelta(minutes=30), now.replace(hour=0, minute=0, second=1)), 20 * 60
+    )
 
     goal = await reader.put("/api/v1/stats/goal", json={"minutes_per_day": 30})
     assert goal.status_code == 200, goal.text
