@@ -102,7 +102,8 @@ class CueLemmatizer:
         self.language = language
         self.lexicon_map = get_lexicon(language).lemma_of
         self.table = english_lemma_table() if language == "en" else {}
-        self.keys = np.zeros(0, np.uint64)  # LOWER hashes seen so far, sorted; `lemmas`: their LEMMA hashes
+        self.cache: dict[int, int] = {}  # LOWER hash → LEMMA hash
+        self.keys = np.zeros(0, np.uint64)  # the cache as sorted arrays, for whole chapters
         self.lemmas = np.zeros(0, np.uint64)
 
     def lemma(self, lower: str) -> str:
@@ -119,20 +120,27 @@ class CueLemmatizer:
         if not len(doc):
             return doc
         lowers = doc.to_array(LOWER)
-        where = np.minimum(np.searchsorted(self.keys, lowers), max(len(self.keys) - 1, 0))
-        missing = self.keys[where] != lowers if len(self.keys) else np.ones(len(lowers), dtype=bool)
-        if missing.any():  # forms not seen before in this process: lemmatise each once
-            new = np.unique(lowers[missing])
-            strings = doc.vocab.strings
-            lemmas = np.asarray(
-                [strings.add(self.lemma(strings[k]).lower()) for k in new.tolist()], np.uint64
-            )
-            keys = np.concatenate([self.keys, new])
-            order = np.argsort(keys)
-            self.keys, self.lemmas = keys[order], np.concatenate([self.lemmas, lemmas])[order]
-            where = np.searchsorted(self.keys, lowers)
-        doc.from_array([LEMMA], self.lemmas[where].reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
+        if len(doc) < 200:  # a sentence or a pattern: the dict alone
+            mapped = np.asarray([self.lemma_hash(k, doc) for k in lowers.tolist()], np.uint64)
+        else:  # a chapter: every token's lemma at once from the sorted arrays
+            where = np.minimum(np.searchsorted(self.keys, lowers), max(len(self.keys) - 1, 0))
+            missing = self.keys[where] != lowers if len(self.keys) else np.ones(len(lowers), dtype=bool)
+            if missing.any():  # forms the arrays do not have yet
+                new = np.unique(lowers[missing])
+                lemmas = np.asarray([self.lemma_hash(k, doc) for k in new.tolist()], np.uint64)
+                order = np.argsort(keys := np.concatenate([self.keys, new]))
+                self.keys, self.lemmas = keys[order], np.concatenate([self.lemmas, lemmas])[order]
+                where = np.searchsorted(self.keys, lowers)
+            mapped = self.lemmas[where]
+        doc.from_array([LEMMA], mapped.reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
         return doc
+
+    def lemma_hash(self, lower: int, doc: Doc) -> int:
+        lemma = self.cache.get(lower)
+        if lemma is None:
+            strings = doc.vocab.strings
+            lemma = self.cache[lower] = strings.add(self.lemma(strings[lower]).lower())
+        return lemma
 
 
 class CueMatcher:
