@@ -42,7 +42,9 @@ def provider_service(
         # its own queue and channels: the session's default service must not run these jobs
         "BOOKREADER_QUEUE_NAME": migrated["BOOKREADER_QUEUE_NAME"] + ":provider",
         "BOOKREADER_EVENTS_PREFIX": migrated["BOOKREADER_EVENTS_PREFIX"] + ":provider",
-        "BOOKREADER_DATA_DIR": str(work / "data"),
+        # the session's data folder, as a second service on one database has: its pictures are in that
+        # database's shared cache, so the default service may hand them to its readers (a folder of its own
+        # made those 404 there when this module ran first, as pytest-xdist may order it)
         "BOOKREADER_IMAGE_PROVIDER": "pollinations",
         "BOOKREADER_IMAGE_BASE_URL": f"{stub.base_url}/prompt",
         "BOOKREADER_IMAGE_TIMEOUT": "5",
@@ -200,7 +202,10 @@ async def test_a_busy_worker_defers_image_jobs_and_all_finish(http, db, migrated
     stub.reset()
     stub.latency = 0.2
     try:
-        posted = [await reader.post(f"/api/v1/descriptions/{t['id']}/image") for t in targets]
+        # all at once: the burst must outrun the worker's cap however slowly a loaded machine posts them
+        posted = await asyncio.gather(
+            *(reader.post(f"/api/v1/descriptions/{t['id']}/image") for t in targets)
+        )
         assert all(p.status_code == 202 for p in posted)
         images = await asyncio.gather(*(wait_image(reader, p.json()["id"], timeout=90) for p in posted))
     finally:
