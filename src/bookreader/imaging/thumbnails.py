@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-import anyio
 from PIL import Image
+
+from bookreader.core.cputhreads import run_low_priority
 
 THUMBNAIL_WIDTH = 320
 THUMBNAIL_MEDIA_TYPE = "image/webp"
@@ -23,4 +24,4 @@ def make_thumbnail(data: bytes, width: int = THUMBNAIL_WIDTH) -> bytes:
 
 
 async def make_thumbnail_async(data: bytes, width: int = THUMBNAIL_WIDTH) -> bytes:
-    return await anyio.to_thread.run_sync(make_thumbnail, data, width)
+    return await run_low_priority(make_thumbnail, data, width)

@@ -11,10 +11,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import anyio
 import msgspec
 
 from bookreader.core import db
+from bookreader.core.cputhreads import run_low_priority
 from bookreader.core.jobs import JobContext
 from bookreader.core.procpool import run_in_pool
 from bookreader.core.queue import JobPayload, enqueue
@@ -93,7 +93,7 @@ async def parse_book(ctx: JobContext, raw: dict) -> str:
         await pipeline.fail(ctx, book, "too_complex", "The book needs more memory than allowed to parse.")
         return "failed: too_complex"
 
-    await anyio.to_thread.run_sync(store_parsed_files, storage, book.id, parsed)
+    await run_low_priority(store_parsed_files, storage, book.id, parsed)
     await _replace_chapters(book, parsed)
     await index_book(book.id)  # full-text search passages, in the book language's configuration
     await pipeline.transition(ctx, book, "analyzing", allowed_from=("parsing",))

@@ -12,9 +12,9 @@ import io
 import random
 import re
 
-import anyio
 from PIL import Image, ImageDraw, ImageFont
 
+from bookreader.core.cputhreads import run_low_priority
 from bookreader.imaging.model import GeneratedImage, ImageRequest, ImagingConfig
 from bookreader.imaging.palette import RGB, palette_for
 from bookreader.imaging.validate import checked_image
@@ -134,7 +134,7 @@ class PlaceholderProvider:
         height = request.height or self.config.height
         text = request.text or request.prompt
         # Rendering a card takes ~10-20 ms: off the event loop.
-        data = await anyio.to_thread.run_sync(
+        data = await run_low_priority(
             render_card, request.kind, text, width, height, request.style, request.variant
         )
         media_type, real_width, real_height = checked_image(data)
