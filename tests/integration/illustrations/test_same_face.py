@@ -100,6 +100,17 @@ def sd_hits(stub: StubApiServer) -> list:
     return [hit for hit in stub.hits if hit.path.startswith("/sdapi/")]
 
 
+async def scene_of_grete(reader, book: dict, grete: dict) -> dict:
+    """A passage naming Grete alone that is not the one her portrait was drawn from."""
+    return next(
+        d
+        for d in (await reader.get(f"/api/v1/books/{book['id']}/descriptions")).json()
+        if d["id"] != grete["portrait"]["description_id"]
+        and "Grete" in d["text"]
+        and "Gregor" not in d["text"]
+    )
+
+
 async def test_portraits_ahead_then_scenes_drawn_from_them_with_the_characters_seed(
     http, stub, db, face_env, generated_books
 ) -> None:
@@ -138,13 +149,7 @@ async def test_portraits_ahead_then_scenes_drawn_from_them_with_the_characters_s
     assert grete["portrait"], "Grete is described in chapter 1, so she is portrayed"
     portrait_bytes = (await reader.get(grete["portrait"]["url"])).content
     assert portrait_bytes == PORTRAIT_PNG
-    scene = next(
-        d
-        for d in (await reader.get(f"/api/v1/books/{book['id']}/descriptions")).json()
-        if d["id"] != grete["portrait"]["description_id"]
-        and "Grete" in d["text"]
-        and "Gregor" not in d["text"]
-    )
+    scene = await scene_of_grete(reader, book, grete)
     stub.reset()
     stub.png = SCENE_PNG
     asked = await reader.post(f"/api/v1/descriptions/{scene['id']}/image")
@@ -356,13 +361,7 @@ async def test_openai_compatible_edits_draw_a_scene_from_the_portrait(
             hit for hit in stub.hits if hit.path == "/v1/images/generations" and hit.json()["seed"] == seed
         ]
         assert len(made) == 1, "Grete's portrait: from text, with her seed"
-        scene = next(
-            d
-            for d in (await reader.get(f"/api/v1/books/{book['id']}/descriptions")).json()
-            if d["id"] != grete["portrait"]["description_id"]
-            and "Grete" in d["text"]
-            and "Gregor" not in d["text"]
-        )
+        scene = await scene_of_grete(reader, book, grete)
         stub.reset()
         stub.png = SCENE_PNG
         image = await wait_image(
