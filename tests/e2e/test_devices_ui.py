@@ -4,6 +4,7 @@ last use, revoke it — and the device is refused afterwards."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import asyncpg
 import httpx
@@ -53,7 +54,7 @@ async def test_a_device_that_registered_itself_waits_for_approval(
     page = await open_page()
     email = random_email()
     await sign_up(page, email)
-    chosen = "typed on the Kindle"
+    chosen = f"typed on the Kindle {uuid.uuid4().hex[:8]}"  # unique: keys are unique across accounts
     md5 = hashlib.md5(chosen.encode()).hexdigest()
     settings = load_settings(migrated)
     db = await asyncpg.connect(settings.database_url)

@@ -6,6 +6,7 @@ another account is the reference server's "taken" (402, code 2002) — JSON with
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import asyncpg
 import httpx
@@ -47,7 +48,7 @@ async def test_register_makes_a_device_password_that_waits_for_the_owner(migrate
             assert len((await reader.get("/api/v1/device-passwords")).json()) == 1
 
             # a password typed on the device: a device password waiting for approval
-            chosen = "typed on the Kindle"
+            chosen = f"typed on the Kindle {uuid.uuid4().hex[:8]}"  # unique: keys are unique across accounts
             made = await register(reader.email, md5(chosen))
             assert made.status_code == 201 and made.json() == {"username": reader.email}
             assert (await register(reader.email, md5(chosen))).status_code == 201  # again: idempotent
@@ -98,7 +99,7 @@ async def test_register_makes_a_device_password_that_waits_for_the_owner(migrate
                 assert bad.status_code == 403 and bad.json()["code"] == 2003, (body, bad.text)
 
             # a stranger who knows the email cannot flood the owner's list
-            codes = [(await register(reader.email, md5(f"guess {n}"))).status_code for n in range(4)]
+            codes = [(await register(reader.email, md5(f"guess {n} {chosen}"))).status_code for n in range(4)]
             assert codes == [201, 201, 201, 402], codes
             assert sum(row["pending"] for row in (await reader.get("/api/v1/device-passwords")).json()) == 3
             # and registering is limited per address like signing in (the 13th try of this test)
