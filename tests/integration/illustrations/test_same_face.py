@@ -401,3 +401,7 @@ async def test_the_new_routes_are_in_the_openapi_document(http) -> None:
     ref = spec["paths"][images]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     fields = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
     assert {"version", "pinned", "seed", "character_id", "reference_url"} <= set(fields)
+    # the reader's bound is one controller dependency: its query parameters still show on every route using it
+    for path, method in [(f"{portrait}/versions", "get"), (f"{portrait}/pin", "delete"), (portrait, "post")]:
+        names = {p["name"] for p in spec["paths"][path][method].get("parameters", []) if p["in"] == "query"}
+        assert {"until", "reveal"} <= names, (path, method, names)

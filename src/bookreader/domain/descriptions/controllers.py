@@ -6,22 +6,35 @@ from typing import Annotated, Literal
 import msgspec
 from arq.connections import ArqRedis
 from litestar import Controller, Response, delete, get, post
+from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from bookreader.domain.accounts.tables import User
 from bookreader.domain.descriptions import cast, service
+from bookreader.domain.descriptions.cast import Bound
 from bookreader.domain.descriptions.schemas import CharacterRead, DescriptionRead
 from bookreader.domain.illustrations import portraits, versions
 from bookreader.domain.illustrations.schemas import ImageRead
 from bookreader.settings import Settings
 
 DescriptionKind = Literal["location", "character", "atmosphere", "object", "action"]
+UntilParam = Annotated[str | None, Parameter(max_length=20, description="CHAPTER:OFFSET (or CHAPTER)")]
+RevealParam = Annotated[Literal["all"] | None, Parameter(description="`all`: ignore the reading position")]
+
+
+async def provide_bound(
+    user: User, book_id: uuid.UUID, until: UntilParam = None, reveal: RevealParam = None
+) -> Bound:
+    """How far the reader may see into the cast: `until=CHAPTER:OFFSET`, `reveal=all`, else the furthest
+    position read. Every cast and portrait route takes the same two query parameters."""
+    return await cast.reader_bound(user, book_id, until, reveal)
 
 
 class DescriptionController(Controller):
     path = "/api/v1/books/{book_id:uuid}"
     tags = ["descriptions"]
+    dependencies = {"bound": Provide(provide_bound)}
 
     @get("/descriptions", operation_id="listDescriptions")
     async def list_descriptions(
@@ -35,17 +48,17 @@ class DescriptionController(Controller):
 
     @get("/characters", operation_id="listCharacters")
     async def list_characters(
-        self, user: User, book_id: uuid.UUID, until: UntilParam = None, reveal: RevealParam = None
+        self, user: User, book_id: uuid.UUID, bound: Bound
     ) -> Response[list[CharacterRead]]:
         """The cast as far as the bound: `until=CHAPTER:OFFSET`, `reveal=all`, else the furthest position read."""
-        return await _cast(user, book_id, "character", until, reveal)
+        return await _cast(user, book_id, "character", bound)
 
     @get("/places", operation_id="listPlaces")
     async def list_places(
-        self, user: User, book_id: uuid.UUID, until: UntilParam = None, reveal: RevealParam = None
+        self, user: User, book_id: uuid.UUID, bound: Bound
     ) -> Response[list[CharacterRead]]:
         """Recurring places, cut at the same bound as the cast."""
-        return await _cast(user, book_id, "place", until, reveal)
+        return await _cast(user, book_id, "place", bound)
 
     @post(
         "/characters/{character_id:uuid}/portrait",
@@ -57,16 +70,9 @@ class DescriptionController(Controller):
         "them yet.",
     )
     async def request_portrait(
-        self,
-        user: User,
-        book_id: uuid.UUID,
-        character_id: uuid.UUID,
-        settings: Settings,
+        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, bound: Bound, settings: Settings,
         queue: ArqRedis,
-        until: UntilParam = None,
-        reveal: RevealParam = None,
-    ) -> Response[ImageRead]:
-        bound = await cast.reader_bound(user, book_id, until, reveal)
+    ) -> Response[ImageRead]:  # fmt: skip
         image, started = await portraits.request_portrait(
             user, book_id, character_id, bound, settings=settings, queue=queue
         )
@@ -80,25 +86,17 @@ class DescriptionController(Controller):
         "the plan as a new picture: 402/429 `quota_exceeded`). 409 `no_portrait` before there is one.",
     )
     async def regenerate_portrait(
-        self,
-        user: User,
-        book_id: uuid.UUID,
-        character_id: uuid.UUID,
-        settings: Settings,
+        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, bound: Bound, settings: Settings,
         queue: ArqRedis,
-        until: UntilParam = None,
-        reveal: RevealParam = None,
-    ) -> ImageRead:
-        shown = await _shown_portrait(user, book_id, character_id, until, reveal)
+    ) -> ImageRead:  # fmt: skip
+        shown = await portraits.shown_portrait_id(user, book_id, character_id, bound)
         return await versions.regenerate(user, shown, settings=settings, queue=queue)
 
     @get("/characters/{character_id:uuid}/portrait/versions", operation_id="listPortraitVersions")
     async def portrait_versions(
-        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, until: UntilParam = None,
-        reveal: RevealParam = None,
-    ) -> list[ImageRead]:  # fmt: skip
+        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, bound: Bound
+    ) -> list[ImageRead]:
         """Every version of the character's portrait, newest first (the bound as for the cast)."""
-        bound = await cast.reader_bound(user, book_id, until, reveal)
         return await portraits.portrait_versions(user, book_id, character_id, bound)
 
     @post(
@@ -120,31 +118,16 @@ class DescriptionController(Controller):
         description="No version pinned: the cast shows the newest portrait again (returned).",
     )
     async def unpin_portrait(
-        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, until: UntilParam = None,
-        reveal: RevealParam = None,
-    ) -> ImageRead:  # fmt: skip
-        shown = await _shown_portrait(user, book_id, character_id, until, reveal)
+        self, user: User, book_id: uuid.UUID, character_id: uuid.UUID, bound: Bound
+    ) -> ImageRead:
+        shown = await portraits.shown_portrait_id(user, book_id, character_id, bound)
         return await versions.unpin(user, shown)
-
-
-UntilParam = Annotated[str | None, Parameter(max_length=20, description="CHAPTER:OFFSET (or CHAPTER)")]
-RevealParam = Annotated[Literal["all"] | None, Parameter(description="`all`: ignore the reading position")]
 
 
 class PortraitPin(msgspec.Struct):
     image_id: uuid.UUID
 
 
-async def _shown_portrait(
-    user: User, book_id: uuid.UUID, character_id: uuid.UUID, until: str | None, reveal: str | None
-) -> uuid.UUID:
-    bound = await cast.reader_bound(user, book_id, until, reveal)
-    return await portraits.shown_portrait_id(user, book_id, character_id, bound)
-
-
-async def _cast(
-    user: User, book_id: uuid.UUID, kind: str, until: str | None, reveal: str | None
-) -> Response[list[CharacterRead]]:
-    bound = await cast.reader_bound(user, book_id, until, reveal)
+async def _cast(user: User, book_id: uuid.UUID, kind: str, bound: Bound) -> Response[list[CharacterRead]]:
     items = await cast.list_cast(user, book_id, kind, bound)
     return Response(items, headers={"X-Cast-Until": bound.label, "Cache-Control": "private, no-cache"})
