@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Locator, Page
 
 from tests.books import cast_epub
 from tests.e2e.conftest import PASSWORD, sign_in
@@ -34,30 +35,34 @@ async def reader_in_chapter_3(base_url: str) -> tuple[str, str]:
         return account.email, book["id"]
 
 
-async def test_cast_panel_shows_only_what_was_read(open_page, base_url: str, screenshots: Path) -> None:
-    email, book_id = await reader_in_chapter_3(base_url)
-    page = await open_page()
+async def open_cast_at_grete(page: Page, email: str, book_id: str) -> Locator:
+    """Sign in, open chapter 3 of the book and its "Who's who" panel: Grete's card (she is met in chapter 1)."""
     await sign_in(page, email)
     await page.goto(f"/#/read/{book_id}/3")
     await page.wait_for_selector("#reader:not(.is-loading)[data-page]")
     await page.click("#reader-cast")
-    people = page.locator("#cast-people .cast-card")
-    await people.first.wait_for()
+    grete = page.locator("#cast-people .cast-card").filter(has=page.locator(".cast-name", has_text="Grete"))
+    await grete.wait_for()
+    return grete
+
+
+async def draw_portrait(card: Locator) -> None:
+    """The card's portrait through the image pipeline (placeholder provider), unless it was drawn ahead."""
+    if await card.locator(".cast-make-portrait").count():
+        await card.locator(".cast-make-portrait").click()
+    await card.locator("img.cast-portrait").wait_for(timeout=60_000)
+
+
+async def test_cast_panel_shows_only_what_was_read(open_page, base_url: str, screenshots: Path) -> None:
+    email, book_id = await reader_in_chapter_3(base_url)
+    page = await open_page()
+    grete = await open_cast_at_grete(page, email, book_id)
     names = await page.locator("#cast-people .cast-name").all_inner_texts()
     assert any(n.startswith("Grete") for n in names) and not any("Lorrimer" in n for n in names)
     assert "Kestrelby" in await page.inner_text("#cast-places")
     assert "red beard" not in await page.inner_text("#cast-panel")
-    grete = page.locator("#cast-people .cast-card").filter(has=page.locator(".cast-name", has_text="Grete"))
     assert await grete.locator(".cast-appearance").count() == 1
-    if await grete.locator(".cast-make-portrait").count():  # not already drawn ahead with chapter 1
-        await grete.locator(
-            ".cast-make-portrait"
-        ).click()  # through the image pipeline (placeholder provider)
-    await (
-        page.locator("#cast-people .cast-card", has_text="Grete")
-        .locator("img.cast-portrait")
-        .wait_for(timeout=60_000)
-    )
+    await draw_portrait(grete)
     await page.screenshot(path=screenshots / "cast-panel.png")
     assert not await violations(page)
     grete = page.locator("#cast-people .cast-card").filter(has=page.locator(".cast-name", has_text="Grete"))

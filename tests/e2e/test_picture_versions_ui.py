@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import PASSWORD, sign_in
 from tests.e2e.test_accessibility import violations
-from tests.e2e.test_cast_ui import SCENE_WITH_PICTURE, reader_in_chapter_3
+from tests.e2e.test_cast_ui import SCENE_WITH_PICTURE, draw_portrait, open_cast_at_grete, reader_in_chapter_3
 
 pytestmark = pytest.mark.e2e
 
@@ -97,15 +97,8 @@ async def test_regenerate_and_pin_a_scene_picture(open_page, base_url: str, scre
 async def test_regenerate_and_pin_a_portrait(open_page, base_url: str, screenshots) -> None:
     email, book_id = await reader_in_chapter_3(base_url)
     page = await open_page()
-    await sign_in(page, email)
-    await page.goto(f"/#/read/{book_id}/3")
-    await page.wait_for_selector("#reader:not(.is-loading)[data-page]")
-    await page.click("#reader-cast")
-    grete = page.locator("#cast-people .cast-card").filter(has=page.locator(".cast-name", has_text="Grete"))
-    await grete.wait_for()
-    if await grete.locator(".cast-make-portrait").count():
-        await grete.locator(".cast-make-portrait").click()
-    await grete.locator("img.cast-portrait").wait_for(timeout=60_000)
+    grete = await open_cast_at_grete(page, email, book_id)
+    await draw_portrait(grete)
     async with api_client(base_url, email) as http:
 
         async def portrait() -> dict:
