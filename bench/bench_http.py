@@ -4,10 +4,12 @@
 
 Starts embedded Postgres + Redis and the real service (`bookreader serve`, the limiter running but set high
 enough never to reject), signs up a reader and ingests Moby-Dick; then starts, on the same database, a bare
-ASGI app and a bare Litestar app on Granian (bench/http_baselines.py, one asyncpg query for the chapter row).
-After a warm-up, `wrk -t2 -c64 -d20s --latency` runs against each: GET chapter 37 (10 KB), GET book,
-PUT progress (Lua script), GET /health; then GET chapter at 16 connections idle and while 5 MB books ingest
-back to back. Prints req/s, p50, p99 and the ratios to the bare Litestar baseline.
+ASGI app and a bare Litestar app on Granian (bench/http_baselines.py, one asyncpg query for the chapter row,
+and BookReader's own position-write statement for the same reader and book). After a warm-up,
+`wrk -t2 -c64 -d20s --latency` runs against each: GET chapter 37 (10 KB), GET book, PUT progress (Lua script),
+GET /health; then GET chapter at 16 connections idle and while 5 MB books ingest back to back. Prints req/s,
+p50, p99 and the ratios to the bare Litestar baseline (the chapter row read, issue 17's yardstick); PUT progress
+also to the bare write (the same statement and durability: what is left is BookReader's own overhead).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.harness, f
 from tests.harness import REPO_ROOT, SHARED_BOOKS, random_email, running_service
 
 from bookreader.core.embedded import free_port
+from bookreader.domain.reading.service import sync_commit_mode
+from bookreader.settings import load_settings
 
 MOBY_DICK_NAME = Path("epub3") / "idpf-moby-dick.epub"
 CHAPTER = 37
@@ -39,7 +43,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 PUT_SCRIPT = """
 wrk.method = "PUT"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer {token}"
 local n = 0
 request = function()
   n = n + 1
@@ -221,8 +224,15 @@ class Ingest(threading.Thread):
                 http.delete(f"/api/v1/books/{book_id}", headers=headers)
 
 
-def start_baseline(target: str, port: int, database_url: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(BENCH_DIR)}
+def start_baseline(
+    target: str, port: int, database_url: str, log: Path, sync_commit: str = "on"
+) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(BENCH_DIR),
+        "SYNC_COMMIT": sync_commit,
+    }
     command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "1", "--no-ws", "--log-level", "warning", target]
     process = subprocess.Popen(
@@ -239,7 +249,9 @@ def start_baseline(target: str, port: int, database_url: str, log: Path) -> subp
     raise RuntimeError(f"{target} did not start; see {log}")
 
 
-def print_table(results: list[Result], baseline: dict[str, Result]) -> None:
+def print_table(results: list[Result], baseline: dict[str, Result], writes: dict[str, Result]) -> None:
+    """`baseline`: each row's bare Litestar counterpart (the ratio column); `writes`: a second one, printed
+    under the row (PUT progress vs the bare write)."""
     print(
         f"\n{'endpoint':58} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU µs/req':>10}"
         "  ratio to bare Litestar"
@@ -250,12 +262,18 @@ def print_table(results: list[Result], baseline: dict[str, Result]) -> None:
         if base and base.cpu_us and r.cpu_us:
             ratio += f", {base.cpu_us / r.cpu_us:5.2f}× by CPU"
         print(f"{r.name:58} {r.rps:8.0f} {r.p50:8.1f} {r.p99:8.1f} {r.errors:7d} {r.cpu_us:10.0f}  {ratio}")
+        if (write := writes.get(r.name)) is not None:
+            ratio = f"{r.rps / write.rps:5.2f}× req/s, {r.p99 / write.p99:5.2f}× p99"
+            if write.cpu_us and r.cpu_us:
+                ratio += f", {write.cpu_us / r.cpu_us:5.2f}× by CPU"
+            print(f"{'':58} {'':>45}  {ratio}  ← to the bare write")
 
 
 def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path, pgid: int) -> None:
     http = httpx.Client(base_url=base_url, timeout=60)
     credentials = register(http)
     token = sign_in(http, credentials)
+    user_id = http.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).json()["id"]
     book_id = upload(http, token, *moby_dick())
     started = time.monotonic()
     book = wait_ready(http, book_id, token)
@@ -270,23 +288,28 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
     print(f"chapter {CHAPTER}: {size} bytes of JSON")
     template = big_fb2(http, token, book_id, book["chapter_count"], args.ingest_bytes)
     ports = {"asgi": free_port(), "litestar": free_port()}
-    database_url = env["DATABASE_URL"]
+    database_url, sync_commit = env["DATABASE_URL"], sync_commit_mode(load_settings(env))
     baselines = [
         start_baseline("http_baselines:asgi_app", ports["asgi"], database_url, tmp / "asgi.log"),
-        start_baseline("http_baselines:litestar_app", ports["litestar"], database_url, tmp / "litestar.log"),
+        start_baseline(
+            "http_baselines:litestar_app", ports["litestar"], database_url, tmp / "litestar.log", sync_commit
+        ),
     ]
     c, d = args.connections, args.duration
     print(f"load average (1, 5, 15 min) before the runs: {load_average()}")
     chapter_path = f"/api/v1/books/{book_id}/chapters/{CHAPTER}"
     bare = {k: f"http://127.0.0.1:{p}/chapters/{book_id}/{CHAPTER}" for k, p in ports.items()}
+    bare_write = f"http://127.0.0.1:{ports['litestar']}/progress/{user_id}/{book_id}"
+    bare_put = PUT_SCRIPT.format(chapter=CHAPTER, path=f"/progress/{user_id}/{book_id}")
     try:
         for url, tok in ((bare["asgi"], ""), (bare["litestar"], ""), (base_url + chapter_path, token)):
             wrk("warm-up", url, connections=c, duration=args.warmup, token=tok)
+        wrk("warm-up", bare_write, connections=c, duration=args.warmup, script=bare_put)
         wrk("warm-up", base_url + "/health", connections=c, duration=args.warmup)
         token = sign_in(http, credentials)  # a fresh access token, same reader (tokens live 15 min)
         for path in (chapter_path, f"/api/v1/books/{book_id}"):  # measure answers, not refusals
             http.get(path, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
-        put = PUT_SCRIPT.format(token=token, chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
+        put = PUT_SCRIPT.format(chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
         asgi_pgid, litestar_pgid = (process.pid for process in baselines)
         b_asgi = wrk(
             "bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d, pgid=asgi_pgid
@@ -298,6 +321,14 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
             duration=d,
             pgid=litestar_pgid,
         )
+        b_write = wrk(
+            f"bare Litestar + asyncpg: position write (sync commit {sync_commit})",
+            bare_write,
+            connections=c,
+            duration=d,
+            script=bare_put,
+            pgid=litestar_pgid,
+        )
         b_health = wrk(
             "bare Litestar: /health",
             f"http://127.0.0.1:{ports['litestar']}/health",
@@ -305,8 +336,9 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
             duration=d,
             pgid=litestar_pgid,
         )
-        results = [b_asgi, b_chapter, b_health]
+        results = [b_asgi, b_chapter, b_write, b_health]
         baseline: dict[str, Result] = {}
+        writes = {"BookReader PUT progress": b_write}
         for name, path, script, base in (
             (f"BookReader GET chapter {CHAPTER}", chapter_path, "", b_chapter),
             ("BookReader GET book", f"/api/v1/books/{book_id}", "", b_chapter),
@@ -344,9 +376,10 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
                 base_url + chapter_path, connections=16, duration=d, token=token,
             )  # fmt: skip
             ingest.stop_event.set()
+            ingest.join(180)  # its last request ends before the service stops (else: ConnectError)
             results.append(busy)
             baseline[busy.name] = b16
-        print_table(results, baseline)
+        print_table(results, baseline, writes)
         print(f"\nload average (1, 5, 15 min) at the end: {load_average()}")
         if any(r.errors for r in results):
             print(

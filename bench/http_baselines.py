@@ -1,21 +1,28 @@
 """The bare baselines `bench_http.py` measures BookReader against (run by Granian, one worker each):
 
 - `asgi_app`: a bare ASGI callable, one asyncpg query for the chapter row, msgspec JSON;
-- `litestar_app`: a bare Litestar app with the same query, plus `/health`.
+- `litestar_app`: a bare Litestar app with the same query, plus `/health`, plus
+  `PUT /progress/{owner}/{book_id}`: BookReader's own position-write statement (`WRITE_POSITION`: ownership
+  check, "not older" upsert, `position_writes` row, one round trip) with the same commit durability
+  (`SYNC_COMMIT`: the service's `synchronous_commit` for it), the body decoded by Litestar into a msgspec struct.
 
 Both read `DATABASE_URL` and serve `GET /chapters/{book_id}/{number}` (no auth: the cost of "the row out of
-Postgres as JSON" through each stack, the floor BookReader's authenticated route is compared to).
+Postgres as JSON" through each stack, the floor BookReader's authenticated route is compared to). The write
+is the floor of `PUT progress`: what is left above it is BookReader's own overhead (auth, rate limit, clamp).
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import msgspec
-from litestar import Litestar, get
+from litestar import Litestar, get, put
 from litestar.exceptions import NotFoundException
+
+from bookreader.domain.reading.service import WRITE_POSITION
 
 QUERY = (
     "SELECT number, title, level, html, text, paragraphs::text AS paragraphs, word_count, is_front_matter "
@@ -34,8 +41,21 @@ class ChapterRow(msgspec.Struct):
     is_front_matter: bool
 
 
+class ProgressBody(msgspec.Struct):
+    chapter: int
+    offset: int
+    percentage: float
+    device: str = ""
+
+
+class Written(msgspec.Struct):
+    accepted: bool
+    owned: bool
+
+
 _pool: asyncpg.Pool | None = None
 _encoder = msgspec.json.Encoder()
+_SYNC_COMMIT = os.environ.get("SYNC_COMMIT", "on")  # bench_http passes the service's mode for this write
 
 
 async def _chapter(book_id: uuid.UUID, number: int) -> bytes | None:
@@ -97,4 +117,14 @@ async def chapter(book_id: uuid.UUID, number: int) -> bytes:
     return body
 
 
-litestar_app = Litestar([health, chapter], on_startup=[_open_pool], on_shutdown=[_close_pool])
+@put("/progress/{owner:uuid}/{book_id:uuid}", status_code=200)
+async def progress(owner: uuid.UUID, book_id: uuid.UUID, data: ProgressBody) -> Written:
+    assert _pool is not None
+    values = (owner, book_id, data.chapter, data.offset, data.percentage, data.device, datetime.now(UTC))
+    row = await _pool.fetchrow(WRITE_POSITION, *values, _SYNC_COMMIT)
+    if row is None or not row["owned"]:
+        raise NotFoundException()
+    return Written(row["accepted"], row["owned"])
+
+
+litestar_app = Litestar([health, chapter, progress], on_startup=[_open_pool], on_shutdown=[_close_pool])
