@@ -10,11 +10,8 @@ import httpx
 import pytest
 
 from tests.books import write_books
-from tests.harness import SHARED_BOOKS, Infrastructure, LiveService
+from tests.harness import SHARED_BOOKS, Infrastructure, LiveService, serving
 from tests.support import Reader, sign_up
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-
 
 SHARED_MISSING = f"needs the shared test books at {SHARED_BOOKS} (absent on a lone clone; CI has them)"
 
@@ -60,12 +57,8 @@ def migrated(service_env: dict[str, str], infra: Infrastructure) -> dict[str, st
 
 @pytest.fixture(scope="session")
 def live_service(migrated: dict[str, str], infra: Infrastructure) -> Iterator[LiveService]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    service = LiveService(migrated, log_path=ARTIFACTS / f"service-{infra.run_id}.log").start()
-    try:
+    with serving(migrated, f"service-{infra.run_id}") as service:
         yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ from bookreader.core.embedded import (
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_BOOKS = REPO_ROOT.parent / "shared" / "books"
+ARTIFACTS = REPO_ROOT / "test-artifacts"  # service logs that outlive the run's temporary folders
 
 
 def _with_database(url: str, name: str) -> str:
@@ -185,6 +186,20 @@ class LiveService:
         self.stop(signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def serving(env: dict[str, str], log: str | Path, command: str = "serve") -> Iterator[LiveService]:
+    """`bookreader <command>` with `env` for the length of the block, stopped however the block ends. `log`: a
+    path, or a name for a file in test-artifacts/ (with this process's id: pytest-xdist workers write apart)."""
+    if isinstance(log, str):
+        ARTIFACTS.mkdir(exist_ok=True)
+        log = ARTIFACTS / f"{log}-{os.getpid()}.log"
+    service = LiveService(env, command=command, log_path=log).start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
 def random_email() -> str:
     return f"reader-{secrets.token_hex(5)}@example.com"
 
@@ -204,10 +219,7 @@ def running_service(
         try:
             env = infra.environment(**env_extra)
             asyncio.run(migrate(load_settings(env)))
-            service = LiveService(env, log_path=Path(tmp) / "service.log").start()
-            try:
+            with serving(env, Path(tmp) / "service.log") as service:
                 yield service, env
-            finally:
-                service.stop()
         finally:
             infra.stop()

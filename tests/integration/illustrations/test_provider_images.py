@@ -4,14 +4,13 @@ refinement: transient failures retried, identical requests generated once across
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from arq.constants import result_key_prefix
-from tests.harness import LiveService
+from tests.harness import LiveService, serving
 from tests.integration.illustrations.helpers import METAMORPHOSIS, descriptions, ready_book, wait_image
 from tests.stub_server import Reply, StubApiServer, json_reply
 from tests.support import Reader, sign_up
@@ -20,7 +19,6 @@ from bookreader.core.queue import create_queue
 from bookreader.domain.accounts.tables import User
 from bookreader.settings import load_settings
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 MONTHLY = 3
 PER_MINUTE = 5
 
@@ -33,10 +31,7 @@ def stub() -> Iterator[StubApiServer]:
 
 
 @pytest.fixture(scope="module")
-def provider_service(
-    migrated: dict[str, str], stub: StubApiServer, tmp_path_factory
-) -> Iterator[LiveService]:
-    work = tmp_path_factory.mktemp("provider-service")
+def provider_service(migrated: dict[str, str], stub: StubApiServer) -> Iterator[LiveService]:
     env = {
         **migrated,
         # its own queue and channels: the session's default service must not run these jobs
@@ -55,12 +50,8 @@ def provider_service(
         "BOOKREADER_PLAN_FREE_IMAGES_PER_MONTH": str(MONTHLY),
         "BOOKREADER_IMAGE_RATE_PER_MINUTE": str(PER_MINUTE),
     }
-    ARTIFACTS.mkdir(exist_ok=True)
-    service = LiveService(env, log_path=ARTIFACTS / f"provider-service-{work.name}-{os.getpid()}.log").start()
-    try:
+    with serving(env, "provider-service") as service:
         yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import os
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from arq.constants import result_key_prefix
 from arq.jobs import Job
 from tests.books import cast_epub
-from tests.harness import LiveService
+from tests.harness import LiveService, serving
 from tests.integration.illustrations.helpers import wait_image
 from tests.stub_server import StubApiServer, tiny_png
 from tests.support import Reader, sign_up
@@ -28,7 +27,6 @@ from bookreader.domain.illustrations.tables import Image
 from bookreader.imaging.prompts import stable_seed
 from bookreader.settings import load_settings
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 MONTHLY = 8
 AHEAD = 2
 PORTRAIT_PNG = tiny_png((200, 40, 40), (48, 48))
@@ -63,12 +61,8 @@ def face_env(migrated: dict[str, str], stub: StubApiServer, tmp_path_factory) ->
 
 @pytest.fixture(scope="module")
 def face_service(face_env: dict[str, str]) -> Iterator[LiveService]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    service = LiveService(face_env, log_path=ARTIFACTS / f"same-face-{os.getpid()}.log").start()
-    try:
+    with serving(face_env, "same-face") as service:
         yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture
@@ -340,11 +334,8 @@ def openai_service(face_env: dict[str, str], stub: StubApiServer) -> Iterator[Li
         "BOOKREADER_IMAGE_MODEL": "gpt-image-1",
         "BOOKREADER_IMAGE_SEND_SEED": "1",
     }
-    service = LiveService(env, log_path=ARTIFACTS / f"same-face-openai-{os.getpid()}.log").start()
-    try:
+    with serving(env, "same-face-openai") as service:
         yield service
-    finally:
-        service.stop()
 
 
 async def test_openai_compatible_edits_draw_a_scene_from_the_portrait(

@@ -59,59 +59,55 @@ async def wait_until(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def test_crud_secret_test_event_log_and_isolation(webhook_env, receiver: Receiver, tmp_path) -> None:
-    service = LiveService(webhook_env, log_path=tmp_path / "service.log").start()
-    try:
-        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
-            reader, other = await sign_up(http), await sign_up(http)
-            created = await reader.post(
-                "/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"]}
-            )
-            assert created.status_code == 201, created.text
-            hook = created.json()
-            secret = hook["secret"]
-            assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) >= 24
-            listed = (await reader.get("/api/v1/webhooks")).json()
-            assert [h["id"] for h in listed["items"]] == [hook["id"]]
-            assert listed["items"][0]["secret"] is None  # shown once
-            assert (await other.get("/api/v1/webhooks")).json()["total"] == 0
-            assert (await other.delete(f"/api/v1/webhooks/{hook['id']}")).status_code == 404
-            bad = await reader.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["nope"]})
-            assert bad.status_code in (400, 422) and bad.json()["code"]
-            system = await reader.post(
-                "/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"], "system": True}
-            )
-            assert system.status_code == 403 and system.json()["code"] == "admin_required"
+async def test_crud_secret_test_event_log_and_isolation(
+    webhook_service: LiveService, receiver: Receiver
+) -> None:
+    async with httpx.AsyncClient(base_url=webhook_service.base_url, timeout=30) as http:
+        reader, other = await sign_up(http), await sign_up(http)
+        created = await reader.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"]})
+        assert created.status_code == 201, created.text
+        hook = created.json()
+        secret = hook["secret"]
+        assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) >= 24
+        listed = (await reader.get("/api/v1/webhooks")).json()
+        assert [h["id"] for h in listed["items"]] == [hook["id"]]
+        assert listed["items"][0]["secret"] is None  # shown once
+        assert (await other.get("/api/v1/webhooks")).json()["total"] == 0
+        assert (await other.delete(f"/api/v1/webhooks/{hook['id']}")).status_code == 404
+        bad = await reader.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["nope"]})
+        assert bad.status_code in (400, 422) and bad.json()["code"]
+        system = await reader.post(
+            "/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"], "system": True}
+        )
+        assert system.status_code == 403 and system.json()["code"] == "admin_required"
 
-            test = await reader.post(f"/api/v1/webhooks/{hook['id']}/test")
-            assert test.status_code == 202
-            book_id = await upload(reader, "Lighthouse")
-            await upload(other, "Not yours")  # the other user's book.ready must not reach this endpoint
-            await reader.wait_for_book(book_id)
+        test = await reader.post(f"/api/v1/webhooks/{hook['id']}/test")
+        assert test.status_code == 202
+        book_id = await upload(reader, "Lighthouse")
+        await upload(other, "Not yours")  # the other user's book.ready must not reach this endpoint
+        await reader.wait_for_book(book_id)
 
-            async def two_delivered() -> bool:
-                log = (await reader.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()
-                return log["total"] == 2 and all(d["status"] == "delivered" for d in log["items"])
+        async def two_delivered() -> bool:
+            log = (await reader.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()
+            return log["total"] == 2 and all(d["status"] == "delivered" for d in log["items"])
 
-            await wait_until(two_delivered, 60, "the test event and book.ready")
-            log = (await reader.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
-            assert {d["event_type"] for d in log} == {"webhook.test", "book.ready"}
-            assert all(d["response_code"] == 200 and d["latency_ms"] is not None for d in log)
-            bodies = [verified(secret, r) for r in receiver.accepted()]
-            assert {b["type"] for b in bodies} == {"webhook.test", "book.ready"}
-            ready = next(b for b in bodies if b["type"] == "book.ready")
-            assert set(ready) == {"id", "type", "created_at", "data"}
-            assert ready["data"]["book_id"] == book_id and ready["data"]["title"] == "Lighthouse"
-            assert receiver.accepted()[0].headers["Webhook-Id"] == bodies[0]["id"]
-            tampered = receiver.accepted()[0]
-            tampered.body = tampered.body.replace(b"}", b" }", 1)
-            with pytest.raises(Exception, match="signature"):
-                verified(secret, tampered)
+        await wait_until(two_delivered, 60, "the test event and book.ready")
+        log = (await reader.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
+        assert {d["event_type"] for d in log} == {"webhook.test", "book.ready"}
+        assert all(d["response_code"] == 200 and d["latency_ms"] is not None for d in log)
+        bodies = [verified(secret, r) for r in receiver.accepted()]
+        assert {b["type"] for b in bodies} == {"webhook.test", "book.ready"}
+        ready = next(b for b in bodies if b["type"] == "book.ready")
+        assert set(ready) == {"id", "type", "created_at", "data"}
+        assert ready["data"]["book_id"] == book_id and ready["data"]["title"] == "Lighthouse"
+        assert receiver.accepted()[0].headers["Webhook-Id"] == bodies[0]["id"]
+        tampered = receiver.accepted()[0]
+        tampered.body = tampered.body.replace(b"}", b" }", 1)
+        with pytest.raises(Exception, match="signature"):
+            verified(secret, tampered)
 
-            assert (await reader.delete(f"/api/v1/webhooks/{hook['id']}")).status_code == 204
-            assert (await reader.get(f"/api/v1/webhooks/{hook['id']}")).status_code == 404
-    finally:
-        service.stop()
+        assert (await reader.delete(f"/api/v1/webhooks/{hook['id']}")).status_code == 204
+        assert (await reader.get(f"/api/v1/webhooks/{hook['id']}")).status_code == 404
 
 
 async def test_private_targets_refused_without_the_operator_switch(reader: Reader) -> None:
@@ -218,67 +214,55 @@ async def test_no_event_lost_when_receiver_is_down_and_the_worker_is_killed(
 
 
 async def test_an_endpoint_failing_for_the_set_time_is_disabled_and_the_owner_told(
-    webhook_env, receiver: Receiver, tmp_path
+    webhook_service: LiveService, receiver: Receiver
 ) -> None:
-    env = {**webhook_env, "BOOKREADER_WEBHOOK_DISABLE_AFTER": "2"}
-    service = LiveService(env, log_path=tmp_path / "service.log").start()
+    assert webhook_service.env["BOOKREADER_WEBHOOK_DISABLE_AFTER"] == "2"  # seconds
     receiver.status = 500
-    try:
-        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
-            reader = await sign_up(http)
-            hook = (
-                await reader.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"]})
-            ).json()
-            await reader.post(f"/api/v1/webhooks/{hook['id']}/test")
+    async with httpx.AsyncClient(base_url=webhook_service.base_url, timeout=30) as http:
+        reader = await sign_up(http)
+        hook = (
+            await reader.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"]})
+        ).json()
+        await reader.post(f"/api/v1/webhooks/{hook['id']}/test")
 
-            async def disabled() -> bool:
-                return not (await reader.get(f"/api/v1/webhooks/{hook['id']}")).json()["enabled"]
+        async def disabled() -> bool:
+            return not (await reader.get(f"/api/v1/webhooks/{hook['id']}")).json()["enabled"]
 
-            await wait_until(disabled, 60, "the endpoint to be disabled")
-            current = (await reader.get(f"/api/v1/webhooks/{hook['id']}")).json()
-            assert current["disabled_at"] and "HTTP 500" in current["disabled_reason"]
-            log = (await reader.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
-            assert (
-                log[0]["status"] == "pending" and log[0]["attempts"] >= 2 and log[0]["response_code"] == 500
-            )
-            tries = len(receiver.received)
-            await asyncio.sleep(3)
-            assert len(receiver.received) == tries  # nothing more is sent to a disabled endpoint
-            enabled = await reader.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": True})
-            assert enabled.json()["enabled"] is True
-    finally:
-        service.stop()
+        await wait_until(disabled, 60, "the endpoint to be disabled")
+        current = (await reader.get(f"/api/v1/webhooks/{hook['id']}")).json()
+        assert current["disabled_at"] and "HTTP 500" in current["disabled_reason"]
+        log = (await reader.get(f"/api/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
+        assert log[0]["status"] == "pending" and log[0]["attempts"] >= 2 and log[0]["response_code"] == 500
+        tries = len(receiver.received)
+        await asyncio.sleep(3)
+        assert len(receiver.received) == tries  # nothing more is sent to a disabled endpoint
+        enabled = await reader.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": True})
+        assert enabled.json()["enabled"] is True
     assert json.loads(receiver.received[0].body)["type"] == "webhook.test"
 
 
 async def test_an_admins_system_wide_webhook_gets_every_users_events(
-    webhook_env, receiver: Receiver, tmp_path
+    webhook_service: LiveService, receiver: Receiver
 ) -> None:
-    service = LiveService(webhook_env, log_path=tmp_path / "service.log").start()
-    try:
-        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
-            admin, user = await sign_up(http), await sign_up(http)
-            promoted = await asyncio.to_thread(
-                subprocess.run,
-                [sys.executable, "-m", "bookreader", "create-admin", admin.email, "--password", "unused-existing"],
-                env={**os.environ, **webhook_env}, capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
-            assert promoted.returncode == 0, promoted.stderr
-            created = await admin.post(
-                "/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"], "system": True}
-            )
-            assert created.status_code == 201, created.text
-            hook = created.json()
-            assert hook["system"] is True
-            book_id = await upload(user, "Somebody Else's")
-            await user.wait_for_book(book_id)
+    async with httpx.AsyncClient(base_url=webhook_service.base_url, timeout=30) as http:
+        admin, user = await sign_up(http), await sign_up(http)
+        promoted = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "bookreader", "create-admin", admin.email, "--password", "unused-existing"],
+            env={**os.environ, **webhook_service.env}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert promoted.returncode == 0, promoted.stderr
+        created = await admin.post(
+            "/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"], "system": True}
+        )
+        assert created.status_code == 201, created.text
+        hook = created.json()
+        assert hook["system"] is True
+        book_id = await upload(user, "Somebody Else's")
+        await user.wait_for_book(book_id)
 
-            async def delivered() -> bool:
-                return any(
-                    verified(hook["secret"], r)["data"]["book_id"] == book_id for r in receiver.accepted()
-                )
+        async def delivered() -> bool:
+            return any(verified(hook["secret"], r)["data"]["book_id"] == book_id for r in receiver.accepted())
 
-            await wait_until(delivered, 60, "the other user's book.ready at the system-wide endpoint")
-            assert (await user.get("/api/v1/webhooks")).json()["total"] == 0  # not the user's to see
-    finally:
-        service.stop()
+        await wait_until(delivered, 60, "the other user's book.ready at the system-wide endpoint")
+        assert (await user.get("/api/v1/webhooks")).json()["total"] == 0  # not the user's to see
