@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-from tests.harness import _with_database, random_email
+from tests.harness import _with_database, random_email, template_of
 
 from bookreader.core.embedded import create_database, drop_database
 
@@ -63,12 +63,12 @@ def snapshot_files(root: Path) -> dict[str, str]:
 async def test_backup_wipe_restore_round_trip(migrated, tmp_path) -> None:
     admin_url = _with_database(migrated["DATABASE_URL"], "postgres")
     name = f"bookreader_backup_{uuid.uuid4().hex[:10]}"
-    await create_database(admin_url, name)
+    # a copy of the session's migrated template (conftest `migrated`) rather than a `bookreader migrate` run
+    await create_database(admin_url, name, template=template_of(migrated["DATABASE_URL"]))
     url = _with_database(migrated["DATABASE_URL"], name)
     data = tmp_path / "data"
     env = {**migrated, "DATABASE_URL": url, "BOOKREADER_DATA_DIR": str(data)}
     try:
-        cli(env, "migrate")
         cli(env, "create-admin", random_email(), "--password", "admin password 1")
         conn = await asyncpg.connect(url)
         try:

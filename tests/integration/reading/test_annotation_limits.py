@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from tests.harness import LiveService
+from tests.harness import serving
 from tests.integration.reading.conftest import book_with_chapters
 from tests.support import Reader, sign_up
 
@@ -29,10 +29,11 @@ async def test_lists_are_paged(reader: Reader, alice: dict) -> None:
         assert too_many.status_code == 400 and too_many.json()["code"]
 
 
-async def test_counts_per_book_are_capped(migrated, generated_books, tmp_path) -> None:
-    env = {**migrated, "BOOKREADER_MAX_BOOKMARKS_PER_BOOK": "3", "BOOKREADER_MAX_HIGHLIGHTS_PER_BOOK": "2"}
-    service = LiveService(env, log_path=tmp_path / "serve.log").start()
-    try:
+async def test_counts_per_book_are_capped(live_service, migrated, generated_books, tmp_path) -> None:
+    # an API with the caps; the session's service (the same database and queue) parses the book
+    env = {**migrated, "BOOKREADER_EMBEDDED_WORKER": "0",
+           "BOOKREADER_MAX_BOOKMARKS_PER_BOOK": "3", "BOOKREADER_MAX_HIGHLIGHTS_PER_BOOK": "2"}  # fmt: skip
+    with serving(env, tmp_path / "api.log", command="api") as service:
         async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
             reader = await sign_up(http)
             book = await book_with_chapters(reader, generated_books["tiny"])
@@ -50,5 +51,3 @@ async def test_counts_per_book_are_capped(migrated, generated_books, tmp_path) -
             assert (await reader.delete(f"/api/v1/bookmarks/{marks[0].json()['id']}")).status_code == 204
             again = await reader.post(f"{url}/bookmarks", json={"chapter": 1, "offset": 9})
             assert again.status_code == 201
-    finally:
-        service.stop()
