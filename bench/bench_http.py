@@ -224,6 +224,27 @@ class Ingest(threading.Thread):
                 http.delete(f"/api/v1/books/{book_id}", headers=headers)
 
 
+def loop_lag(http: httpx.Client) -> dict[float, float]:
+    """The service's event-loop lag histogram (`bookreader_event_loop_lag_seconds`, cumulative buckets)."""
+    text = http.get("/metrics").text
+    found = re.findall(r'^bookreader_event_loop_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$', text, re.M)
+    return {float(le): float(count) for le, count in found}
+
+
+def stalls(before: dict[float, float], after: dict[float, float]) -> str:
+    """How often the loop ran a 5 ms timer late by more than 10, 20 and 50 ms between two scrapes, and the
+    bucket of the longest lag: stalls of the loop itself, which wrk's p99 mixes with queueing for the cores."""
+    if not before or not after:
+        return "no loop-lag metric"
+    bounds = sorted(after)
+    total = after[bounds[-1]] - before[bounds[-1]]
+    over = {b: total - (after[b] - before[b]) for b in bounds}
+    worst = max([b for b in bounds if over[b] > 0], default=0.0)
+    longest = ", none over 1 ms" if not worst else f", longest > {worst * 1000:g} ms"
+    counts = ", ".join(f"{over[b]:.0f} > {b * 1000:g} ms" for b in (0.01, 0.02, 0.05))
+    return f"{total:.0f} probes, {counts}{longest}"
+
+
 def start_baseline(
     target: str, port: int, database_url: str, log: Path, sync_commit: str = "on"
 ) -> subprocess.Popen:
@@ -357,6 +378,7 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
             duration=d,
             pgid=litestar_pgid,
         )
+        lag_idle = loop_lag(http)
         idle = wrk(
             "BookReader GET chapter, 16 conn, idle",
             base_url + chapter_path,
@@ -365,16 +387,19 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
             token=token,
             pgid=pgid,
         )
+        lag_stalls = {"idle": stalls(lag_idle, loop_lag(http))}
         results += [b16, idle]
         baseline[idle.name] = b16
         if args.ingest_bytes:
             ingest = Ingest(base_url, token, template)
             ingest.start()
             ingest.started_ingest.wait(300)
+            lag_busy = loop_lag(http)
             busy = wrk(
                 f"BookReader GET chapter, 16 conn, {args.ingest_bytes // 1_000_000} MB books ingesting",
                 base_url + chapter_path, connections=16, duration=d, token=token,
             )  # fmt: skip
+            lag_stalls["ingesting"] = stalls(lag_busy, loop_lag(http))
             ingest.stop_event.set()
             ingest.join(180)  # its last request ends before the service stops (else: ConnectError)
             results.append(busy)
@@ -387,6 +412,8 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
             )
         if args.ingest_bytes:
             print(f"\np99 while ingesting / idle p99 (16 conn): {busy.p99 / idle.p99:.2f}× (goal ≤ 1.5×)")
+        for when, text in lag_stalls.items():
+            print(f"event-loop lag of the service, 16 conn {when}: {text}")
     finally:
         for process in baselines:
             process.terminate()

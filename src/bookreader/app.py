@@ -17,7 +17,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from bookreader import __version__
-from bookreader.core import db
+from bookreader.core import db, looplag
 from bookreader.core.auth import provide_caller
 from bookreader.core.deps import DEPENDENCIES
 from bookreader.core.embedded import claim_embedded_worker
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.queue = queue
         app.state.redis = queue  # ArqRedis is a redis.asyncio.Redis: one pool for queue, pub/sub, counters
         app.state.redis_wire = wire = limiter_wire(settings)
+        lag_probe = asyncio.create_task(looplag.watch(), name="loop-lag")  # stalls readers wait behind
         worker_task = None
         worker = None
         # with several Granian workers, the first to take the lock runs the embedded ARQ worker
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            lag_probe.cancel()
             if worker is not None and worker_task is not None:
                 await worker.close()
                 worker_task.cancel()

@@ -1,5 +1,6 @@
 """Low-priority threads for CPU work that stays in this process: decoding, resizing and encoding pictures
-(covers, thumbnails, placeholder cards) and writing a parsed book's files.
+(thumbnails, placeholder cards). A parsed book's files (its cover thumbnail too) are written by the parse
+stage's pool process, not here.
 
 Pillow releases the GIL in that work, so it does not stall the event loop, but it does take a core — on a
 2-core machine the one readers' requests need. Here it runs one job at a time, `NICE` steps below the process

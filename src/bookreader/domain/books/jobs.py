@@ -11,19 +11,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import msgspec
-
-from bookreader.core import db
-from bookreader.core.cputhreads import run_low_priority
 from bookreader.core.jobs import JobContext
 from bookreader.core.procpool import run_in_pool
 from bookreader.core.queue import JobPayload, enqueue
 from bookreader.domain.books import pipeline
-from bookreader.domain.books.cpu import parse_file
-from bookreader.domain.books.files import store_parsed_files
+from bookreader.domain.books.cpu import parse_and_store
 from bookreader.domain.books.tables import Book
-from bookreader.domain.search.indexing import index_book
-from bookreader.ingest import IngestError, IngestLimits, ParsedBook
+from bookreader.ingest import IngestError, IngestLimits
 from bookreader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,12 +70,17 @@ async def parse_book(ctx: JobContext, raw: dict) -> str:
     storage = ctx["storage"]
     limits = ingest_limits(ctx["settings"])
     try:
-        parsed: ParsedBook = await run_in_pool(
+        # parsed, its files and its rows written in the pool process: only counts come back to this loop
+        await run_in_pool(
             ctx["process_pool"],
-            parse_file,
+            parse_and_store,
             str(storage.original_path(book.id)),
             limits,
             f"/api/v1/books/{book.id}/assets/",
+            ctx["settings"].database_url,
+            str(storage.root),
+            str(book.id),
+            book.title,
         )
     except IngestError as exc:
         await pipeline.fail(ctx, book, exc.code, exc.message)
@@ -93,49 +92,9 @@ async def parse_book(ctx: JobContext, raw: dict) -> str:
         await pipeline.fail(ctx, book, "too_complex", "The book needs more memory than allowed to parse.")
         return "failed: too_complex"
 
-    await run_low_priority(store_parsed_files, storage, book.id, parsed)
-    await _replace_chapters(book, parsed)
-    await index_book(book.id)  # full-text search passages, in the book language's configuration
     await pipeline.transition(ctx, book, "analyzing", allowed_from=("parsing",))
     await enqueue(ctx["redis"], AnalyzeBook(book_id=str(book.id)))
     return "parsed"
-
-
-CHAPTER_COLUMNS = (
-    "book", "number", "title", "level", "html", "text", "paragraphs", "sources", "word_count", "is_front_matter",
-)  # fmt: skip
-_json = msgspec.json.Encoder()
-
-
-async def _replace_chapters(book: Book, parsed: ParsedBook) -> None:
-    # plain tuples and COPY: no Piccolo objects (nor their SQL) built on the event loop the API shares
-    rows = [
-        (book.id, chapter.number, chapter.title[:1000], chapter.level, chapter.html, chapter.text,
-         _json.encode(chapter.paragraphs).decode(), _json.encode(chapter.sources).decode(), chapter.word_count,
-         chapter.is_front_matter)
-        for chapter in parsed.chapters
-    ]  # fmt: skip
-    metadata = {
-        "series": parsed.series,
-        "series_index": parsed.series_index,
-        "annotation": parsed.annotation,
-        "publisher": parsed.publisher,
-        "year": parsed.year,
-        "identifiers": parsed.identifiers,
-        "subjects": parsed.subjects,
-    }
-    async with db.transaction() as connection:
-        await connection.execute("DELETE FROM chapters WHERE book = $1", book.id)
-        await connection.copy_records_to_table("chapters", records=rows, columns=CHAPTER_COLUMNS)
-        await connection.execute(
-            "UPDATE books SET title = $2, authors = $3, language = $4, format = $5, chapter_count = $6, "
-            "word_count = $7, has_cover = $8, metadata = $9, start_chapter = $10, error_code = NULL, "
-            "error_message = NULL "
-            "WHERE id = $1",
-            book.id, parsed.title or book.title, _json.encode(parsed.authors).decode(), parsed.language,
-            parsed.format, len(rows), parsed.word_count, parsed.cover is not None, _json.encode(metadata).decode(),
-            parsed.start_chapter,
-        )  # fmt: skip
 
 
 async def recover_stuck_books(ctx: JobContext) -> int:

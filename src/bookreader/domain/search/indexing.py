@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
+
 from bookreader.domain.search.tables import SearchPassage
 
 CONFIG_CASE = (
@@ -28,3 +30,10 @@ async def index_book(book_id: uuid.UUID) -> None:
     async with SearchPassage._meta.db.transaction():
         await SearchPassage.delete().where(SearchPassage.book == book_id)
         await SearchPassage.raw(INDEX_BOOK, book_id, book_id)
+
+
+async def index_book_on(connection: asyncpg.Connection, book_id: uuid.UUID) -> None:
+    """`index_book` on the caller's connection, inside the caller's transaction (the parse stage's writer in
+    the process pool: chapters and their passages commit together)."""
+    await connection.execute("DELETE FROM search_passages WHERE book = $1", book_id)
+    await connection.execute(INDEX_BOOK.format("$1", "$1"), book_id)
