@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ARTIFACTS
 from tests.epubcheck import Report, epubcheck, require_epubcheck
+from tests.harness import ARTIFACTS
 from tests.integration.exports.helpers import figures_in, wait_export
 from tests.integration.illustrations.helpers import pregenerated_images
 from tests.support import Reader, sign_up
