@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import httpx
 import pytest
 
 from tests.books import write_books
-from tests.harness import SHARED_BOOKS, Infrastructure, LiveService, serving
+from tests.harness import SHARED_BOOKS, Infrastructure, LiveService, random_email, serving
 from tests.support import Reader, sign_up
 
 SHARED_MISSING = f"needs the shared test books at {SHARED_BOOKS} (absent on a lone clone; CI has them)"
@@ -82,6 +84,19 @@ async def db(migrated: dict[str, str]) -> AsyncIterator[None]:
     await core_db.start_pool(load_settings(migrated), TABLES, max_size=4)
     yield
     await core_db.close_pool()
+
+
+@pytest.fixture(scope="session")
+def admin_account(migrated: dict[str, str]) -> tuple[str, str]:
+    """(email, password) of an admin made once per pytest-xdist worker by `bookreader create-admin` (a whole
+    CLI process each time otherwise); no test disables or demotes it (an admin cannot lock itself out)."""
+    email, password = random_email(), "admin password 1"
+    done = subprocess.run(
+        [sys.executable, "-m", "bookreader", "create-admin", email, "--password", password],
+        env={**os.environ, **migrated}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and "admin created" in done.stderr, done.stderr
+    return email, password
 
 
 @pytest.fixture

@@ -66,8 +66,8 @@ async def test_sign_out_everywhere(client: httpx.AsyncClient) -> None:
         assert again.status_code == 401
 
 
-async def test_admin_issued_reset_link(client: httpx.AsyncClient, migrated) -> None:
-    admin = await admin_reader(client, migrated)
+async def test_admin_issued_reset_link(client: httpx.AsyncClient, admin_account) -> None:
+    admin = await admin_reader(client, admin_account)
     user = await sign_up(client)
     me = (await user.get("/api/v1/users/me")).json()
 

@@ -23,16 +23,18 @@ def create_admin(env: dict[str, str], email: str, password: str) -> str:
     return done.stderr
 
 
-async def admin_reader(client: httpx.AsyncClient, migrated: dict[str, str]) -> Reader:
-    email, password = random_email(), "admin password 1"
-    assert "admin created" in create_admin(migrated, email, password)
+async def admin_reader(client: httpx.AsyncClient, admin_account: tuple[str, str]) -> Reader:
+    """The session's admin (conftest `admin_account`, made by `create-admin`), logged in on `client`."""
+    email, password = admin_account
     login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     return Reader(client, email, password, login.json())
 
 
 async def test_create_admin_creates_then_promotes(client: httpx.AsyncClient, migrated) -> None:
-    admin = await admin_reader(client, migrated)
+    email, password = random_email(), "admin password 1"
+    assert "admin created" in create_admin(migrated, email, password)
+    admin = await admin_reader(client, (email, password))
     me = (await admin.get("/api/v1/users/me")).json()
     assert me["role"] == "admin"
 
@@ -58,8 +60,8 @@ async def test_admin_routes_refuse_anonymous_and_users(base_url: str, reader: Re
     await anonymous_client.aclose()
 
 
-async def test_list_search_and_update_users(client: httpx.AsyncClient, migrated) -> None:
-    admin = await admin_reader(client, migrated)
+async def test_list_search_and_update_users(client: httpx.AsyncClient, admin_account) -> None:
+    admin = await admin_reader(client, admin_account)
     user = await sign_up(client)
     found = (await admin.get("/api/v1/admin/users", params={"q": user.email.upper()})).json()
     assert found["total"] == 1 and found["items"][0]["email"] == user.email
@@ -88,8 +90,8 @@ async def test_list_search_and_update_users(client: httpx.AsyncClient, migrated)
     assert lockout.status_code == 422 and lockout.json()["code"] == "self_lockout"
 
 
-async def test_disabling_a_user_ends_their_sessions(client: httpx.AsyncClient, migrated) -> None:
-    admin = await admin_reader(client, migrated)
+async def test_disabling_a_user_ends_their_sessions(client: httpx.AsyncClient, admin_account) -> None:
+    admin = await admin_reader(client, admin_account)
     user = await sign_up(client)
     user_id = (await user.get("/api/v1/users/me")).json()["id"]
 
@@ -111,8 +113,8 @@ async def test_disabling_a_user_ends_their_sessions(client: httpx.AsyncClient, m
     assert again.status_code == 401
 
 
-async def test_system_figures(client: httpx.AsyncClient, migrated, shared_books) -> None:
-    admin = await admin_reader(client, migrated)
+async def test_system_figures(client: httpx.AsyncClient, admin_account, shared_books) -> None:
+    admin = await admin_reader(client, admin_account)
     user = await sign_up(client)
     book_path = shared_books / "epub2" / "gutenberg-kafka-metamorphosis.epub"
     uploaded = await user.upload(book_path)

@@ -58,11 +58,11 @@ async def rows(book_id: uuid.UUID) -> list[dict]:
 async def test_reanalysis_keeps_surviving_passages_and_their_pictures(
     client: httpx.AsyncClient,
     reader: Reader,
-    migrated: dict[str, str],
+    admin_account: tuple[str, str],
     generated_books: dict[str, Path],
     db: None,
 ) -> None:
-    admin = await admin_reader(client, migrated)
+    admin = await admin_reader(client, admin_account)
     created = await reader.upload(generated_books["novel"])
     book = await reader.wait_for_book(created.json()["id"], timeout=120)
     assert book["status"] == "ready", book
