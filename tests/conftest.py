@@ -63,6 +63,32 @@ def live_service(migrated: dict[str, str], infra: Infrastructure) -> Iterator[Li
         yield service
 
 
+# One API process per pytest-xdist worker for the tests of limits that no other user of it reaches, instead of
+# an API each: its own queue, with no worker on it (uploaded books stay in the pipeline, i.e. active).
+LIMITS = {
+    "BOOKREADER_EMBEDDED_WORKER": "0",
+    "BOOKREADER_METRICS_TOKEN": "scrape-token-0123456789",  # service/test_metrics_access.py
+    "BOOKREADER_KOSYNC_REGISTRATION": "1",  # kosync/test_registration.py, with the next two
+    "BOOKREADER_RATE_LIMIT_AUTH": "12",
+    "BOOKREADER_RATE_LIMIT_WINDOW": "3600",
+    "BOOKREADER_MAX_ACTIVE_BOOKS_PER_USER": "2",  # books/test_active_books.py
+    "BOOKREADER_MAX_UPLOAD_BYTES": "200000",  # books/test_ingest_shared_books.py
+}
+
+
+@pytest.fixture(scope="session")
+def limits_api(migrated: dict[str, str]) -> Iterator[LiveService]:
+    """`bookreader api` with LIMITS on the session's database; `limits_api.env` holds its settings."""
+    env = {
+        **migrated,
+        **LIMITS,
+        "BOOKREADER_QUEUE_NAME": migrated["BOOKREADER_QUEUE_NAME"] + ":limits",
+        "BOOKREADER_EVENTS_PREFIX": migrated["BOOKREADER_EVENTS_PREFIX"] + ":limits",
+    }
+    with serving(env, "limits-api", command="api") as service:
+        yield service
+
+
 @pytest.fixture(scope="session")
 def base_url(live_service: LiveService) -> str:
     return live_service.base_url

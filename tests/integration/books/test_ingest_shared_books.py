@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -135,16 +134,12 @@ async def test_footnote_links_resolve_to_paragraphs_of_the_book(library) -> None
     assert f'id="{anchor}"' in target["html"]
 
 
-async def test_upload_limit_comes_from_settings(migrated: dict[str, str], tmp_path: Path) -> None:
+async def test_upload_limit_comes_from_settings(limits_api: LiveService) -> None:
     # An API-only service (no worker) with a 200 kB upload limit: a bigger book is refused at upload.
-    env = {**migrated, "BOOKREADER_MAX_UPLOAD_BYTES": "200000", "BOOKREADER_EMBEDDED_WORKER": "0"}
-    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
-    try:
-        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
-            reader = await sign_up(http)
-            big = await reader.upload(SHARED_BOOKS / "epub3/epubjs-alice.epub")  # 536 kB
-            assert big.status_code == 413 and big.json()["code"] == "file_too_large"
-            small = await reader.upload(SHARED_BOOKS / "epub3/idpf-hefty-water.epub")
-            assert small.status_code == 202
-    finally:
-        service.stop()
+    assert limits_api.env["BOOKREADER_MAX_UPLOAD_BYTES"] == "200000"
+    async with httpx.AsyncClient(base_url=limits_api.base_url, timeout=30) as http:
+        reader = await sign_up(http)
+        big = await reader.upload(SHARED_BOOKS / "epub3/epubjs-alice.epub")  # 536 kB
+        assert big.status_code == 413 and big.json()["code"] == "file_too_large"
+        small = await reader.upload(SHARED_BOOKS / "epub3/idpf-hefty-water.epub")
+        assert small.status_code == 202

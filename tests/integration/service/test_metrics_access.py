@@ -11,22 +11,14 @@ from bookreader.core.service_routes import metrics_allowed
 from bookreader.settings import load_settings
 
 
-async def test_metrics_need_the_configured_token(migrated, tmp_path) -> None:
-    env = {
-        **migrated,
-        "BOOKREADER_EMBEDDED_WORKER": "0",
-        "BOOKREADER_METRICS_TOKEN": "scrape-token-0123456789",
-    }
-    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
-    try:
-        async with httpx.AsyncClient(base_url=service.base_url, timeout=10) as http:
-            assert (await http.get("/metrics")).status_code == 404
-            wrong = await http.get("/metrics", headers={"Authorization": "Bearer nope"})
-            assert wrong.status_code == 404
-            right = await http.get("/metrics", headers={"Authorization": "Bearer scrape-token-0123456789"})
-            assert right.status_code == 200 and "bookreader_" in right.text
-    finally:
-        service.stop()
+async def test_metrics_need_the_configured_token(limits_api: LiveService) -> None:
+    assert limits_api.env["BOOKREADER_METRICS_TOKEN"] == "scrape-token-0123456789"
+    async with httpx.AsyncClient(base_url=limits_api.base_url, timeout=10) as http:
+        assert (await http.get("/metrics")).status_code == 404
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 404
+        right = await http.get("/metrics", headers={"Authorization": "Bearer scrape-token-0123456789"})
+        assert right.status_code == 200 and "bookreader_" in right.text
 
 
 def _request(settings, headers=None):
