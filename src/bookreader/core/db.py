@@ -103,6 +103,30 @@ async def fetchval(sql: str, *args: Any) -> Any:
     return None if row is None else row[0]
 
 
+async def connect_at_our_priority(dsn: str) -> asyncpg.Connection:
+    """A new connection whose Postgres backend runs at this process' priority, when that backend is a
+    process of this machine (the embedded Postgres of a single box): a niced pool process' bulk writes (a
+    book's chapters, their search index, its descriptions) then yield the cores to readers' queries as the
+    pool process itself does, instead of running at full priority in Postgres. Otherwise left as it is."""
+    connection: asyncpg.Connection = await asyncpg.connect(dsn)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    if ours > 0:
+        port = await connection.fetchval("SELECT inet_client_port()")
+        _renice_backend(connection.get_server_pid(), f"({port})" if port else "[local]", ours)
+    return connection
+
+
+def _renice_backend(pid: int, client: str, nice: int) -> None:
+    """Renice `pid` only if it is the backend serving us: a local process whose title (`postgres: user db
+    host(port) state`) names our client port (a remote server's backend pid means nothing here)."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        if title.startswith("postgres:") and client in title:
+            os.setpriority(os.PRIO_PROCESS, pid, max(nice, os.getpriority(os.PRIO_PROCESS, pid)))
+    except OSError:  # not Linux, not ours to change, or gone: the write runs at Postgres' priority
+        pass
+
+
 async def close_pool() -> None:
     if _engine is not None:
         await _engine.close_connection_pool()

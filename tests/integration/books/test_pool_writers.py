@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from tests.books import novel_fb2
 from tests.harness import _with_database
 
+from bookreader.core.db import connect_at_our_priority
 from bookreader.core.procpool import create_process_pool
 from bookreader.core.storage import Storage
 from bookreader.domain.accounts.tables import User
@@ -158,3 +159,30 @@ async def test_a_book_whose_pool_side_write_fails_ends_failed_with_a_reason(
     assert row["status"] == "failed" and row["error_code"] == "internal_error"
     assert "InvalidCatalogName" in row["error_message"], row
     assert await chapters_of(book.id) == []
+
+
+def _backend_priority(dsn: str) -> tuple[int, int | None]:
+    """In a pool child: (this process' niceness, that of the Postgres backend of a writer's connection)."""
+
+    async def probe() -> int | None:
+        connection = await connect_at_our_priority(dsn)
+        try:
+            pid = connection.get_server_pid()
+            if not Path(f"/proc/{pid}").is_dir():
+                return None  # a server on another machine: nothing to renice
+            return os.getpriority(os.PRIO_PROCESS, pid)
+        finally:
+            await connection.close()
+
+    return os.getpriority(os.PRIO_PROCESS, 0), asyncio.run(probe())
+
+
+def test_a_niced_pool_process_writes_through_a_backend_at_its_own_priority(migrated: dict[str, str]) -> None:
+    pool = create_process_pool(1, nice=7)
+    try:
+        ours, backend = pool.submit(_backend_priority, migrated["DATABASE_URL"]).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True)
+    if backend is None:
+        pytest.skip("Postgres runs on another machine")
+    assert ours >= 7 and backend == ours, "the bulk writes run at the pool's priority, not at Postgres' own"

@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import msgspec
 
+from bookreader.core import db
 from bookreader.core.storage import Storage
 from bookreader.domain.books.files import store_parsed_files
 from bookreader.domain.search.indexing import index_book_on
@@ -55,7 +56,7 @@ def write_parsed(dsn: str, book_id: uuid.UUID, parsed: ParsedBook, title: str) -
 
 
 async def _write_parsed(dsn: str, book_id: uuid.UUID, parsed: ParsedBook, title: str) -> ParseSummary:
-    connection = await asyncpg.connect(dsn)
+    connection = await db.connect_at_our_priority(dsn)
     try:
         async with connection.transaction():
             await replace_chapters(connection, book_id, parsed, title)

@@ -21,6 +21,7 @@ import asyncpg
 import msgspec
 
 from bookreader import nlp
+from bookreader.core import db
 from bookreader.nlp import BookAnalysis, ChapterText, ChunkAnalysis, FoundCharacter, FoundDescription
 
 INSERT_BATCH = 1000
@@ -82,7 +83,7 @@ def store(dsn: str, book_id: str, analysis: bytes, run: RunInfo) -> Stored:
 
 
 async def _store(dsn: str, book_id: uuid.UUID, analysis: BookAnalysis, run: RunInfo) -> Stored:
-    connection = await asyncpg.connect(dsn)
+    connection = await db.connect_at_our_priority(dsn)
     try:
         async with connection.transaction():
             kept, added, dropped = await replace_analysis(connection, book_id, analysis, run)
