@@ -7,12 +7,25 @@
 - "model alone" threshold: best typed micro-F1 of the bare probabilities;
 - calibration: isotonic regression (pool adjacent violators) of "the chosen type is the label" on the
   combined score, shrunk towards the overall accuracy (a block of 3 sentences is not 100 % evidence);
-  per type when dev has ≥ MIN_POINTS kept predictions of it, else the all-types table.
+  per type when dev has ≥ MIN_POINTS kept predictions of it, else the all-types table;
+- the ranker (`fit_ranker`): a logistic regression of "labelled painterly" on ranking.RANKER_FEATURES of every
+  dev sentence, read in its chapter window (`ranker_data`), so neighbouring sentences count.
 """
 
 from __future__ import annotations
 
-from bookreader.nlp.ranking import TYPES, Params, pick, raw_scores
+import numpy as np
+from training.corpus import chapters
+
+from bookreader.nlp.ranking import (
+    RANKER_FEATURES,
+    TYPES,
+    Params,
+    neighbour_maxima,
+    pick,
+    ranker_row,
+    raw_scores,
+)
 
 MIN_SUPPORT = 20  # fewer labelled dev sentences of a type: its threshold would fit noise
 MIN_POINTS = 25
@@ -126,3 +139,56 @@ def fit(rows: list[dict], outputs: list, version: str) -> Params:
         t: isotonic(ps, sum(y for _, y in ps) / len(ps)) for t, ps in points.items() if len(ps) >= MIN_POINTS
     }
     return params
+
+
+RANKER_L2 = 1.0
+RANKER_STEPS = 3000
+
+
+def ranker_data(nlp, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(RANKER_FEATURES per sentence, 1 = labelled painterly) over the chapter windows of `rows`, each run
+    as one text like `bench/eval_nlp.py` does (so a sentence has its neighbours)."""
+    features, painterly = [], []
+    for window in chapters(rows):
+        text, spans = "", []
+        for row in window:
+            text += " " if text else ""
+            spans.append((len(text), len(text) + len(row["text"]), row["label"]))
+            text += row["text"]
+        doc = nlp.make_doc(text)
+        doc.user_data.update(br_paragraphs=[(0, len(text))], br_single=False, br_text=text)
+        table = nlp(doc).user_data["br"]
+        if table.probs is None:
+            continue
+        probs = table.probs.astype(np.float64)
+        maxima = probs.max(axis=1).tolist()
+        for i, (start, end) in enumerate(table.spans):
+            label = max(spans, key=lambda s: min(end, s[1]) - max(start, s[0]))[2]
+            kind, confidence, _ = table.scored[i]
+            around = neighbour_maxima(maxima, table.paragraph, i)
+            counts, words = table.counts[i].tolist(), int(table.words[i])
+            names = len({m.key for m in table.mentions[i]})
+            sentence = text[start:end]
+            features.append(
+                ranker_row(
+                    counts, words, names, sentence, confidence, kind is not None, probs[i].tolist(), around
+                )
+            )
+            painterly.append(float(label != "none"))
+    return np.asarray(features, dtype=np.float64).reshape(-1, len(RANKER_FEATURES)), np.asarray(painterly)
+
+
+def fit_ranker(features: np.ndarray, painterly: np.ndarray) -> list[float]:
+    """L2-regularised logistic regression (full-batch gradient descent on standardised features, fixed
+    steps: deterministic), returned on the raw features as [bias, weights...]."""
+    if not len(features) or painterly.min() == painterly.max():
+        return []
+    mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-9
+    z = (features - mean) / scale
+    weights, bias = np.zeros(z.shape[1]), 0.0
+    for _ in range(RANKER_STEPS):
+        error = 1.0 / (1.0 + np.exp(-(z @ weights + bias))) - painterly
+        weights -= 0.5 * (z.T @ error + RANKER_L2 * weights) / len(painterly)
+        bias -= 0.5 * float(error.mean())
+    raw = weights / scale
+    return [round(bias - float((raw * mean).sum()), 6), *(round(float(w), 6) for w in raw)]

@@ -29,7 +29,7 @@ from spacy.tokens import Doc, DocBin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from training.corpus import ROOT, load
-from training.fit import fit, sentence_outputs
+from training.fit import fit, fit_ranker, ranker_data, sentence_outputs
 
 from bookreader.nlp.components import build_nlp, sentence_features
 from bookreader.nlp.ranking import TYPES
@@ -75,6 +75,8 @@ def train_language(
         train_model(language, config, target, train_rows, dev_rows)
     nlp = build_nlp(language, model_dir=str(target), params_path=str(target / "missing.json"))
     params = fit(dev_rows, sentence_outputs(nlp, dev_rows), "")
+    nlp.get_pipe("br_scorer").params = params  # the ranker reads the fitted confidence
+    params.ranker = fit_ranker(*ranker_data(nlp, dev_rows))
     fitted = json.dumps({f: getattr(params, f) for f in params.__struct_fields__ if f != "version"})
     weights = (target / "textcat_multilabel" / "model").read_bytes()
     digest = hashlib.sha256(weights + fitted.encode()).hexdigest()[:12]  # weights + combination

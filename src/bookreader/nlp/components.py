@@ -5,7 +5,7 @@
     br_lemmatizer                  # lemmas: lexicon forms, then spacy-lookups-data (en) / pymorphy3 (ru)
     br_cues                        # PhraseMatcher (LEMMA) over the cue lexicons + Matcher phrase patterns
     br_classifier                  # the shipped textcat_multilabel model on per-sentence feature docs
-    br_scorer                      # rules + model → type, calibrated confidence, picture priority
+    br_scorer                      # rules + model → type, calibrated confidence, picture priority (scorer.py)
 
 Per-sentence results live in `doc.user_data["br"]` (a `SentenceTable`); pipeline.py joins sentences into
 passages. `build_nlp(lang)` assembles the pipeline; the trained model is read from the package
@@ -31,9 +31,9 @@ from spacy.tokens import Doc
 
 from .features import BowLayers, CuePhrases, marker_table, sentence_keys
 from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
-from .names import NameMention, sentence_names
-from .ranking import TYPES, Params, combine, load_params, picture_priority
-from .scoring import classify
+from .names import NameMention
+from .ranking import TYPES, load_params
+from .scorer import Scorer
 from .text import DIALOGUE_START, QUOTE_CHARS, paragraph_spans, sentence_spans
 from .versions import MODELS
 
@@ -58,6 +58,9 @@ class SentenceTable:
         self.probs: np.ndarray | None = None  # (n, len(TYPES)) model probabilities
         self.mentions: list[list[NameMention]] = [[] for _ in range(n)]
         self.scored: list[tuple[str | None, float, float]] = []  # (type, confidence, priority)
+        self.chances = [
+            1.0
+        ] * n  # the fitted ranker's chance that a typed sentence is painterly (1: no ranker)
 
 
 class SentenceSegmenter:
@@ -305,38 +308,6 @@ class SentenceClassifier:
             keys = np.concatenate([words, markers]) if len(words) or len(markers) else empty
             batch.append(_Features(keys))
         return batch
-
-
-class Scorer:
-    """Per sentence: rule type, model probabilities → (type, calibrated confidence, picture priority)."""
-
-    def __init__(self, language: str, params: Params) -> None:
-        self.language = language
-        self.lexicon = get_lexicon(language)
-        self.params = params
-        self.mode = "both"  # "rules" | "model" | "both" (the evaluation compares them)
-
-    def __call__(self, doc: Doc) -> Doc:
-        table: SentenceTable = doc.user_data["br"]
-        scored: list[tuple[str | None, float, float]] = []
-        table.scored = scored
-        counts_all, words_all = table.counts.tolist(), table.words.tolist()
-        probs_all = table.probs.tolist() if table.probs is not None else None
-        for i, (start, end) in enumerate(table.spans):
-            sentence = table.text[start:end]
-            mentions = table.mentions[i] = sentence_names(sentence, self.language, self.lexicon)
-            names = len({m.key for m in mentions})
-            counts, words = counts_all[i], words_all[i]
-            rule = classify(counts, words, names, sentence, table.subject[i])
-            probs = probs_all[i] if probs_all is not None else None
-            kind, confidence = combine(rule[0], rule[1], probs, self.params, self.mode)[:2]
-            if kind is None or words < 4:
-                scored.append((None, 0.0, 0.0))
-                continue
-            # ranked by the calibrated confidence, not the raw score: on dev, top-3 en 0.78 vs 0.61
-            priority = picture_priority(kind, counts, words, names, sentence, confidence, table.subject[i])
-            scored.append((kind, confidence, priority))
-        return doc
 
 
 @cache

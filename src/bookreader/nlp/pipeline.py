@@ -21,11 +21,12 @@ from spacy.tokens import Doc
 
 from .characters import NameStat
 from .chunk import ChunkAnalysis
-from .components import Scorer, build_nlp
+from .components import build_nlp
 from .lexicon import CATEGORIES, get_lexicon
 from .model import ChapterText, CharacterQuote, DescriptionType, FoundDescription
 from .names import NameMention
-from .ranking import GLIMPSE_PENALTY, RUN_BONUS
+from .ranking import GLIMPSE_PENALTY, MIN_CHANCE, MIN_CHANCE_CONFIDENCE, RUN_BONUS
+from .scorer import Scorer
 from .scoring import APPEARANCE, COLOUR
 from .text import WORD, paragraph_spans
 from .versions import model_version
@@ -57,6 +58,7 @@ class Scored(NamedTuple):
     counts: list[int]
     words: int
     subject: bool  # a place noun opens the sentence
+    chance: float  # the fitted ranker's chance that the sentence is painterly (1.0 without a ranker)
 
 
 class Pipeline:
@@ -137,7 +139,20 @@ class Pipeline:
             keys = sorted({m.key for m in mentions})
             kind, confidence, priority = table.scored[i]
             counts = counts_all[i]
-            typed.append(Scored(start, end, kind, confidence, priority, keys, counts, words_all[i], False))
+            typed.append(
+                Scored(
+                    start,
+                    end,
+                    kind,
+                    confidence,
+                    priority,
+                    keys,
+                    counts,
+                    words_all[i],
+                    False,
+                    table.chances[i],
+                )
+            )
             for key, initial, flags, at in mentions:
                 stat = names.get(key) or names.setdefault(key, NameStat(key))
                 stat.record(chapter.number, start + at, initial, flags)
@@ -183,6 +198,11 @@ class Pipeline:
             if end - start < MIN_CHARS or not _TERMINATED.search(text, start, end):
                 continue  # too short, or a heading / fragment without a sentence end
             typed = [s for s in run if s.kind is not None]
+            if (
+                max(s.chance for s in typed) < MIN_CHANCE
+                and max(s.confidence for s in typed) < MIN_CHANCE_CONFIDENCE
+            ):
+                continue  # not worth a picture (ranking.MIN_CHANCE)
             weight: dict[str, float] = {}
             for s in typed:
                 assert s.kind is not None

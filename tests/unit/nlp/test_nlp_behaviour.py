@@ -28,7 +28,7 @@ def test_repeated_passages_are_kept_once() -> None:
     text = "\n\n".join([SCENE, "Nothing happened.", SCENE, variant, "He thought about it."])
     found = analyze_chapter(ChapterText(1, text), "en")
     assert len(found) == 1
-    assert found[0].start == 0
+    assert found[0].text in (SCENE, variant)  # the better-ranked of the two (their model scores differ)
 
 
 def test_output_is_deterministic(moby_dick: list[ChapterText]) -> None:

@@ -29,10 +29,11 @@ def test_eval_sets_are_big_enough_and_labelled(eval_rows: dict[str, list[dict]])
 
 
 # Floors a little under what `just eval-nlp` measured on the corpus' test split with the shipped models
-# (en-2 / ru-2, on the enlarged test split of 1,587 / 1,065 sentences): a change that makes the passages worse
+# (en-3 / ru-3, on the enlarged test split of 1,587 / 1,065 sentences; top-3 0.72 / 0.97 with the fitted ranker):
+# a change that makes the passages worse
 # fails here. Issue 11's goals (top-3 ≥ 0.85, location and character P ≥ 0.75 / R ≥ 0.6) are not all met yet —
 # see nlp-corpus/README.md for the measured table.
-FLOORS = {"painterly_f1": 0.5, "top3": 0.6, "precision": 0.42, "recall": 0.3, "atmosphere_recall": 0.35}
+FLOORS = {"painterly_f1": 0.5, "top3": 0.7, "precision": 0.42, "recall": 0.3, "atmosphere_recall": 0.35}
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])

@@ -98,3 +98,40 @@ def test_passages_of_real_chapters_slice_exactly_without_overlap_or_duplicates(l
             assert a.end <= b.start, "passages do not overlap"
         normalised = [re.sub(r"\W+", " ", d.text.lower()).strip() for d in found]
         assert len(normalised) == len(set(normalised)), "no duplicates"
+
+
+def test_combining_all_sentences_at_once_gives_what_one_at_a_time_gives() -> None:
+    """The scorer combines rules and model for a whole doc in numpy (ranking.combine_all): bit for bit what
+    `combine(..., "both")` gives per sentence, on float32 probabilities as the classifier returns them."""
+    import numpy as np
+
+    from bookreader.nlp.ranking import TYPES, Params, combine, combine_all
+
+    rng = np.random.default_rng(11)
+    params = Params(
+        "t", 0.7, 0.3, thresholds={"location": 0.25, "character": 0.4},
+        calibration=[(0.2, 0.1), (0.5, 0.6), (0.9, 0.95)],
+        calibration_by_type={"atmosphere": [(0.1, 0.2), (0.6, 0.7)]},
+    )  # fmt: skip
+    probs = rng.random((500, len(TYPES))).astype(np.float32) ** 3
+    rules = [
+        (TYPES[k] if k < len(TYPES) else None, float(c))
+        for k, c in zip(rng.integers(0, 7, 500), rng.random(500), strict=False)
+    ]
+    one_by_one = [combine(k, c, p, params, "both") for (k, c), p in zip(rules, probs.tolist(), strict=True)]
+    assert combine_all(rules, probs, params) == one_by_one
+    assert sum(k is not None for k, _ in one_by_one) > 50  # both branches exercised
+
+
+def test_the_fitted_ranker_puts_a_described_scene_above_speech_about_it() -> None:
+    """The shipped calibration carries a ranker fitted on dev; a passage it finds hopeless is not stored."""
+    from bookreader.nlp.ranking import MIN_CHANCE, RANKER_FEATURES, load_params
+    from bookreader.nlp.versions import MODELS
+
+    for language in ("en", "ru"):
+        params = load_params(__import__("pathlib").Path(str(MODELS.joinpath(language, "calibration.json"))))
+        assert len(params.ranker) == len(RANKER_FEATURES) + 1
+        assert 0 < MIN_CHANCE < 0.5
+    scene = ranked(SCENE_EN, "en")
+    spoken = ranked(f"“{SCENE_EN}” he said to her, and asked whether she had ever seen it.", "en")
+    assert scene and (not spoken or scene[0].priority > spoken[0].priority)
