@@ -322,15 +322,17 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
     bare = {k: f"http://127.0.0.1:{p}/chapters/{book_id}/{CHAPTER}" for k, p in ports.items()}
     bare_write = f"http://127.0.0.1:{ports['litestar']}/progress/{user_id}/{book_id}"
     bare_put = PUT_SCRIPT.format(chapter=CHAPTER, path=f"/progress/{user_id}/{book_id}")
+    put = PUT_SCRIPT.format(chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
     try:
         for url, tok in ((bare["asgi"], ""), (bare["litestar"], ""), (base_url + chapter_path, token)):
             wrk("warm-up", url, connections=c, duration=args.warmup, token=tok)
         wrk("warm-up", bare_write, connections=c, duration=args.warmup, script=bare_put)
+        wrk("warm-up", base_url + f"/api/v1/books/{book_id}/progress", connections=c, duration=args.warmup,
+            token=token, script=put)  # fmt: skip
         wrk("warm-up", base_url + "/health", connections=c, duration=args.warmup)
         token = sign_in(http, credentials)  # a fresh access token, same reader (tokens live 15 min)
         for path in (chapter_path, f"/api/v1/books/{book_id}"):  # measure answers, not refusals
             http.get(path, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
-        put = PUT_SCRIPT.format(chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
         asgi_pgid, litestar_pgid = (process.pid for process in baselines)
         b_asgi = wrk(
             "bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d, pgid=asgi_pgid
