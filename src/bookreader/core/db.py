@@ -68,6 +68,22 @@ async def fetchrow(sql: str, *args: Any) -> asyncpg.Record | None:
 
 
 @contextlib.asynccontextmanager
+async def connection() -> AsyncIterator[asyncpg.Connection]:
+    """One pooled connection for a hot path's few raw statements in a row, outside a transaction (each its
+    own): a second statement does not wait in the pool's queue again."""
+    engine = get_engine()
+    if engine.pool is None:
+        connection = await engine.get_new_connection()
+        try:
+            yield connection
+        finally:
+            await connection.close()
+        return
+    async with engine.pool.acquire() as pooled:
+        yield pooled
+
+
+@contextlib.asynccontextmanager
 async def transaction() -> AsyncIterator[asyncpg.Connection]:
     """One pooled connection inside a transaction, for bulk writes from plain tuples (`executemany`,
     `copy_records_to_table`): no ORM objects built on the event loop."""

@@ -12,6 +12,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+import asyncpg
 import msgspec
 from arq.connections import ArqRedis
 
@@ -129,9 +130,13 @@ def sync_commit_mode(settings: Settings) -> str:
     return "on" if settings.progress_sync_commit else "off"
 
 
-async def store_position(values: tuple, *, settings: Settings) -> WriteOutcome:
-    """`WRITE_POSITION` for (owner, book, chapter, clamped offset, percentage, device, client time)."""
-    row = await db.fetchrow(WRITE_POSITION, *values, sync_commit_mode(settings))
+async def store_position(
+    values: tuple, *, settings: Settings, connection: asyncpg.Connection | None = None
+) -> WriteOutcome:
+    """`WRITE_POSITION` for (owner, book, chapter, clamped offset, percentage, device, client time), on
+    `connection` if given (else on any pooled one)."""
+    args = (WRITE_POSITION, *values, sync_commit_mode(settings))
+    row = await (db.fetchrow(*args) if connection is None else connection.fetchrow(*args))
     return msgspec.convert(dict(row), WriteOutcome)
 
 
@@ -154,7 +159,12 @@ async def write_progress(
     client_time = _client_time(data.updated_at, datetime.now(UTC))
     device = (data.device or "").strip()[:100]
     values = (user_id, book_id, data.chapter, offset, data.percentage, device, client_time)
-    outcome = await store_position(values, settings=settings)
+    stored: StoredPosition | None = None
+    async with db.connection() as connection:  # a refused write's re-read does not queue for the pool again
+        outcome = await store_position(values, settings=settings, connection=connection)
+        lost_to = outcome.updated_at
+        if outcome.owned and not outcome.accepted and (lost_to is None or lost_to <= client_time):
+            stored = await _current(connection, user_id, book_id)  # a write newer than our snapshot won
     if not outcome.active:
         raise inactive_account()
     if not outcome.owned:
@@ -168,11 +178,10 @@ async def write_progress(
             book_id=book_id, chapter=data.chapter, offset=offset, percentage=data.percentage, device=device,
             updated_at=client_time,
         )  # fmt: skip
-    stored = StoredPosition(
-        outcome.chapter, outcome.char_offset, outcome.percentage, outcome.device, outcome.updated_at
-    )
-    if stored.updated_at is None or stored.updated_at <= client_time:
-        stored = await _current(user_id, book_id)  # a write newer than our snapshot won: read it
+    if stored is None:  # the snapshot's position is the newer one this write lost to
+        stored = StoredPosition(
+            outcome.chapter, outcome.char_offset, outcome.percentage, outcome.device, outcome.updated_at
+        )
     current = stored.read(book_id, accepted=False)
     assert current is not None  # refused only because a newer position is stored
     return current
@@ -204,8 +213,8 @@ async def furthest_position(owner: uuid.UUID, book_id: uuid.UUID) -> tuple[int, 
     return (row["chapter"], row["char_offset"]) if row else None
 
 
-async def _current(owner: uuid.UUID, book_id: uuid.UUID) -> StoredPosition:
-    row = await db.fetchrow(CURRENT_POSITION, owner, book_id)
+async def _current(connection: asyncpg.Connection, owner: uuid.UUID, book_id: uuid.UUID) -> StoredPosition:
+    row = await connection.fetchrow(CURRENT_POSITION, owner, book_id)
     return (
         StoredPosition(None, None, None, None, None)
         if row is None
