@@ -14,13 +14,15 @@ run: setup
 # the linters and type checker, then the whole test suite (real Postgres, Redis, ARQ worker, HTTP/WebSocket
 # clients, headless Chromium): what CI runs
 test *ARGS: lint browser epubcheck
-    {{py}} -m pytest "$@"
+    PYTHONDONTWRITEBYTECODE= {{py}} -m pytest "$@"
 
 # the edit loop: unit + integration tests without the browser, fault and slow ones (goal: under two minutes),
 # on both cores: two pytest-xdist workers, each with its own database, Redis and service; a file's tests stay
-# on one worker (module fixtures are built once)
+# on one worker (module fixtures are built once). The suite starts ~100 Python processes (services, CLIs, pool
+# fork servers): with PYTHONDONTWRITEBYTECODE set (as in some shells and containers) each compiled every module
+# it imported from source again, ~1 CPU-s a process; the tests' runs write bytecode (__pycache__ is ignored).
 test-fast *ARGS: setup
-    {{py}} -m pytest tests/unit tests/integration -m "not e2e and not slow" -n 2 --dist loadfile "$@"
+    PYTHONDONTWRITEBYTECODE= {{py}} -m pytest tests/unit tests/integration -m "not e2e and not slow" -n 2 --dist loadfile "$@"
 
 # browser end-to-end tests only (headless Chromium); screenshots land in test-artifacts/screenshots/
 e2e *ARGS: setup browser
@@ -38,11 +40,12 @@ setup:
     set -euo pipefail
     if [ ! -x {{py}} ]; then python3 -m venv {{venv}}; fi
     stamp={{venv}}/.installed
-    want=$(cat pyproject.toml uv.lock | sha256sum | cut -d' ' -f1)
+    want=$( (cat pyproject.toml uv.lock; echo bytecode) | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         if [ ! -x {{venv}}/bin/uv ]; then {{py}} -m pip install -q --disable-pip-version-check uv; fi
         # --locked: fail when uv.lock no longer matches pyproject.toml instead of installing something else
-        UV_PROJECT_ENVIRONMENT={{venv}} {{venv}}/bin/uv sync -q --locked --extra dev --python {{py}}
+        # --compile-bytecode: every process (the tests start many) loads .pyc files instead of compiling
+        UV_PROJECT_ENVIRONMENT={{venv}} {{venv}}/bin/uv sync -q --locked --extra dev --python {{py}} --compile-bytecode
         echo "$want" > "$stamp"
     fi
 

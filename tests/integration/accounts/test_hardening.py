@@ -18,7 +18,7 @@ import jwt
 import pytest
 from PIL import Image
 from tests.books import EN_SENTENCES
-from tests.harness import LiveService, random_email
+from tests.harness import LiveService, random_email, serving
 from tests.integration.illustrations.helpers import pregenerated_images, ready_book
 from tests.support import sign_up
 from tests.unit.ingest.builders import make_epub, xhtml
@@ -75,11 +75,10 @@ def limited_api(migrated: dict[str, str], tmp_path, **limits: str):
     """An API with the given limits and its own Redis (the suite's counts must not leak in)."""
     redis = EmbeddedRedis(tmp_path / "redis", persistent=False)
     env = {**migrated, "REDIS_URL": redis.start(), "BOOKREADER_EMBEDDED_WORKER": "0", **limits}
-    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
     try:
-        yield service
+        with serving(env, tmp_path / "api.log", command="api") as service:
+            yield service
     finally:
-        service.stop()
         redis.stop()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.harness import LiveService, random_email
+from tests.harness import random_email, serving
 from tests.support import sign_up
 
 from bookreader.core.embedded import EmbeddedRedis
@@ -40,11 +40,10 @@ async def strict_service(migrated, tmp_path):
         "BOOKREADER_RATE_LIMIT_GENERAL": "8",
         "BOOKREADER_CORS_ORIGINS": "https://reader.example",
     }
-    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
     try:
-        yield service, redis
+        with serving(env, tmp_path / "api.log", command="api") as service:
+            yield service, redis
     finally:
-        service.stop()
         redis.stop()
 
 

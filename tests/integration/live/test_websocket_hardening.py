@@ -11,7 +11,7 @@ import pytest
 import websockets
 import websockets.exceptions
 from redis.asyncio import Redis
-from tests.harness import LiveService
+from tests.harness import serving
 from tests.support import Reader, sign_up
 
 from bookreader.core.embedded import EmbeddedRedis
@@ -132,11 +132,10 @@ async def short_tokens(migrated, tmp_path):
         "BOOKREADER_EMBEDDED_WORKER": "0",
         "BOOKREADER_ACCESS_TOKEN_TTL": "3",
     }
-    service = LiveService(env, command="api", log_path=tmp_path / "api.log").start()
     try:
-        yield service, redis
+        with serving(env, tmp_path / "api.log", command="api") as service:
+            yield service, redis
     finally:
-        service.stop()
         with contextlib.suppress(Exception):
             redis.stop()
 
