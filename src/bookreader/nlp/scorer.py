@@ -21,7 +21,7 @@ from .ranking import (
     ranker_chance,
     ranker_row,
 )
-from .scoring import classify
+from .scoring import classify, may_classify
 
 if TYPE_CHECKING:
     from .components import SentenceTable
@@ -41,13 +41,17 @@ class Scorer:
         scored: list[tuple[str | None, float, float]] = []
         table.scored = scored
         counts_all, words_all = table.counts.tolist(), table.words.tolist()
-        rules, names_all = [], []
+        rules: list[tuple[str | None, float]] = []
+        names_all = []
+        possible = may_classify(table.counts, table.subject) if len(table.spans) else []
         for i, (start, end) in enumerate(table.spans):
             sentence = table.text[start:end]
             mentions = table.mentions[i] = sentence_names(sentence, self.language, self.lexicon)
             names = len({m.key for m in mentions})
-            rule = classify(counts_all[i], words_all[i], names, sentence, table.subject[i])
-            rules.append(rule[:2])
+            if possible[i]:  # else too few cues for any type: classify's (None, 0, 0) without its work
+                rules.append(classify(counts_all[i], words_all[i], names, sentence, table.subject[i])[:2])
+            else:
+                rules.append((None, 0.0))
             names_all.append(names)
         if self.mode == "both" and table.probs is not None and rules:
             combined = combine_all(rules, table.probs, self.params)  # all sentences at once, same results

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from .lexicon import INDEX
 from .text import DIALOGUE_START, QUOTE_CHARS
 
@@ -83,3 +85,24 @@ def classify(
     density = (visual + counts[PLACE] + counts[APPEARANCE] + counts[OBJECT] + names) / max(words, 1)
     priority = round(TYPE_WEIGHT[best] + 3.0 * min(density, 0.5) + 0.25 * confidence - 0.1 * penalty, 4)
     return best, round(confidence, 4), priority
+
+
+def may_classify(counts: np.ndarray, subject: list[bool]) -> list[bool]:
+    """Per sentence (rows of cue `counts`): can `classify` type it at all? False where even its best type score
+    with every favourable term (a person named, no penalty) stays under MIN_EVIDENCE — `classify` would return
+    (None, 0, 0) there, so the scorer skips it. A bound, not the scores: only a margin wide of any rounding."""
+    c = counts.astype(np.float64)
+    visual = c[:, COLOUR] + c[:, LIGHT] + c[:, MATERIAL] + c[:, SHAPE]
+    ambience = c[:, WEATHER] + c[:, LIGHT] + c[:, SOUND] + c[:, SMELL] + c[:, MOOD]
+    bound = np.maximum.reduce(
+        [
+            2.0 * c[:, PLACE] + 1.5 * np.asarray(subject, dtype=np.float64) + 0.8 * c[:, PART]
+            + 0.3 * np.minimum(c[:, PREP], 2) + 0.4 * visual,
+            2.0 * c[:, APPEARANCE] + 0.6 * c[:, BODY] + 0.5 * c[:, COLOUR] + 1.0,
+            1.4 * ambience + 1.0,
+            2.0 * c[:, OBJECT] + 0.5 * (c[:, MATERIAL] + c[:, SHAPE] + c[:, COLOUR]),
+            2.5 * c[:, ACTION],
+        ]
+    )  # fmt: skip
+    result: list[bool] = (bound >= MIN_EVIDENCE - 1e-6).tolist()
+    return result

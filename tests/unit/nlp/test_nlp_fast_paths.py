@@ -72,3 +72,29 @@ def test_previous_words_window_equals_the_whole_search() -> None:
             assert (whole.groups() if whole else None) == fast, (sentence, start)
             checked += start > _WINDOW and whole is not None
     assert checked > 300  # the window was taken, not only the short path
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_scorer_skips_only_sentences_the_rules_could_not_type(language: str) -> None:
+    """scoring.may_classify lets the scorer skip `classify` where no type can reach MIN_EVIDENCE: over every
+    corpus sentence, even with two names (the most a person adds), a typed sentence is never skipped — and
+    most sentences are skipped, or the shortcut would not pay."""
+    from training.corpus import load
+
+    from bookreader.nlp.scoring import classify, may_classify
+
+    pipeline = get_pipeline(language)
+    typed = skipped = 0
+    rows = load(language)[::3]
+    for row in rows:
+        table: SentenceTable = pipeline.run(row["text"], single=True).user_data["br"]
+        if not table.spans:
+            continue
+        possible = may_classify(table.counts, table.subject)[0]
+        kind = classify(
+            table.counts[0].tolist(), int(table.words[0]), 2, row["text"].strip(), table.subject[0]
+        )[0]
+        assert possible or kind is None, row["text"]
+        typed += kind is not None
+        skipped += not possible
+    assert typed > 100 and skipped > len(rows) / 3
