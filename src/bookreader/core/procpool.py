@@ -15,7 +15,7 @@ T = TypeVar("T")
 WARMED_MODULE = "bookreader.nlp.warmed"  # imported by the fork server: children start with warm pipelines
 
 
-def _initialize(memory_limit: int = 0, nice: int = 0) -> None:
+def _initialize(memory_limit: int = 0, nice: int = 0, idle: bool = False) -> None:
     # children must not inherit the parent's signal handlers' intent: a Ctrl-C goes to the parent only
     import signal
 
@@ -24,6 +24,8 @@ def _initialize(memory_limit: int = 0, nice: int = 0) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     if nice > 0:  # lower priority: the API process (and readers' requests) get the cores first
         os.nice(nice)
+    if idle:
+        _schedule_idle()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         from bookreader.nlp import warm_up
@@ -32,15 +34,28 @@ def _initialize(memory_limit: int = 0, nice: int = 0) -> None:
     warm_up()
 
 
-def create_process_pool(size: int, memory_limit: int = 0, nice: int = 0) -> ProcessPoolExecutor:
-    """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero, and
-    `nice` steps below the caller's priority."""
+def _schedule_idle() -> None:
+    """SCHED_IDLE for this process: a task of the normal policy waking on its core (the API's loop, a
+    Postgres backend serving a reader) preempts it at once, and the weight it lends its session's group
+    (Linux autogroup: nice counts only inside a session) is the least there is. It still gets every core
+    nothing else wants, so books ingest at full speed on an idle machine."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux: nice alone
+        pass
+
+
+def create_process_pool(
+    size: int, memory_limit: int = 0, nice: int = 0, idle: bool = False
+) -> ProcessPoolExecutor:
+    """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero,
+    `nice` steps below the caller's priority, and under SCHED_IDLE when `idle`."""
     # forkserver: forking a process that runs an event loop and threads is unsafe. The fork server (one per
     # process, started with the first child) builds the NLP pipelines before it forks any child.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", WARMED_MODULE])
     return ProcessPoolExecutor(
-        max_workers=size, mp_context=context, initializer=_initialize, initargs=(memory_limit, nice)
+        max_workers=size, mp_context=context, initializer=_initialize, initargs=(memory_limit, nice, idle)
     )
 
 

@@ -3,6 +3,7 @@ alone with MemoryError instead of growing the worker to gigabytes."""
 
 from __future__ import annotations
 
+import os
 import resource
 
 import pytest
@@ -38,3 +39,15 @@ def test_no_limit_when_zero() -> None:
         assert pool.submit(_limit).result(timeout=60) == _limit()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_children_run_niced_and_under_sched_idle_when_asked() -> None:
+    pool = create_process_pool(1, nice=3, idle=True)
+    plain = create_process_pool(1)
+    try:
+        assert pool.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_IDLE
+        assert pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60) >= 3
+        assert plain.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_OTHER
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        plain.shutdown(wait=True, cancel_futures=True)
