@@ -30,6 +30,7 @@ from bookreader.domain.descriptions import judging, store
 from bookreader.domain.descriptions.tables import NlpRun
 from bookreader.domain.illustrations.ahead import pregenerate
 from bookreader.domain.illustrations.portraits import queue_portraits_ahead
+from bookreader.language import normalize_language
 from bookreader.nlp import ChapterText
 
 log = logging.getLogger(__name__)
@@ -38,17 +39,26 @@ BATCH_MIN_CHARS = 40_000  # below this, pool round-trips cost more than they sav
 BATCHES_PER_PROCESS = 8  # enough batches for even load and smooth progress events
 
 
-def chapter_batches(chapters: list[ChapterText], processes: int) -> list[list[ChapterText]]:
-    """Consecutive chapters grouped into batches of similar text size (front matter is not sent)."""
-    work = [c for c in chapters if not c.skip and c.text.strip()]
-    total = sum(len(c.text) for c in work)
+class Outline(msgspec.Struct, frozen=True):
+    """A chapter as the batching sees it: its size, not its text (that stays in Postgres for the pool)."""
+
+    number: int
+    size: int
+    skip: bool  # front matter
+    blank: bool
+
+
+def chapter_batches(chapters: list[Outline], processes: int) -> list[list[int]]:
+    """Consecutive chapter numbers grouped into batches of similar text size (front matter is not sent)."""
+    work = [c for c in chapters if not c.skip and not c.blank]
+    total = sum(c.size for c in work)
     target = max(BATCH_MIN_CHARS, total // max(1, processes * BATCHES_PER_PROCESS))
-    batches: list[list[ChapterText]] = []
-    current: list[ChapterText] = []
+    batches: list[list[int]] = []
+    current: list[int] = []
     size = 0
     for chapter in work:
-        current.append(chapter)
-        size += len(chapter.text)
+        current.append(chapter.number)
+        size += chapter.size
         if size >= target:
             batches.append(current)
             current, size = [], 0
@@ -57,24 +67,20 @@ def chapter_batches(chapters: list[ChapterText], processes: int) -> list[list[Ch
     return batches
 
 
-LOAD_CHAPTERS = """
-SELECT number, text, paragraphs::text AS paragraphs, is_front_matter FROM chapters WHERE book = $1 ORDER BY number
+LOAD_OUTLINE = r"""
+SELECT number, length(text) AS size, is_front_matter AS skip, text ~ '^\s*$' AS blank
+FROM chapters WHERE book = $1 ORDER BY number
 """
-_paragraphs = msgspec.json.Decoder(list[tuple[int, int]])
+
+
+async def load_outline(book_id: uuid.UUID) -> list[Outline]:
+    return [Outline(**row) for row in await db.fetch(LOAD_OUTLINE, book_id)]
 
 
 async def load_chapters(book_id: uuid.UUID) -> list[ChapterText]:
-    """Raw rows, paragraphs decoded by msgspec: no ORM rows (nor a json.loads per chapter) on the loop."""
-    rows = await db.fetch(LOAD_CHAPTERS, book_id)
-    return [
-        ChapterText(
-            number=row["number"],
-            text=row["text"],
-            paragraphs=_paragraphs.decode(row["paragraphs"] or "[]"),
-            skip=row["is_front_matter"],
-        )
-        for row in rows
-    ]
+    """All the book's chapter texts, on this loop: only for language detection and the LLM judge (the pool
+    loads its batches itself)."""
+    return [store.chapter_text(row) for row in await db.fetch(store.LOAD_CHAPTERS, book_id, None)]
 
 
 class ReanalyzeBook(JobPayload, frozen=True):
@@ -124,20 +130,23 @@ async def _analyse(ctx: JobContext, book: Book, *, progress: bool) -> store.Stor
     """Analyse the book's chapters in the pool and replace its descriptions and characters (written by a
     pool process too: the chunks and rows never become objects on this loop)."""
     started = time.time()
-    chapters = await load_chapters(book.id)
-    language = nlp.detect_book_language(chapters, book.language)
     settings = ctx["settings"]
+    outline = await load_outline(book.id)
+    chapters: list[ChapterText] = []  # the texts stay in Postgres unless the language or the judge needs them
+    if normalize_language(book.language) not in nlp.SUPPORTED or judging.enabled(settings):
+        chapters = await load_chapters(book.id)
+    language = nlp.detect_book_language(chapters, book.language)
     model = {"en": settings.nlp_model_en, "ru": settings.nlp_model_ru}.get(language)
-    batches = chapter_batches(chapters, settings.process_pool_size)
+    batches = chapter_batches(outline, settings.process_pool_size)
     results = await _run_batches(
-        ctx, book if progress else None, batches, language, model, total=len(chapters)
+        ctx, book if progress else None, book.id, batches, language, model, total=len(outline)
     )
     chunks = [chunk for _, chunk in results]
     run = store.RunInfo(
         loop_pid=os.getpid(),
         pool_pids=sorted({pid for pid, _ in results}),
         batches=len(batches),
-        chapters=len(chapters),
+        chapters=len(outline),
         started=started,
     )
     pool, dsn, book_id = ctx["process_pool"], settings.database_url, str(book.id)
@@ -155,16 +164,19 @@ async def _analyse(ctx: JobContext, book: Book, *, progress: bool) -> store.Stor
 async def _run_batches(
     ctx: JobContext,
     book: Book | None,  # None: no progress events (re-analysis of a ready book)
-    batches: list[list[ChapterText]],
+    book_id: uuid.UUID,
+    batches: list[list[int]],  # chapter numbers
     language: str,
     model: str | None,
     total: int,
 ) -> list[tuple[int, bytes]]:
     """(pool pid, msgpack `ChunkAnalysis`) per batch, in batch order."""
     loop = asyncio.get_running_loop()
-    pool = ctx["process_pool"]
+    pool, dsn, book_id = ctx["process_pool"], ctx["settings"].database_url, str(book_id)
     pending = {
-        loop.run_in_executor(pool, functools.partial(store.analyze_batch, batch, language, model)): index
+        loop.run_in_executor(
+            pool, functools.partial(store.analyze_stored, dsn, book_id, batch, language, model)
+        ): index
         for index, batch in enumerate(batches)
     }
     results: list[tuple[int, bytes] | None] = [None] * len(batches)

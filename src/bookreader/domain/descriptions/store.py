@@ -16,6 +16,7 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -51,6 +52,39 @@ class Stored(msgspec.Struct, frozen=True):
 _chunk = msgspec.msgpack.Decoder(ChunkAnalysis)
 _analysis = msgspec.msgpack.Decoder(BookAnalysis)
 _msgpack = msgspec.msgpack.Encoder()
+
+
+LOAD_CHAPTERS = """
+SELECT number, text, paragraphs::text AS paragraphs, is_front_matter FROM chapters
+WHERE book = $1 AND ($2::int[] IS NULL OR number = ANY($2)) ORDER BY number
+"""
+_paragraphs = msgspec.json.Decoder(list[tuple[int, int]])
+
+
+def chapter_text(row: Any) -> ChapterText:
+    """A `LOAD_CHAPTERS` row as the NLP takes it (paragraphs decoded by msgspec)."""
+    return ChapterText(
+        number=row["number"],
+        text=row["text"],
+        paragraphs=_paragraphs.decode(row["paragraphs"] or "[]"),
+        skip=row["is_front_matter"],
+    )
+
+
+def analyze_stored(
+    dsn: str, book_id: str, numbers: list[int], language: str, model: str | None
+) -> tuple[int, bytes]:
+    """`analyze_batch` for the book's chapters `numbers`, read from Postgres by this (pool) process: the
+    texts never pass through the event loop the API shares."""
+    return analyze_batch(asyncio.run(_load_chapters(dsn, uuid.UUID(book_id), numbers)), language, model)
+
+
+async def _load_chapters(dsn: str, book_id: uuid.UUID, numbers: list[int]) -> list[ChapterText]:
+    connection = await db.connect_at_our_priority(dsn)
+    try:
+        return [chapter_text(row) for row in await connection.fetch(LOAD_CHAPTERS, book_id, numbers)]
+    finally:
+        await connection.close()
 
 
 def analyze_batch(chapters: list[ChapterText], language: str, model: str | None) -> tuple[int, bytes]:
