@@ -82,9 +82,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     job_timeout: int = 600
     process_pool_size: int = 2
     process_pool_nice: int = 10  # niceness of the pool's processes: CPU-bound NLP yields the cores to the API
-    # and the pool's processes run under SCHED_IDLE (Linux): a waking API thread preempts them at once, and
-    # where Linux groups a session's processes (autogroup) nice alone hardly keeps them from the cores
-    process_pool_sched_idle: bool = True
+    # SCHED_IDLE for the pool's processes too (Linux): a waking API thread preempts them at once, and where
+    # Linux groups a session's processes (autogroup) nice alone hardly keeps them from the cores. Off: in one
+    # paired bench-http run (load 3-4) GET chapter's p99 while ingesting was 3.06x idle with it, 2.30x without
+    process_pool_sched_idle: bool = False
     stuck_after: int = 900  # seconds a non-terminal book may sit before it is re-enqueued
 
     # ingestion
