@@ -87,17 +87,8 @@ async def connection() -> AsyncIterator[asyncpg.Connection]:
 async def transaction() -> AsyncIterator[asyncpg.Connection]:
     """One pooled connection inside a transaction, for bulk writes from plain tuples (`executemany`,
     `copy_records_to_table`): no ORM objects built on the event loop."""
-    engine = get_engine()
-    if engine.pool is None:
-        connection = await engine.get_new_connection()
-        try:
-            async with connection.transaction():
-                yield connection
-        finally:
-            await connection.close()
-        return
-    async with engine.pool.acquire() as connection, connection.transaction():
-        yield connection
+    async with connection() as held, held.transaction():
+        yield held
 
 
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:

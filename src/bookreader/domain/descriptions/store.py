@@ -92,9 +92,13 @@ def analyze_batch(chapters: list[ChapterText], language: str, model: str | None)
     return os.getpid(), _msgpack.encode(nlp.analyze_chunk(chapters, language, model))
 
 
+def _merged(chunks: list[bytes], language: str) -> BookAnalysis:
+    return nlp.merge_chunks([_chunk.decode(c) for c in chunks], language)
+
+
 def merge(chunks: list[bytes], language: str) -> bytes:
     """`nlp.merge_chunks` over msgpack chunks: the `BookAnalysis` as msgpack."""
-    return _msgpack.encode(nlp.merge_chunks([_chunk.decode(c) for c in chunks], language))
+    return _msgpack.encode(_merged(chunks, language))
 
 
 def decode_analysis(data: bytes) -> BookAnalysis:
@@ -107,8 +111,7 @@ def encode_analysis(analysis: BookAnalysis) -> bytes:
 
 def merge_and_store(dsn: str, book_id: str, chunks: list[bytes], language: str, run: RunInfo) -> Stored:
     """Merge the chunks and make the book's rows the result's."""
-    analysis = nlp.merge_chunks([_chunk.decode(c) for c in chunks], language)
-    return asyncio.run(_store(dsn, uuid.UUID(book_id), analysis, run))
+    return asyncio.run(_store(dsn, uuid.UUID(book_id), _merged(chunks, language), run))
 
 
 def store(dsn: str, book_id: str, analysis: bytes, run: RunInfo) -> Stored:

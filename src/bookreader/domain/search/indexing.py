@@ -6,8 +6,6 @@ import uuid
 
 import asyncpg
 
-from bookreader.domain.search.tables import SearchPassage
-
 CONFIG_CASE = (
     "(CASE WHEN b.language LIKE 'ru%' THEN 'russian' WHEN b.language LIKE 'en%' THEN 'english' "
     "ELSE 'simple' END)::regconfig"
@@ -25,15 +23,9 @@ WHERE c.book = {{}} AND jsonb_array_length(c.paragraphs) = 0 AND c.text <> ''
 """
 
 
-async def index_book(book_id: uuid.UUID) -> None:
-    """(Re)build a book's passages from its stored chapters: idempotent, one transaction."""
-    async with SearchPassage._meta.db.transaction():
-        await SearchPassage.delete().where(SearchPassage.book == book_id)
-        await SearchPassage.raw(INDEX_BOOK, book_id, book_id)
-
-
 async def index_book_on(connection: asyncpg.Connection, book_id: uuid.UUID) -> None:
-    """`index_book` on the caller's connection, inside the caller's transaction (the parse stage's writer in
-    the process pool: chapters and their passages commit together)."""
+    """(Re)build a book's passages from its stored chapters on the caller's connection, inside the caller's
+    transaction (the parse stage's writer in the process pool: chapters and their passages commit together);
+    idempotent."""
     await connection.execute("DELETE FROM search_passages WHERE book = $1", book_id)
     await connection.execute(INDEX_BOOK.format("$1", "$1"), book_id)
