@@ -83,14 +83,6 @@ async def connection() -> AsyncIterator[asyncpg.Connection]:
         yield pooled
 
 
-@contextlib.asynccontextmanager
-async def transaction() -> AsyncIterator[asyncpg.Connection]:
-    """One pooled connection inside a transaction, for bulk writes from plain tuples (`executemany`,
-    `copy_records_to_table`): no ORM objects built on the event loop."""
-    async with connection() as held, held.transaction():
-        yield held
-
-
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     """Like `fetchrow`, all rows."""
     engine = get_engine()
