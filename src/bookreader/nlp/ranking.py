@@ -147,6 +147,7 @@ RANKER_FEATURES = (
     "max_p", "sum_p", "confidence", "kept", "dialogue", "quote", "exclaim", "pronoun", "log_words", "named",
     "density", "prev_p", "next_p", "speech", "abstract", *(f"p_{t}" for t in TYPES),
 )  # fmt: skip
+_NAMED, _PRONOUN, _LOG_WORDS = (RANKER_FEATURES.index(name) for name in ("named", "pronoun", "log_words"))
 
 
 def ranker_row(
@@ -201,7 +202,7 @@ def ranked_priority(kind: str, row: list[float], chance: float) -> float:
     """Priority from the ranker: its chance leads (× CONFIDENCE_WEIGHT); as in `picture_priority` the type
     weight breaks near-ties, a named person lifts a passage and a pronoun opening or a glimpse (< 8 words)
     lowers it (a chance near 1 no longer tells such passages apart)."""
-    named, pronoun, short = row[9], row[7], row[8] < math.log1p(8)
+    named, pronoun, short = row[_NAMED], row[_PRONOUN], row[_LOG_WORDS] < math.log1p(8)
     priority = (
         CONFIDENCE_WEIGHT * chance + 0.5 * TYPE_WEIGHT[kind] + 0.15 * named - 0.1 * pronoun - 0.2 * short
     )
