@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import httpx
 import pytest
 
 from tests.books import write_books
-from tests.harness import SHARED_BOOKS, Infrastructure, LiveService, random_email, serving
+from tests.harness import SHARED_BOOKS, Infrastructure, LiveService, create_admin, random_email, serving
 from tests.support import Reader, sign_up
 
 SHARED_MISSING = f"needs the shared test books at {SHARED_BOOKS} (absent on a lone clone; CI has them)"
@@ -117,11 +115,7 @@ def admin_account(migrated: dict[str, str]) -> tuple[str, str]:
     """(email, password) of an admin made once per pytest-xdist worker by `bookreader create-admin` (a whole
     CLI process each time otherwise); no test disables or demotes it (an admin cannot lock itself out)."""
     email, password = random_email(), "admin password 1"
-    done = subprocess.run(
-        [sys.executable, "-m", "bookreader", "create-admin", email, "--password", password],
-        env={**os.environ, **migrated}, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0 and "admin created" in done.stderr, done.stderr
+    assert "admin created" in create_admin(migrated, email, password)
     return email, password
 
 

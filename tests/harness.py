@@ -200,6 +200,17 @@ def serving(env: dict[str, str], log: str | Path, command: str = "serve") -> Ite
         service.stop()
 
 
+def create_admin(env: dict[str, str], email: str, password: str, timeout: float = 120) -> str:
+    """The operator's way: `bookreader create-admin EMAIL` against `env`'s database (creates the account, or
+    promotes an existing one and leaves its password); what it printed (stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bookreader", "create-admin", email, "--password", password],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
 def random_email() -> str:
     return f"reader-{secrets.token_hex(5)}@example.com"
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.harness import create_admin
 from tests.support import sign_up as api_sign_up
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -120,13 +119,7 @@ async def open_page(browser, base_url: str, request) -> AsyncIterator[Callable[.
 
 def promote_to_admin(env: dict[str, str], email: str) -> None:
     """The operator's way: `bookreader create-admin` against the test database."""
-    subprocess.run(
-        [sys.executable, "-m", "bookreader", "create-admin", email, "--password", "unused-existing-account"],
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    create_admin(env, email, "unused-existing-account")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ too): no request may produce a server error."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.harness import LiveService, random_email
+from tests.harness import LiveService, create_admin, random_email
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 OPTIONS = [
@@ -35,14 +34,7 @@ def test_no_server_errors_on_generated_requests(fault_env, tmp_path) -> None:
     service = LiveService(fault_env, log_path=tmp_path / "service.log").start()
     try:
         email, password = random_email(), "fuzzing admin 1"
-        created = subprocess.run(
-            [sys.executable, "-m", "bookreader", "create-admin", email, "--password", password],
-            env={**os.environ, **fault_env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert created.returncode == 0, created.stderr
+        create_admin(fault_env, email, password, timeout=60)
         login = httpx.post(
             f"{service.base_url}/api/v1/auth/login", json={"email": email, "password": password}
         )

@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import httpx
-from tests.harness import random_email
+from tests.harness import create_admin, random_email
 from tests.support import Reader, sign_up
-
-
-def create_admin(env: dict[str, str], email: str, password: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "bookreader", "create-admin", email, "--password", password],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stderr
 
 
 async def admin_reader(client: httpx.AsyncClient, admin_account: tuple[str, str]) -> Reader:
@@ -33,14 +17,14 @@ async def admin_reader(client: httpx.AsyncClient, admin_account: tuple[str, str]
 
 async def test_create_admin_creates_then_promotes(client: httpx.AsyncClient, migrated) -> None:
     email, password = random_email(), "admin password 1"
-    assert "admin created" in create_admin(migrated, email, password)
+    assert "admin created" in create_admin(migrated, email, password, timeout=60)
     admin = await admin_reader(client, (email, password))
     me = (await admin.get("/api/v1/users/me")).json()
     assert me["role"] == "admin"
 
     user = await sign_up(client)
     assert (await user.get("/api/v1/users/me")).json()["role"] == "user"
-    assert "admin promoted" in create_admin(migrated, user.email, "ignored pass")
+    assert "admin promoted" in create_admin(migrated, user.email, "ignored pass", timeout=60)
     assert (await user.get("/api/v1/users/me")).json()["role"] == "admin"
 
 

@@ -7,8 +7,6 @@ import asyncio
 import base64
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -17,7 +15,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook as ReferenceVerifier
 
-from tests.harness import LiveService
+from tests.harness import LiveService, create_admin
 from tests.integration.webhooks.receiver import Receiver
 from tests.support import Reader, sign_up
 from tests.unit.ingest.builders import make_fb2
@@ -246,12 +244,7 @@ async def test_an_admins_system_wide_webhook_gets_every_users_events(
 ) -> None:
     async with httpx.AsyncClient(base_url=webhook_service.base_url, timeout=30) as http:
         admin, user = await sign_up(http), await sign_up(http)
-        promoted = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "bookreader", "create-admin", admin.email, "--password", "unused-existing"],
-            env={**os.environ, **webhook_service.env}, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert promoted.returncode == 0, promoted.stderr
+        await asyncio.to_thread(create_admin, webhook_service.env, admin.email, "unused-existing")
         created = await admin.post(
             "/api/v1/webhooks", json={"url": receiver.url, "events": ["book.ready"], "system": True}
         )
