@@ -99,6 +99,30 @@ BOOKS = {
         rf"^CHAPTER {ROMAN}$",
         "gutenberg",
     ),
+    "king-solomons-mines": (
+        "en",
+        "GITenberg/King-Solomon-s-Mines_2166",
+        "8232708d69e4bcab1a8c871b4c8df6128a4ce0c1",
+        "2166.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    "the-lost-world": (
+        "en",
+        "GITenberg/The-Lost-World_139",
+        "358626523d86f073e29deccb063418920ea11aeb",
+        "139.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    "the-time-machine": (
+        "en",
+        "GITenberg/The-Time-Machine_35",
+        "154a5c628743bd7d35d1af0fc4bcc017f0e111e1",
+        "35-0.txt",
+        rf"^{ROMAN}$",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -282,7 +306,15 @@ def read_labels(lang: str, slug: str) -> list[tuple[int, int, str]]:
 
 SPLITS = {
     "en": {
-        "train": ["dracula", "jane-eyre", "wuthering-heights", "treasure-island"],
+        "train": [
+            "dracula",
+            "jane-eyre",
+            "wuthering-heights",
+            "treasure-island",
+            "king-solomons-mines",
+            "the-lost-world",
+            "the-time-machine",
+        ],
         "dev": ["frankenstein", "tom-sawyer"],
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds"],
     },
