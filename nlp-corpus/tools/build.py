@@ -146,6 +146,21 @@ BOOKS = {
     "dom-s-mezoninom": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Дом с мезонином.txt", rf"^{ROMAN}$", "lines"),
     "v-ovrage": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/В овраге.txt", rf"^{ROMAN}$", "lines"),
     "asya": ("ru", *RUSLIT, "data/RusLit/prose/Turgenev/Ася.txt", rf"^{ROMAN}$", "lines"),
+    # one chapter per story; "Примечания" (the editor's notes) closes the last story and is not labelled
+    "zapiski-okhotnika": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Turgenev/Записки охотника.txt",
+        r"^("
+        r"Хорь и Калиныч|Ермолай и мельничиха|Малиновая вода|Уездный лекарь|Мой сосед Радилов|"
+        r"Однодворец Овсянников|Льгов|Бежин луг|Касьян с Красивой мечи|Бурмистр|Контора|Бирюк|"
+        r"Два помещика|Лебедянь|Татьяна Борисовна и ее племянник|Смерть|Певцы|"
+        r"Петр Петрович Каратаев|Свидание|Гамлет Щигровского уезда|Чертопханов и Недопюскин|"
+        r"Конец Чертопханова|Живые мощи|Стучит!|Лес и степь|Примечания)$",
+        "lines",
+    ),
+    "detstvo": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Детство.txt", rf"^Глава {ROMAN}$", "lines"),
+    "taras-bulba": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Тарас Бульба.txt", rf"^{ROMAN}$", "lines"),
 }
 
 EN_ABBR = {
@@ -319,7 +334,15 @@ SPLITS = {
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds"],
     },
     "ru": {
-        "train": ["mertvye-dushi", "kazaki", "ottsy-i-deti", "hadzhi-murat"],
+        "train": [
+            "mertvye-dushi",
+            "kazaki",
+            "ottsy-i-deti",
+            "hadzhi-murat",
+            "zapiski-okhotnika",
+            "detstvo",
+            "taras-bulba",
+        ],
         "dev": ["ionych", "dama-s-sobachkoy", "dom-s-mezoninom", "v-ovrage"],
         "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka", "asya"],
     },
