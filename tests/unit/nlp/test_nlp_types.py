@@ -101,7 +101,8 @@ def test_visual_description_outranks_plain_action() -> None:
 
 def test_neighbouring_sentences_of_one_type_form_one_description() -> None:
     text = (
-        "The room was large and dark. Its walls were hung with faded red tapestries and its floor was black oak. "
+        "The room was large and dark, with a low ceiling of smoke-blackened beams. "
+        "Its walls were hung with faded red tapestries and its floor was black oak. "
         "The windows were narrow, and a great stone fireplace filled one end of the hall."
     )
     found = analyze_chapter(ChapterText(1, text), "en")
