@@ -161,6 +161,30 @@ BOOKS = {
     ),
     "detstvo": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Детство.txt", rf"^Глава {ROMAN}$", "lines"),
     "taras-bulba": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Тарас Бульба.txt", rf"^{ROMAN}$", "lines"),
+    # one chapter each: the story's title line is its only heading ("1" in Вий's title is a footnote mark)
+    "starosvetskie-pomeshchiki": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Gogol/Старосветские помещики.txt",
+        r"^СТАРОСВЕТСКИЕ ПОМЕЩИКИ$",
+        "lines",
+    ),
+    "viy": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Вий.txt", r"^ВИЙ 1$", "lines"),
+    # the author and title lines come twice at the top; the short first block is dropped like a title page
+    "nevskiy-prospekt": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Gogol/Невский проспект.txt",
+        r"^Невский проспект$",
+        "lines",
+    ),
+    "dvoryanskoe-gnezdo": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Turgenev/Дворянское гнездо.txt",
+        rf"^{ROMAN}$",
+        "lines",
+    ),
 }
 
 EN_ABBR = {
@@ -342,6 +366,10 @@ SPLITS = {
             "zapiski-okhotnika",
             "detstvo",
             "taras-bulba",
+            "starosvetskie-pomeshchiki",
+            "viy",
+            "dvoryanskoe-gnezdo",
+            "nevskiy-prospekt",
         ],
         "dev": ["ionych", "dama-s-sobachkoy", "dom-s-mezoninom", "v-ovrage"],
         "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka", "asya"],
