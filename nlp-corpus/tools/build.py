@@ -147,6 +147,14 @@ BOOKS = {
         rf"^CHAPTER {ROMAN}$",
         "gutenberg",
     ),
+    "heart-of-darkness": (
+        "en",
+        "GITenberg/Heart-of-Darkness_219",
+        "b266e23e2e8ba2d82121f18e2f6434f3775ce260",
+        "219-0.txt",
+        rf"^{ROMAN}$",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -380,6 +388,7 @@ SPLITS = {
             "dorian-gray",
             "great-expectations",
             "far-from-the-madding-crowd",
+            "heart-of-darkness",
         ],
         "dev": ["frankenstein", "tom-sawyer"],
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds"],
