@@ -217,6 +217,23 @@ BOOKS = {
         rf"^{ROMAN}$",
         "lines",
     ),
+    # the lone "1" after chapter 1 is a footnote mark; its one-line note is a short block and dropped
+    "kavkazskiy-plennik": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Tolstoy/Кавказский пленник.txt",
+        r"^\d+$",
+        "lines",
+    ),
+    "metel": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Метель.txt", rf"^{ROMAN}\.$", "lines"),
+    # one chapter per story (Выстрел's I / II are inside it); "Примечания" closes the last story
+    "povesti-belkina": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Pushkin/Повести Белкина.txt",
+        r"^(От издателя|Выстрел|Метель|Гробовщик|Станционный смотритель|Барышня-крестьянка|Примечания)$",
+        "lines",
+    ),
 }
 
 EN_ABBR = {
@@ -406,6 +423,9 @@ SPLITS = {
             "viy",
             "dvoryanskoe-gnezdo",
             "nevskiy-prospekt",
+            "kavkazskiy-plennik",
+            "metel",
+            "povesti-belkina",
         ],
         "dev": ["ionych", "dama-s-sobachkoy", "dom-s-mezoninom", "v-ovrage"],
         "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka", "asya"],
