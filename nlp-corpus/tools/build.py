@@ -155,6 +155,32 @@ BOOKS = {
         rf"^{ROMAN}$",
         "gutenberg",
     ),
+    # the volume headings come between chapters; their blocks are too short and are dropped
+    "udolpho": (
+        "en",
+        "GITenberg/The-Mysteries-of-Udolpho_3268",
+        "8afbb46a659c5424dbf60d940076abc0117657f6",
+        "3268.txt",
+        rf"^(CHAPTER {ROMAN}|VOLUME \d)$",
+        "gutenberg",
+    ),
+    # one chapter each: the tale's title line is its only heading
+    "fall-of-the-house-of-usher": (
+        "en",
+        "GITenberg/The-Fall-of-the-House-of-Usher_932",
+        "e101427276f4375c1eb14330dc9f063d71c05e0e",
+        "932.txt",
+        r"^The Fall of the House of Usher$",
+        "gutenberg",
+    ),
+    "masque-of-the-red-death": (
+        "en",
+        "GITenberg/The-Masque-of-the-Red-Death_1064",
+        "7697230b29ea11be6bbdf34b6ef8cff81dc5ccc2",
+        "1064.txt",
+        r"^The Masque of the Red Death$",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -406,6 +432,9 @@ SPLITS = {
             "great-expectations",
             "far-from-the-madding-crowd",
             "heart-of-darkness",
+            "udolpho",
+            "fall-of-the-house-of-usher",
+            "masque-of-the-red-death",
         ],
         "dev": ["frankenstein", "tom-sawyer"],
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds"],
