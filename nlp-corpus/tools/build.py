@@ -260,6 +260,28 @@ BOOKS = {
         r"^(От издателя|Выстрел|Метель|Гробовщик|Станционный смотритель|Барышня-крестьянка|Примечания)$",
         "lines",
     ),
+    "arkhierey": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Архиерей.txt", rf"^{ROMAN}$", "lines"),
+    "gusev": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Гусев.txt", rf"^{ROMAN}$", "lines"),
+    # the notes after the closing date line "1892" are not labelled
+    "palata-6": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Палата №6.txt", rf"^{ROMAN}$", "lines"),
+    # one chapter each, the title line being the only heading
+    "vedma": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Ведьма.txt", r"^ВЕДЬМА$", "lines"),
+    "kryzhovnik": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Крыжовник.txt", r"^КРЫЖОВНИК$", "lines"),
+    # the editor's notes after «Утро» are not labelled
+    "belye-nochi": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Dostoevsky/Белые ночи.txt",
+        r"^(Ночь (первая|вторая|третья|четвертая)|Утро)$",
+        "lines",
+    ),
+    "malchik-u-khrista": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Dostoevsky/Мальчик у Христа на ёлке.txt",
+        rf"^{ROMAN}$",
+        "lines",
+    ),
 }
 
 EN_ABBR = {
@@ -455,6 +477,13 @@ SPLITS = {
             "kavkazskiy-plennik",
             "metel",
             "povesti-belkina",
+            "arkhierey",
+            "gusev",
+            "palata-6",
+            "vedma",
+            "kryzhovnik",
+            "belye-nochi",
+            "malchik-u-khrista",
         ],
         "dev": ["ionych", "dama-s-sobachkoy", "dom-s-mezoninom", "v-ovrage"],
         "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka", "asya"],
