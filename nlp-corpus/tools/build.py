@@ -181,6 +181,23 @@ BOOKS = {
         r"^The Masque of the Red Death$",
         "gutenberg",
     ),
+    "the-secret-garden": (
+        "en",
+        "GITenberg/The-Secret-Garden_113",
+        "0031c0badd0d3fc83860c941d2f39d4aa345c51b",
+        "113-0.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    # "THE CUSTOM-HOUSE" introduction comes before chapter I and is not a chapter here
+    "the-scarlet-letter": (
+        "en",
+        "GITenberg/The-Scarlet-Letter_33",
+        "ab23ba5a4570fd0337e63f6b226be3cfa652ff34",
+        "33.txt",
+        rf"^{ROMAN}\.\s+[A-Z]",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -458,7 +475,7 @@ SPLITS = {
             "fall-of-the-house-of-usher",
             "masque-of-the-red-death",
         ],
-        "dev": ["frankenstein", "tom-sawyer"],
+        "dev": ["frankenstein", "tom-sawyer", "the-secret-garden", "the-scarlet-letter"],
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds"],
     },
     "ru": {
