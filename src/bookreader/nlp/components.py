@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -34,11 +35,14 @@ from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
 from .names import NameMention
 from .ranking import TYPES, load_params
 from .scorer import Scorer
-from .text import DIALOGUE_START, QUOTE_CHARS, paragraph_spans, sentence_spans
+from .text import DIALOGUE_START, EXCLAIM_OR_ASK, QUOTE_CHARS, paragraph_spans, sentence_spans
 from .versions import MODELS
 
 _PLACE, _PREP, _APPEARANCE = INDEX["place"], INDEX["place_prep"], INDEX["appearance"]
 _COLOUR, _BODY = INDEX["colour"], INDEX["body"]
+
+
+Marks = tuple[list[bool], list[bool], list[int]]  # per sentence: dialogue opening, quotation mark, ! and ?
 
 
 class SentenceTable:
@@ -61,6 +65,28 @@ class SentenceTable:
         self.chances = [
             1.0
         ] * n  # the fitted ranker's chance that a typed sentence is painterly (1: no ranker)
+        self._marks: Marks | None = None
+
+    def marks(self) -> Marks:
+        """Per sentence: does it open with dialogue, hold a quotation mark, and how many ! and ? it has.
+        Found once per doc (the classifier, the rule typer and the ranker all read them), the last two by one
+        pass over the whole text instead of a regex per sentence."""
+        if self._marks is None:
+            text = self.text
+            bounds = np.asarray(self.spans, dtype=np.int64).reshape(-1, 2)
+            self._marks = (
+                [DIALOGUE_START.match(text[start:end]) is not None for start, end in self.spans],
+                (_within(QUOTE_CHARS, text, bounds) > 0).tolist(),
+                _within(EXCLAIM_OR_ASK, text, bounds).tolist(),
+            )
+        return self._marks
+
+
+
+def _within(pattern: re.Pattern[str], text: str, bounds: np.ndarray) -> np.ndarray:
+    """How many matches of `pattern` (one character each) start inside each (start, end) row of `bounds`."""
+    at = np.fromiter((m.start() for m in pattern.finditer(text)), np.int64)
+    return np.searchsorted(at, bounds[:, 1]) - np.searchsorted(at, bounds[:, 0])
 
 
 class SentenceSegmenter:
@@ -286,11 +312,8 @@ class SentenceClassifier:
         if self.bow is None:
             probs = self.textcat.model.predict(self.feature_docs(table, lemmas, alpha))
         else:  # the same features for all sentences at once (features.py)
-            flags = np.zeros((len(table.spans), 3), dtype=bool)
-            for i, (start, end) in enumerate(table.spans):
-                text = table.text[start:end]
-                flags[i] = DIALOGUE_START.match(text) is not None, QUOTE_CHARS.search(text) is not None, False
-            flags[:, 2] = table.subject
+            dialogue, quote, _ = table.marks()
+            flags = np.stack([dialogue, quote, table.subject], axis=1)  # bools, one row per sentence
             keys, lengths = sentence_keys(
                 lemmas, alpha, table.tokens, table.counts, table.words, flags, self.markers
             )

@@ -87,40 +87,44 @@ class _Group:
 
 def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[NameMention]:
     """One `NameMention` per name in the sentence; adjacent names form one key ("Gregor Samsa")."""
+    matches = list(CAPITALISED.finditer(sentence))
+    if not matches:
+        return []  # no capitalised word, no name (and none of the set-up below)
     found: list[NameMention] = []
     group: _Group | None = None
     last_end = -10
     lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
-    for match in CAPITALISED.finditer(sentence):
+    russian = language == "ru"
+    for match in matches:
         word = match.group(1)
-        initial = match.start() <= lead
-        key, geo = _word_key(word, language, lexicon, initial), False
-        if key is not None and _CONTRACTION.match(sentence, match.end()):
+        start, end = match.span()
+        initial = start <= lead
+        key, geo = _word_key(word, russian, lexicon, initial), False
+        if key is not None and sentence[end : end + 1] in _APOSTROPHES and _CONTRACTION.match(sentence, end):
             key = None  # "Isn't", "Don't": a verb, not a name
-        if key is None and language == "ru" and not initial:
+        if key is None and russian and not initial:
             key = russian_place_key(word)
             geo = key is not None
-        if initial and key is not None and language == "ru" and russian_dictionary_name(word):
+        if initial and key is not None and russian and russian_dictionary_name(word):
             initial = False  # Наташа at a sentence start is still certainly a name
         if key is None:
             if group is not None:
                 _flush(group, language, found, lexicon, sentence, last_end)
                 group, last_end = None, -10
             continue
-        adjacent = match.start() - last_end in (1, 2) and _joins(
-            sentence, last_end, match.start(), group, lexicon
-        )
+        adjacent = start - last_end in (1, 2) and _joins(sentence, last_end, start, group, lexicon)
         if group is not None and adjacent and geo == bool(group.flags & GEO):  # "в Москве Наташа": two names
             group.keys.append(key)
             group.raw.append(word)
         else:
-            _flush(group, language, found, lexicon, sentence, last_end)
-            flags = _before_flags(sentence, match.start(), lexicon)
-            group = _Group(key, word, initial, flags, match.start())
+            if group is not None:
+                _flush(group, language, found, lexicon, sentence, last_end)
+            group = _Group(key, word, initial, _before_flags(sentence, start, lexicon), start)
         if geo:
             group.flags |= GEO
-        last_end = match.end()
-    _flush(group, language, found, lexicon, sentence, last_end)
+        last_end = end
+    if group is not None:
+        _flush(group, language, found, lexicon, sentence, last_end)
     return found
 
 
@@ -208,10 +212,10 @@ def _russian_feminine_surname(word: str) -> str | None:
     return None
 
 
-def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str | None:
+def _word_key(word: str, russian: bool, lexicon: Lexicon, initial: bool) -> str | None:
     if word in lexicon.stop_names:
         return word if word in lexicon.titles else None
-    if language == "ru":
+    if russian:
         return russian_name_key(word)
     if initial and word.lower() in lexicon.lookup:
         return None  # "Darkness is cheap": a common word that merely starts the sentence
@@ -219,10 +223,8 @@ def _word_key(word: str, language: str, lexicon: Lexicon, initial: bool) -> str 
 
 
 def _flush(
-    group: _Group | None, language: str, found: list[NameMention], lexicon: Lexicon, sentence: str, end: int
+    group: _Group, language: str, found: list[NameMention], lexicon: Lexicon, sentence: str, end: int
 ) -> None:
-    if group is None:
-        return
     words, flags = _gendered(group.keys, group.raw, language), group.flags
     while words and words[-1] in lexicon.titles and not (len(words) == 1 and flags & THE):
         words = words[:-1]
@@ -245,6 +247,7 @@ _REVERSED = re.compile(r"(\W+)(\w+)(?:(\W+)(\w+))?")  # _PREVIOUS_WORDS's runs, 
 _WINDOW = 64  # characters before a name that `_previous_words` reads first
 _NEXT_WORD = re.compile(r"[,!?\s\"'”’»—–-]{1,4}(\w+)")
 _CONTRACTION = re.compile(r"['’]t\b")
+_APOSTROPHES = ("'", "’")  # _CONTRACTION's first character, checked before the regex
 _ARTICLES = {"the", "a", "an"}
 DEMONYM = re.compile(r"(?:ese|man|men|ans|ish)$")
 _SPEECH = INDEX["speech"]

@@ -23,7 +23,7 @@ import msgspec
 import numpy as np
 
 from .lexicon import INDEX
-from .text import DIALOGUE_START, QUOTE_CHARS
+from .text import DIALOGUE_START, EXCLAIM_OR_ASK, QUOTE_CHARS, text_marks
 
 TYPES = ("location", "character", "atmosphere", "object", "action")
 TYPE_WEIGHT = {"location": 1.0, "character": 0.95, "atmosphere": 0.8, "object": 0.6, "action": 0.55}
@@ -31,7 +31,6 @@ _C = {name: INDEX[name] for name in INDEX}
 _PRONOUN_START = re.compile(
     r"^\W*(?:he|she|it|they|this|that|these|his|her|its|their|он|она|оно|они|это|его|её|ее|их)\b", re.I
 )
-_EXCLAIM_OR_ASK = re.compile(r"[!?]")
 CONFIDENCE_WEIGHT = 4.0
 CONCRETE_WEIGHT = 1.0
 RUN_BONUS = 0.05  # per further typed sentence of a passage (up to 3): a scene, not a single line
@@ -159,8 +158,11 @@ def ranker_row(
     kept: bool,
     probs: list[float],
     neighbours: tuple[float, float],
+    marks: tuple[bool, bool, int] | None = None,
 ) -> list[float]:
-    """The RANKER_FEATURES of one sentence (`neighbours`: the max probability of the sentences before and after)."""
+    """The RANKER_FEATURES of one sentence (`neighbours`: the max probability of the sentences before and after;
+    `marks`: dialogue opening, quotation mark, number of ! and ?, when the caller has them already)."""
+    marks = marks or text_marks(text)
     c = _C
     visual = counts[c["colour"]] + counts[c["light"]] + counts[c["material"]] + counts[c["shape"]]
     concrete = visual + counts[c["place"]] + counts[c["appearance"]] + counts[c["object"]] + counts[c["body"]]
@@ -169,9 +171,9 @@ def ranker_row(
         sum(probs),
         confidence,
         float(kept),
-        float(DIALOGUE_START.match(text) is not None),
-        float(QUOTE_CHARS.search(text) is not None),
-        float(min(len(_EXCLAIM_OR_ASK.findall(text)), 3)),
+        float(marks[0]),
+        float(marks[1]),
+        float(min(marks[2], 3)),
         float(_PRONOUN_START.match(text) is not None),
         math.log1p(words),
         float(names > 0),
@@ -228,7 +230,7 @@ def picture_priority(
     if QUOTE_CHARS.search(text):
         penalty += 0.4
     penalty += 0.25 * counts[c["speech"]] + 0.2 * counts[c["abstract"]]
-    penalty += min(0.6, 0.2 * len(_EXCLAIM_OR_ASK.findall(text)))
+    penalty += min(0.6, 0.2 * len(EXCLAIM_OR_ASK.findall(text)))
     if _PRONOUN_START.match(text):
         penalty += 0.1
     bonus = 0.15 * (names > 0 or counts[c["place"]] > 0) + 0.1 * place_subject

@@ -44,12 +44,15 @@ class Scorer:
         rules: list[tuple[str | None, float]] = []
         names_all = []
         possible = may_classify(table.counts, table.subject) if len(table.spans) else []
+        dialogue, quote, exclaims = table.marks()
+        text, language, lexicon, subject = table.text, self.language, self.lexicon, table.subject
         for i, (start, end) in enumerate(table.spans):
-            sentence = table.text[start:end]
-            mentions = table.mentions[i] = sentence_names(sentence, self.language, self.lexicon)
-            names = len({m.key for m in mentions})
+            sentence = text[start:end]
+            mentions = table.mentions[i] = sentence_names(sentence, language, lexicon)
+            names = len({m.key for m in mentions}) if mentions else 0
             if possible[i]:  # else too few cues for any type: classify's (None, 0, 0) without its work
-                rules.append(classify(counts_all[i], words_all[i], names, sentence, table.subject[i])[:2])
+                marks = dialogue[i], quote[i], exclaims[i]
+                rules.append(classify(counts_all[i], words_all[i], names, sentence, subject[i], marks)[:2])
             else:
                 rules.append((None, 0.0))
             names_all.append(names)
@@ -73,7 +76,8 @@ class Scorer:
                 assert maxima is not None and table.probs is not None
                 around = neighbour_maxima(maxima, table.paragraph, i)
                 probs = table.probs[i].astype(np.float64).tolist()
-                row = ranker_row(counts, words, names, sentence, confidence, True, probs, around)
+                marks = dialogue[i], quote[i], exclaims[i]
+                row = ranker_row(counts, words, names, sentence, confidence, True, probs, around, marks)
                 chance = table.chances[i] = ranker_chance(row, self.params)
                 priority = ranked_priority(kind, row, chance)
             else:  # no fitted ranker: confidence leads, concreteness breaks ties

@@ -8,12 +8,10 @@ plus a small type weight, minus dialogue and abstraction penalties.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from .lexicon import INDEX
-from .text import DIALOGUE_START, QUOTE_CHARS
+from .text import text_marks
 
 PLACE = INDEX["place"]
 PART = INDEX["place_part"]
@@ -34,18 +32,23 @@ ACTION = INDEX["action"]
 SPEECH = INDEX["speech"]
 ABSTRACT = INDEX["abstract"]
 
-_EXCLAIM_OR_ASK = re.compile(r"[!?]")
 TYPE_WEIGHT = {"location": 1.0, "character": 0.9, "atmosphere": 0.75, "object": 0.6, "action": 0.5}
 MIN_EVIDENCE = 3.0
 
 
 def classify(
-    counts: list[int], words: int, names: int, text: str, place_subject: bool = False
+    counts: list[int],
+    words: int,
+    names: int,
+    text: str,
+    place_subject: bool = False,
+    marks: tuple[bool, bool, int] | None = None,
 ) -> tuple[str | None, float, float]:
     """(type or None, confidence 0..1, priority) for one sentence or a short run of sentences.
 
     `place_subject`: a place noun among the first words ("The hall was lofty...") — the sentence is
-    about the place even when its light and colour words would make it atmosphere.
+    about the place even when its light and colour words would make it atmosphere. `marks`: `text_marks(text)`
+    when the caller has them already (the scorer: `SentenceTable.marks`).
     """
     if words < 4:
         return None, 0.0, 0.0
@@ -70,13 +73,14 @@ def classify(
     best = max(scores, key=scores.__getitem__)  # ties: dict order = type weight order
     top = scores[best]
     ordered = sorted(scores.values(), reverse=True)
+    dialogue, quote, exclaims = marks or text_marks(text)
     penalty = 0.0
-    if DIALOGUE_START.match(text):
+    if dialogue:
         penalty += 2.5
-    if QUOTE_CHARS.search(text):
+    if quote:
         penalty += 1.0
     penalty += 1.2 * counts[SPEECH] + 0.8 * counts[ABSTRACT]
-    penalty += min(1.5, 0.5 * len(_EXCLAIM_OR_ASK.findall(text)))  # apostrophes and questions, not pictures
+    penalty += min(1.5, 0.5 * exclaims)  # apostrophes and questions, not pictures
     evidence = top - penalty
     if evidence < MIN_EVIDENCE:
         return None, 0.0, 0.0
