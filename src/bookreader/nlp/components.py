@@ -66,6 +66,14 @@ class SentenceTable:
             1.0
         ] * n  # the fitted ranker's chance that a typed sentence is painterly (1: no ranker)
         self._marks: Marks | None = None
+        self._rows: tuple[list[list[int]], list[int]] | None = None
+
+    def rows(self) -> tuple[list[list[int]], list[int]]:
+        """`counts` and `words` as lists, for the scorer and pipeline.py reading them sentence by sentence; made
+        once (only after br_cues: it fills them)."""
+        if self._rows is None:
+            self._rows = self.counts.tolist(), self.words.tolist()
+        return self._rows
 
     def marks(self) -> Marks:
         """Per sentence: does it open with dialogue, hold a quotation mark, and how many ! and ? it has.

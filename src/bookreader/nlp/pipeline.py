@@ -127,12 +127,12 @@ class Pipeline:
         typed: list[Scored] = []
         last_name: str | None = None
         current = -1
-        counts_all, words_all = table.counts.tolist(), table.words.tolist()
-        for i, (start, end) in enumerate(table.spans):
-            if table.paragraph[i] != current:
-                runs.extend(self._runs(chapter.number, text, typed))
-                typed, last_name, current = [], None, table.paragraph[i]
-            sentence = text[start:end]
+        counts_all, words_all = table.rows()
+        number, scored, chances = chapter.number, table.scored, table.chances
+        for i, ((start, end), paragraph) in enumerate(zip(table.spans, table.paragraph, strict=True)):
+            if paragraph != current:
+                runs.extend(self._runs(number, text, typed))
+                typed, last_name, current = [], None, paragraph
             mentions = table.mentions[i]
             if persons:
                 first = bisect.bisect_left(persons, (start,))
@@ -140,37 +140,27 @@ class Pipeline:
                 mentions = [m for m in mentions if m[0] not in ner] + [
                     NameMention(key, False, 0, 0) for key in sorted(ner)
                 ]
-            keys = sorted({m.key for m in mentions})
-            kind, confidence, priority = table.scored[i]
+            keys = sorted({m.key for m in mentions}) if mentions else []
+            kind, confidence, priority = scored[i]
             counts = counts_all[i]
             typed.append(
-                Scored(
-                    start,
-                    end,
-                    kind,
-                    confidence,
-                    priority,
-                    keys,
-                    counts,
-                    words_all[i],
-                    False,
-                    table.chances[i],
-                )
+                Scored(start, end, kind, confidence, priority, keys, counts, words_all[i], False, chances[i])
             )
             for key, initial, flags, at in mentions:
                 stat = names.get(key) or names.setdefault(key, NameStat(key))
-                stat.record(chapter.number, start + at, initial, flags)
+                stat.record(number, start + at, initial, flags)
             looks = counts[APPEARANCE] >= 2 or (counts[APPEARANCE] and counts[COLOUR])
-            owners = keys or ([last_name] if last_name and _PRONOUN_START.match(sentence) else [])
-            if looks and len(sentence) <= MAX_CHARS:
-                quote = CharacterQuote(chapter.number, start, end, sentence)
+            if looks and end - start <= MAX_CHARS:  # an appearance quote for the name(s) it is about
+                sentence = text[start:end]
+                owners = keys or ([last_name] if last_name and _PRONOUN_START.match(sentence) else [])
+                quote = CharacterQuote(number, start, end, sentence)
                 for key in owners:
                     stat = names[key]
                     if len(stat.quotes) < MAX_QUOTES_PER_CHUNK:
                         stat.quotes.append(quote)
             if keys:
                 last_name = keys[0]
-        runs.extend(self._runs(chapter.number, text, typed))
+        runs.extend(self._runs(number, text, typed))
         return deduplicate(runs)
 
     def _runs(self, number: int, text: str, scored: list[Scored]) -> list[FoundDescription]:

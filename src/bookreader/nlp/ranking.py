@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import re
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from .text import DIALOGUE_START, EXCLAIM_OR_ASK, QUOTE_CHARS, text_marks
 TYPES = ("location", "character", "atmosphere", "object", "action")
 TYPE_WEIGHT = {"location": 1.0, "character": 0.95, "atmosphere": 0.8, "object": 0.6, "action": 0.55}
 _C = {name: INDEX[name] for name in INDEX}
+_SCORE = operator.itemgetter(0)  # of a calibration table's (score, confidence)
 _PRONOUN_START = re.compile(
     r"^\W*(?:he|she|it|they|this|that|these|his|her|its|their|он|она|оно|они|это|его|её|ее|их)\b", re.I
 )
@@ -79,8 +81,7 @@ def calibrate(score: float, table: list[tuple[float, float]]) -> float:
     """Piecewise-linear through the (score, confidence) table; the raw score when there is none."""
     if not table:
         return round(min(1.0, max(0.0, score)), 4)
-    xs = [x for x, _ in table]
-    i = bisect.bisect_left(xs, score)
+    i = bisect.bisect_left(table, score, key=_SCORE)  # as bisect_left over the scores alone, without the list
     if i == 0:
         return round(table[0][1], 4)
     if i == len(table):
@@ -196,7 +197,9 @@ def neighbour_maxima(maxima: list[float], paragraph: list[int], i: int) -> tuple
 def ranker_chance(row: list[float], params: Params) -> float:
     """The fitted ranker's chance (0..1) that a sentence with these RANKER_FEATURES is labelled painterly."""
     weights = params.ranker
-    z = weights[0] + sum(w * x for w, x in zip(weights[1:], row, strict=True))
+    if len(weights) != len(row) + 1:
+        raise ValueError(f"{len(weights)} ranker weights for {len(row)} features")
+    z = weights[0] + sum(map(operator.mul, weights[1:], row))  # the same products, summed in the same order
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 

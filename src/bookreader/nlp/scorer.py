@@ -40,7 +40,7 @@ class Scorer:
         table: SentenceTable = doc.user_data["br"]
         scored: list[tuple[str | None, float, float]] = []
         table.scored = scored
-        counts_all, words_all = table.counts.tolist(), table.words.tolist()
+        counts_all, words_all = table.rows()
         rules: list[tuple[str | None, float]] = []
         names_all = []
         possible = may_classify(table.counts, table.subject) if len(table.spans) else []
