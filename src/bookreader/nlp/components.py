@@ -90,7 +90,6 @@ class SentenceTable:
         return self._marks
 
 
-
 def _within(pattern: re.Pattern[str], text: str, bounds: np.ndarray) -> np.ndarray:
     """How many matches of `pattern` (one character each) start inside each (start, end) row of `bounds`."""
     at = np.fromiter((m.start() for m in pattern.finditer(text)), np.int64)

@@ -93,7 +93,7 @@ def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[NameM
     found: list[NameMention] = []
     group: _Group | None = None
     last_end = -10
-    lead = len(sentence) - len(sentence.lstrip(" \"'“«—–-‘"))
+    lead = len(sentence) - len(sentence.lstrip(_LEAD)) if sentence[0] in _LEAD else 0
     russian = language == "ru"
     for match in matches:
         word = match.group(1)
@@ -241,6 +241,7 @@ def _flush(
     found.append(NameMention(key, group.initial, flags, group.start))
 
 
+_LEAD = " \"'“«—–-‘"  # opening quotes and dashes: a name right after them is still sentence-initial
 _ABBREVIATED = {"Mr", "Mrs", "Ms", "Dr", "St"}
 _PREVIOUS_WORDS = re.compile(r"(?:(\w+)\W{1,3})?(\w+)\W{1,3}$")
 _REVERSED = re.compile(r"(\W+)(\w+)(?:(\W+)(\w+))?")  # _PREVIOUS_WORDS's runs, read backwards
