@@ -198,6 +198,22 @@ BOOKS = {
         rf"^{ROMAN}\.\s+[A-Z]",
         "gutenberg",
     ),
+    "kidnapped": (
+        "en",
+        "GITenberg/Kidnapped_421",
+        "9c8d81a8c5a780094821215c578e9ec0f33461fa",
+        "421-0.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    "the-sign-of-the-four": (
+        "en",
+        "GITenberg/The-Sign-of-the-Four_2097",
+        "c36c6c7a4e7e5f7b8d17c9b19299e8ff996b414c",
+        "2097.txt",
+        rf"^Chapter {ROMAN}$",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -476,7 +492,7 @@ SPLITS = {
             "masque-of-the-red-death",
         ],
         "dev": ["frankenstein", "tom-sawyer", "the-secret-garden", "the-scarlet-letter"],
-        "test": ["hound-of-the-baskervilles", "war-of-the-worlds"],
+        "test": ["hound-of-the-baskervilles", "war-of-the-worlds", "kidnapped", "the-sign-of-the-four"],
     },
     "ru": {
         "train": [
