@@ -315,6 +315,23 @@ BOOKS = {
         rf"^{ROMAN}$",
         "lines",
     ),
+    # one chapter, the title line being the only heading (the author line above it is not text)
+    "shinel": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Шинель.txt", r"^Шинель$", "lines"),
+    # the title line opens the frame prologue (the dedication and the guests' talk) as chapter 1
+    "pervaya-lyubov": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Turgenev/Первая любовь.txt",
+        rf"^(Первая любовь|{ROMAN})$",
+        "lines",
+    ),
+    "chelovek-v-futlyare": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Chekhov/Человек в футляре.txt",
+        r"^Человек в футляре$",
+        "lines",
+    ),
 }
 
 EN_ABBR = {
@@ -519,7 +536,14 @@ SPLITS = {
             "malchik-u-khrista",
         ],
         "dev": ["ionych", "dama-s-sobachkoy", "dom-s-mezoninom", "v-ovrage"],
-        "test": ["geroy-nashego-vremeni", "kapitanskaya-dochka", "asya"],
+        "test": [
+            "geroy-nashego-vremeni",
+            "kapitanskaya-dochka",
+            "asya",
+            "shinel",
+            "pervaya-lyubov",
+            "chelovek-v-futlyare",
+        ],
     },
 }
 
