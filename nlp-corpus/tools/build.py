@@ -332,6 +332,16 @@ BOOKS = {
         r"^Человек в футляре$",
         "lines",
     ),
+    # dev books of the fifth round: «Портрет» has one chapter per part; «Ночь перед Рождеством» has
+    # no inner headings, so its title line is the one heading and the author's footnotes close the chapter
+    "portret": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Портрет.txt", rf"^Часть {ROMAN}$", "lines"),
+    "noch-pered-rozhdestvom": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Gogol/Ночь перед Рождеством.txt",
+        r"^НОЧЬ ПЕРЕД РОЖДЕСТВОМ$",
+        "lines",
+    ),
 }
 
 EN_ABBR = {
@@ -535,7 +545,14 @@ SPLITS = {
             "belye-nochi",
             "malchik-u-khrista",
         ],
-        "dev": ["ionych", "dama-s-sobachkoy", "dom-s-mezoninom", "v-ovrage"],
+        "dev": [
+            "ionych",
+            "dama-s-sobachkoy",
+            "dom-s-mezoninom",
+            "v-ovrage",
+            "portret",
+            "noch-pered-rozhdestvom",
+        ],
         "test": [
             "geroy-nashego-vremeni",
             "kapitanskaya-dochka",
