@@ -214,6 +214,35 @@ BOOKS = {
         rf"^Chapter {ROMAN}$",
         "gutenberg",
     ),
+    # sixth-round train books; Notre-Dame's table of contents between books six and seven falls
+    # inside a chapter that is not labelled
+    "notre-dame-de-paris": (
+        "en",
+        "GITenberg/Notre-Dame-De-Paris_2610",
+        "dc5d8905ebf707c7115a0841563527b2e95fe41e",
+        "2610-0.txt",
+        rf"^CHAPTER {ROMAN}\.",
+        "gutenberg",
+    ),
+    "twenty-thousand-leagues": (
+        "en",
+        "GITenberg/Twenty-Thousand-Leagues-under-the-Sea_164",
+        "835d12c2b90c35cf64428378c63521580c7943d9",
+        "164.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    # the chapter titles are the only headings; the title line above the first is not text
+    "jekyll-and-hyde": (
+        "en",
+        "GITenberg/The-Strange-Case-of-Dr.-Jekyll-and-Mr.-Hyde_43",
+        "534f1e1d3193ffaf351570cf808e0ee6db70efe9",
+        "43-0.txt",
+        r"^(STORY OF THE DOOR|SEARCH FOR MR\. HYDE|DR\. JEKYLL WAS QUITE AT EASE|THE CAREW MURDER CASE|"
+        r"INCIDENT OF THE LETTER|INCIDENT OF DR\. LANYON|INCIDENT AT THE WINDOW|THE LAST NIGHT|"
+        r"DR\. LANYON’S NARRATIVE|HENRY JEKYLL’S FULL STATEMENT OF THE CASE)$",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -517,6 +546,9 @@ SPLITS = {
             "udolpho",
             "fall-of-the-house-of-usher",
             "masque-of-the-red-death",
+            "notre-dame-de-paris",
+            "twenty-thousand-leagues",
+            "jekyll-and-hyde",
         ],
         "dev": ["frankenstein", "tom-sawyer", "the-secret-garden", "the-scarlet-letter"],
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds", "kidnapped", "the-sign-of-the-four"],
