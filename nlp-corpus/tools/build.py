@@ -371,6 +371,21 @@ BOOKS = {
         r"^НОЧЬ ПЕРЕД РОЖДЕСТВОМ$",
         "lines",
     ),
+    # sixth-round train books: a one-chapter story's title line is its only heading
+    "sevastopol-v-dekabre": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Tolstoy/Севастополь в декабре месяце.txt",
+        r"^Севастополь в декабре месяце$",
+        "lines",
+    ),
+    "nabeg": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Набег.txt", rf"^{ROMAN}\.$", "lines"),
+    "tri-smerti": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Три смерти.txt", rf"^{ROMAN}$", "lines"),
+    "rubka-lesa": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Рубка леса.txt", rf"^{ROMAN}\.$", "lines"),
+    # the source file's name misspells «помещика»
+    "utro-pomeshchika": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Утро пемещика.txt", rf"^{ROMAN}$", "lines"),
+    "agafya": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Агафья.txt", r"^АГАФЬЯ$", "lines"),
+    "verochka": ("ru", *RUSLIT, "data/RusLit/prose/Chekhov/Верочка.txt", r"^ВЕРОЧКА$", "lines"),
 }
 
 EN_ABBR = {
@@ -576,6 +591,13 @@ SPLITS = {
             "kryzhovnik",
             "belye-nochi",
             "malchik-u-khrista",
+            "sevastopol-v-dekabre",
+            "nabeg",
+            "rubka-lesa",
+            "tri-smerti",
+            "utro-pomeshchika",
+            "agafya",
+            "verochka",
         ],
         "dev": [
             "ionych",
