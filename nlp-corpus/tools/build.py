@@ -243,6 +243,33 @@ BOOKS = {
         r"DR\. LANYON’S NARRATIVE|HENRY JEKYLL’S FULL STATEMENT OF THE CASE)$",
         "gutenberg",
     ),
+    "oliver-twist": (
+        "en",
+        "GITenberg/Oliver-Twist_730",
+        "1cec930d0fc567cb650136b3d20406b4ac97a6e5",
+        "730.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
+    # one chapter: the tale's title line is its only heading (the postscript stays in it)
+    "sleepy-hollow": (
+        "en",
+        "GITenberg/The-Legend-of-Sleepy-Hollow_41",
+        "5f864ee8e6fabb0167d60cc625e55da67830854a",
+        "41-0.txt",
+        r"^THE LEGEND OF SLEEPY HOLLOW$",
+        "gutenberg",
+    ),
+    # chapter numbering restarts in each period and narrative; our chapters run on through the book.
+    # Our chapter 1 is the contents' tail with the Prologue, so chapter n (2-24) is First Period n-1
+    "the-moonstone": (
+        "en",
+        "GITenberg/The-Moonstone_155",
+        "261e2a94a580a65e78fc3dac5349a54fdcf04b5f",
+        "155-0.txt",
+        rf"^CHAPTER {ROMAN}$",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -564,6 +591,9 @@ SPLITS = {
             "notre-dame-de-paris",
             "twenty-thousand-leagues",
             "jekyll-and-hyde",
+            "oliver-twist",
+            "sleepy-hollow",
+            "the-moonstone",
         ],
         "dev": ["frankenstein", "tom-sawyer", "the-secret-garden", "the-scarlet-letter"],
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds", "kidnapped", "the-sign-of-the-four"],
