@@ -14,7 +14,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
-from bookreader.core import resources
+from bookreader.core import autogroup, resources
 from bookreader.settings import Settings, load_settings
 
 _engine: PostgresEngine | None = None
@@ -117,11 +117,15 @@ async def connect_at_our_priority(dsn: str) -> asyncpg.Connection:
 
 def _renice_backend(pid: int, client: str, nice: int) -> None:
     """Renice `pid` only if it is the backend serving us: a local process whose title (`postgres: user db
-    host(port) state`) names our client port (a remote server's backend pid means nothing here)."""
+    host(port) state`) names our client port (a remote server's backend pid means nothing here). A backend
+    is a session leader of its own, so under Linux autogroup its nice alone weighs nothing against the
+    API's and the readers' backends' sessions: its session group gets the nice too."""
     try:
         title = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         if title.startswith("postgres:") and client in title:
             os.setpriority(os.PRIO_PROCESS, pid, max(nice, os.getpriority(os.PRIO_PROCESS, pid)))
+            if os.getsid(pid) == pid:
+                autogroup.set_nice(pid, nice)
     except OSError:  # not Linux, not ours to change, or gone: the write runs at Postgres' priority
         pass
 

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from tests.books import novel_fb2
 from tests.harness import _with_database
 
+from bookreader.core import autogroup
 from bookreader.core.db import connect_at_our_priority
 from bookreader.core.procpool import create_process_pool
 from bookreader.core.storage import Storage
@@ -161,28 +162,46 @@ async def test_a_book_whose_pool_side_write_fails_ends_failed_with_a_reason(
     assert await chapters_of(book.id) == []
 
 
-def _backend_priority(dsn: str) -> tuple[int, int | None]:
-    """In a pool child: (this process' niceness, that of the Postgres backend of a writer's connection)."""
+def _backend_priority(dsn: str) -> tuple[int, int | None, int | None]:
+    """In a pool child: (this process' niceness, that of the Postgres backend of a writer's connection, that
+    of the backend's session group: Linux autogroup, None where there is none)."""
 
-    async def probe() -> int | None:
+    async def probe() -> tuple[int | None, int | None]:
         connection = await connect_at_our_priority(dsn)
         try:
             pid = connection.get_server_pid()
             if not Path(f"/proc/{pid}").is_dir():
-                return None  # a server on another machine: nothing to renice
-            return os.getpriority(os.PRIO_PROCESS, pid)
+                return None, None  # a server on another machine: nothing to renice
+            return os.getpriority(os.PRIO_PROCESS, pid), autogroup.nice_of(pid)
         finally:
             await connection.close()
 
-    return os.getpriority(os.PRIO_PROCESS, 0), asyncio.run(probe())
+    return os.getpriority(os.PRIO_PROCESS, 0), *asyncio.run(probe())
+
+
+def _backend_of_a_niced_pool_process(dsn: str) -> tuple[int, int | None, int | None]:
+    pool = create_process_pool(1, nice=7)
+    try:
+        return pool.submit(_backend_priority, dsn).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True)
 
 
 def test_a_niced_pool_process_writes_through_a_backend_at_its_own_priority(migrated: dict[str, str]) -> None:
-    pool = create_process_pool(1, nice=7)
-    try:
-        ours, backend = pool.submit(_backend_priority, migrated["DATABASE_URL"]).result(timeout=120)
-    finally:
-        pool.shutdown(wait=True)
+    ours, backend, _ = _backend_of_a_niced_pool_process(migrated["DATABASE_URL"])
     if backend is None:
         pytest.skip("Postgres runs on another machine")
     assert ours >= 7 and backend == ours, "the bulk writes run at the pool's priority, not at Postgres' own"
+
+
+def test_that_backends_session_group_is_niced_as_much(migrated: dict[str, str]) -> None:
+    """A backend is a session of its own: under Linux autogroup its nice alone weighs nothing against the
+    API's session or the readers' backends; its group must get the nice too."""
+    if not autogroup.enabled():
+        pytest.skip("Linux autogroup is off (or not Linux): /proc/sys/kernel/sched_autogroup_enabled")
+    if os.geteuid() != 0:
+        pytest.skip("another user's backend's autogroup is writable (and not rate-limited) only by root")
+    ours, backend, group = _backend_of_a_niced_pool_process(migrated["DATABASE_URL"])
+    if backend is None:
+        pytest.skip("Postgres runs on another machine")
+    assert group is not None and group >= ours >= 7, "the backend's session group yields as its nice does"
