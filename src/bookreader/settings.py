@@ -86,6 +86,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Linux groups a session's processes (autogroup) nice alone hardly keeps them from the cores. Off: in one
     # paired bench-http run (load 3-4) GET chapter's p99 while ingesting was 3.06x idle with it, 2.30x without
     process_pool_sched_idle: bool = False
+    # each pool process in a session of its own whose autogroup (Linux) gets process_pool_nice: where the kernel
+    # shares the cores between sessions first, the nice then keeps the pool from the API's and the readers'
+    # Postgres backends' sessions too, not only from the API's own threads
+    process_pool_own_session: bool = True
     stuck_after: int = 900  # seconds a non-terminal book may sit before it is re-enqueued
 
     # ingestion

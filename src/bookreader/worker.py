@@ -71,6 +71,7 @@ async def startup(ctx: JobContext) -> None:
             settings.process_memory_limit_mb * 1024 * 1024,
             nice=settings.process_pool_nice,
             idle=settings.process_pool_sched_idle,
+            own_session=settings.process_pool_own_session,
         )
 
     ctx["process_pool"] = new_pool()

@@ -6,10 +6,15 @@ backend writing it (every backend is a session leader of its own) — has to low
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+import signal
 import time
 from pathlib import Path
 
 ENABLED = Path("/proc/sys/kernel/sched_autogroup_enabled")
+PR_SET_PDEATHSIG = 1
 RETRIES = 20
 
 
@@ -47,3 +52,33 @@ def set_nice(pid: int | str, nice: int) -> bool:
             return False
     after = nice_of(pid)
     return after is not None and after >= nice
+
+
+def leave_session(nice: int) -> bool:
+    """This process (a pool child) into a session of its own at `nice`: its CPU-bound work then weighs as
+    little against the API's session as its nice says, instead of as much as the whole API. It leaves the
+    process group too, so first it asks the kernel to kill it when its parent (the fork server, which dies
+    with the service) dies: a kill of the service's process group still takes it. It stays where it is
+    unless all of that is possible: a session of its own at nice 0 would weigh more, not less. True when
+    the new session's group has the nice."""
+    if not enabled() or nice <= 0 or not os.access("/proc/self/autogroup", os.W_OK):
+        return False
+    if not _die_with_parent():
+        return False
+    try:
+        os.setsid()
+    except OSError:  # already a session or group leader: stays where it is
+        return False
+    return set_nice("self", nice)
+
+
+def _die_with_parent() -> bool:
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    parent = os.getppid()
+    if ctypes.CDLL(libc_name, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        return False
+    if os.getppid() != parent:  # the parent died before the request took: go as it would have made us
+        os._exit(1)
+    return True

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from bookreader.core import autogroup
+
 T = TypeVar("T")
 WARMED_MODULE = "bookreader.nlp.warmed"  # imported by the fork server: children start with warm pipelines
 
 
-def _initialize(memory_limit: int = 0, nice: int = 0, idle: bool = False) -> None:
+def _initialize(memory_limit: int = 0, nice: int = 0, idle: bool = False, own_session: bool = False) -> None:
     # children must not inherit the parent's signal handlers' intent: a Ctrl-C goes to the parent only
     import signal
 
@@ -24,6 +26,8 @@ def _initialize(memory_limit: int = 0, nice: int = 0, idle: bool = False) -> Non
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     if nice > 0:  # lower priority: the API process (and readers' requests) get the cores first
         os.nice(nice)
+        if own_session:  # and so does the API's session, which the nice alone does not yield to (autogroup)
+            autogroup.leave_session(nice)
     if idle:
         _schedule_idle()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -46,16 +50,20 @@ def _schedule_idle() -> None:
 
 
 def create_process_pool(
-    size: int, memory_limit: int = 0, nice: int = 0, idle: bool = False
+    size: int, memory_limit: int = 0, nice: int = 0, idle: bool = False, own_session: bool = False
 ) -> ProcessPoolExecutor:
     """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero,
-    `nice` steps below the caller's priority, and under SCHED_IDLE when `idle`."""
+    `nice` steps below the caller's priority, and under SCHED_IDLE when `idle`. With `own_session` (and
+    `nice`), each child runs in a session of its own whose autogroup gets the same nice (Linux)."""
     # forkserver: forking a process that runs an event loop and threads is unsafe. The fork server (one per
     # process, started with the first child) builds the NLP pipelines before it forks any child.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", WARMED_MODULE])
     return ProcessPoolExecutor(
-        max_workers=size, mp_context=context, initializer=_initialize, initargs=(memory_limit, nice, idle)
+        max_workers=size,
+        mp_context=context,
+        initializer=_initialize,
+        initargs=(memory_limit, nice, idle, own_session),
     )
 
 
