@@ -1,6 +1,7 @@
 """The reading path against bare baselines, measured from outside with wrk, side by side in one run (issue 17).
 
     python bench/bench_http.py            # or: just bench-http  [--duration 20 --connections 64]
+    python bench/bench_http.py --ingest-only   # only GET chapter at 16 connections, idle vs ingesting
 
 Starts embedded Postgres + Redis and the real service (`bookreader serve`, the limiter running but set high
 enough never to reject), signs up a reader and ingests Moby-Dick; then starts, on the same database, a bare
@@ -80,6 +81,32 @@ def group_cpu(pgid: int) -> float:
         if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, …, utime (12), stime (13)
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def niced_cpu(root: int) -> dict[int, float]:
+    """CPU seconds so far of each niced live descendant of `root` (the service's pool processes, in a
+    session of their own or not) and of each niced Postgres backend (the pool's bulk writers)."""
+    found: dict[int, tuple[int, int, float, bool]] = {}  # pid → (ppid, nice, CPU seconds, a backend)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        found[int(stat.parent.name)] = (int(fields[1]), int(fields[16]), cpu, command == "postgres")
+    tree = {root}
+    for pid in sorted(found):  # a child's pid may be lower than its parent's: walk up instead
+        chain, up = [], pid
+        while up in found and up not in tree and up > 1:
+            chain.append(up)
+            up = found[up][0]
+        if up in tree:
+            tree.update(chain)
+    return {
+        pid: cpu for pid, (_, nice, cpu, backend) in found.items() if nice > 0 and (pid in tree or backend)
+    }
 
 
 def wrk(
@@ -206,6 +233,8 @@ class Ingest(threading.Thread):
         self.stop_event = threading.Event()
         self.started_ingest = threading.Event()
         self.books = 0
+        # (monotonic time, status) at each change: how far the ingest got while wrk ran
+        self.seen: list[tuple[float, str]] = []
 
     def run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -215,6 +244,8 @@ class Ingest(threading.Thread):
                 book_id = upload(http, self.token, "moby-big.fb2", data)
                 while not self.stop_event.is_set():
                     status = http.get(f"/api/v1/books/{book_id}", headers=headers).json()["status"]
+                    if not self.seen or self.seen[-1][1] != status:
+                        self.seen.append((time.monotonic(), status))
                     if status in ("parsing", "analyzing"):
                         self.started_ingest.set()
                     if status in ("ready", "failed"):
@@ -324,55 +355,62 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
     bare_put = PUT_SCRIPT.format(chapter=CHAPTER, path=f"/progress/{user_id}/{book_id}")
     put = PUT_SCRIPT.format(chapter=CHAPTER, path=f"/api/v1/books/{book_id}/progress")
     try:
-        for url, tok in ((bare["asgi"], ""), (bare["litestar"], ""), (base_url + chapter_path, token)):
-            wrk("warm-up", url, connections=c, duration=args.warmup, token=tok)
-        wrk("warm-up", bare_write, connections=c, duration=args.warmup, script=bare_put)
-        wrk("warm-up", base_url + f"/api/v1/books/{book_id}/progress", connections=c, duration=args.warmup,
-            token=token, script=put)  # fmt: skip
-        wrk("warm-up", base_url + "/health", connections=c, duration=args.warmup)
+        results: list[Result] = []
+        baseline: dict[str, Result] = {}
+        writes: dict[str, Result] = {}
+        if args.ingest_only:  # the one warm-up the 16-connection runs need
+            wrk("warm-up", bare["litestar"], connections=c, duration=args.warmup)
+            wrk("warm-up", base_url + chapter_path, connections=c, duration=args.warmup, token=token)
+        else:
+            for url, tok in ((bare["asgi"], ""), (bare["litestar"], ""), (base_url + chapter_path, token)):
+                wrk("warm-up", url, connections=c, duration=args.warmup, token=tok)
+            wrk("warm-up", bare_write, connections=c, duration=args.warmup, script=bare_put)
+            wrk("warm-up", base_url + f"/api/v1/books/{book_id}/progress", connections=c, duration=args.warmup,
+                token=token, script=put)  # fmt: skip
+            wrk("warm-up", base_url + "/health", connections=c, duration=args.warmup)
         token = sign_in(http, credentials)  # a fresh access token, same reader (tokens live 15 min)
         for path in (chapter_path, f"/api/v1/books/{book_id}"):  # measure answers, not refusals
             http.get(path, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
         asgi_pgid, litestar_pgid = (process.pid for process in baselines)
-        b_asgi = wrk(
-            "bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d, pgid=asgi_pgid
-        )
-        b_chapter = wrk(
-            "bare Litestar + asyncpg: chapter row",
-            bare["litestar"],
-            connections=c,
-            duration=d,
-            pgid=litestar_pgid,
-        )
-        b_write = wrk(
-            f"bare Litestar + asyncpg: position write (sync commit {sync_commit})",
-            bare_write,
-            connections=c,
-            duration=d,
-            script=bare_put,
-            pgid=litestar_pgid,
-        )
-        b_health = wrk(
-            "bare Litestar: /health",
-            f"http://127.0.0.1:{ports['litestar']}/health",
-            connections=c,
-            duration=d,
-            pgid=litestar_pgid,
-        )
-        results = [b_asgi, b_chapter, b_write, b_health]
-        baseline: dict[str, Result] = {}
-        writes = {"BookReader PUT progress": b_write}
-        for name, path, script, base in (
-            (f"BookReader GET chapter {CHAPTER}", chapter_path, "", b_chapter),
-            ("BookReader GET book", f"/api/v1/books/{book_id}", "", b_chapter),
-            ("BookReader PUT progress", f"/api/v1/books/{book_id}/progress", put, b_chapter),
-            ("BookReader GET /health", "/health", "", b_health),
-        ):
-            result = wrk(
-                name, base_url + path, connections=c, duration=d, token=token, script=script, pgid=pgid
+        if not args.ingest_only:
+            b_asgi = wrk(
+                "bare ASGI + asyncpg: chapter row", bare["asgi"], connections=c, duration=d, pgid=asgi_pgid
             )
-            results.append(result)
-            baseline[name] = base
+            b_chapter = wrk(
+                "bare Litestar + asyncpg: chapter row",
+                bare["litestar"],
+                connections=c,
+                duration=d,
+                pgid=litestar_pgid,
+            )
+            b_write = wrk(
+                f"bare Litestar + asyncpg: position write (sync commit {sync_commit})",
+                bare_write,
+                connections=c,
+                duration=d,
+                script=bare_put,
+                pgid=litestar_pgid,
+            )
+            b_health = wrk(
+                "bare Litestar: /health",
+                f"http://127.0.0.1:{ports['litestar']}/health",
+                connections=c,
+                duration=d,
+                pgid=litestar_pgid,
+            )
+            results += [b_asgi, b_chapter, b_write, b_health]
+            writes["BookReader PUT progress"] = b_write
+            for name, path, script, base in (
+                (f"BookReader GET chapter {CHAPTER}", chapter_path, "", b_chapter),
+                ("BookReader GET book", f"/api/v1/books/{book_id}", "", b_chapter),
+                ("BookReader PUT progress", f"/api/v1/books/{book_id}/progress", put, b_chapter),
+                ("BookReader GET /health", "/health", "", b_health),
+            ):
+                result = wrk(
+                    name, base_url + path, connections=c, duration=d, token=token, script=script, pgid=pgid
+                )
+                results.append(result)
+                baseline[name] = base
         b16 = wrk(
             "bare Litestar: chapter row, 16 conn",
             bare["litestar"],
@@ -397,11 +435,14 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
             ingest.start()
             ingest.started_ingest.wait(300)
             lag_busy = loop_lag(http)
+            busy_from, pool_before = time.monotonic(), niced_cpu(pgid)
             busy = wrk(
                 f"BookReader GET chapter, 16 conn, {args.ingest_bytes // 1_000_000} MB books ingesting",
                 base_url + chapter_path, connections=16, duration=d, token=token,
             )  # fmt: skip
             lag_stalls["ingesting"] = stalls(lag_busy, loop_lag(http))
+            busy_to, pool_after = time.monotonic(), niced_cpu(pgid)
+            pool_cpu = sum(cpu - pool_before.get(pid, 0.0) for pid, cpu in pool_after.items())
             ingest.stop_event.set()
             ingest.join(180)  # its last request ends before the service stops (else: ConnectError)
             results.append(busy)
@@ -414,6 +455,12 @@ def run(base_url: str, env: dict[str, str], args: argparse.Namespace, tmp: Path,
             )
         if args.ingest_bytes:
             print(f"\np99 while ingesting / idle p99 (16 conn): {busy.p99 / idle.p99:.2f}× (goal ≤ 1.5×)")
+            # how far the ingest got and the CPU it had: a starved ingest would flatter the ratio
+            steps = [f"{status} at {at - busy_from:+.0f} s" for at, status in ingest.seen if at <= busy_to]
+            print(f"the ingest during the {d} s run (from its start): {', '.join(steps)}")
+            print(
+                f"CPU-s of the niced pool processes and bulk-writing backends still alive after it: {pool_cpu:.1f}"
+            )
         for when, text in lag_stalls.items():
             print(f"event-loop lag of the service, 16 conn {when}: {text}")
     finally:
@@ -429,6 +476,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per endpoint")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--ingest-bytes", type=int, default=5_000_000, help="0 skips the ingest run")
+    parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="only the 16-connection runs, idle and ingesting (issue 17's goal)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk (just bench-http installs it when run as root)")
