@@ -270,6 +270,36 @@ BOOKS = {
         rf"^CHAPTER {ROMAN}$",
         "gutenberg",
     ),
+    # seventh-round train books. Hardy's chapters are numbered afresh in each of the six books ("1--A Face
+    # on Which ..."); the BOOK lines fall inside the chapter before them, and our chapters run on through
+    # the novel (Book Second's 1 is our 12)
+    "return-of-the-native": (
+        "en",
+        "GITenberg/The-Return-of-the-Native_122",
+        "c82d2fb7fcf591f85c1d07b1739b632e4cf6b248",
+        "122-0.txt",
+        r"^\d+--[A-Z“]",
+        "gutenberg",
+    ),
+    # the PART lines are headings too, so their short blocks are dropped and chapters run 1-14
+    "a-study-in-scarlet": (
+        "en",
+        "GITenberg/A-Study-in-Scarlet_244",
+        "28ff9b2f49dad721efd60c4d5ba9645fad84f936",
+        "244-0.txt",
+        rf"^(CHAPTER {ROMAN}\.|PART {ROMAN}\.)",
+        "gutenberg",
+    ),
+    # the table of contents has one space after the numeral, the chapter headings two; the editor's
+    # introduction comes before chapter I and is not a chapter here
+    "island-of-doctor-moreau": (
+        "en",
+        "GITenberg/The-Island-of-Doctor-Moreau_159",
+        "74da26981fcb6ef2813d818f7cba6366ded74061",
+        "159.txt",
+        rf"^{ROMAN}\.\s\s",
+        "gutenberg",
+    ),
     "geroy-nashego-vremeni": (
         "ru",
         *RUSLIT,
@@ -608,6 +638,9 @@ SPLITS = {
             "oliver-twist",
             "sleepy-hollow",
             "the-moonstone",
+            "return-of-the-native",
+            "a-study-in-scarlet",
+            "island-of-doctor-moreau",
         ],
         "dev": ["frankenstein", "tom-sawyer", "the-secret-garden", "the-scarlet-letter"],
         "test": ["hound-of-the-baskervilles", "war-of-the-worlds", "kidnapped", "the-sign-of-the-four"],
