@@ -457,6 +457,20 @@ BOOKS = {
         "lines",
     ),
     "kolyaska": ("ru", *RUSLIT, "data/RusLit/prose/Gogol/Коляска.txt", r"^Коляска$", "lines"),
+    # seventh-round train books: «Штосс» has the headings I, 2, 3 (sic) for its three parts
+    "otrochestvo": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Отрочество.txt", rf"^Глава {ROMAN}$", "lines"),
+    "yunost": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Юность.txt", rf"^Глава {ROMAN}$", "lines"),
+    "dva-gusara": ("ru", *RUSLIT, "data/RusLit/prose/Tolstoy/Два гусара.txt", rf"^{ROMAN}\.$", "lines"),
+    # «Ночь 1-я» and «Ночь 5-я» stand alone as headings, «Глава VI. Ночь 2-я» and on carry the night in the
+    # line, and chapter X is spelt with a Cyrillic «Х»
+    "kholstomer": (
+        "ru",
+        *RUSLIT,
+        "data/RusLit/prose/Tolstoy/Холстомер.txt",
+        r"^(Глава [IVXLХ]+\b.*|Ночь [15]-я)$",
+        "lines",
+    ),
+    "shtoss": ("ru", *RUSLIT, "data/RusLit/prose/Lermontov/Штосс.txt", r"^(I|2|3)$", "lines"),
 }
 
 EN_ABBR = {
@@ -677,6 +691,11 @@ SPLITS = {
             "verochka",
             "vechera-na-khutore",
             "kolyaska",
+            "otrochestvo",
+            "yunost",
+            "dva-gusara",
+            "shtoss",
+            "kholstomer",
         ],
         "dev": [
             "ionych",
