@@ -95,7 +95,7 @@ def test_dialogue_and_abstract_prose_are_not_descriptions(language: str, sentenc
 
 def test_visual_description_outranks_plain_action() -> None:
     text = (
-        "The hall was lofty and dim, its black oak panels gleaming red in the light of a great log fire.\n\n"
+        "The hall was lofty and long, with black oak panels, a vaulted ceiling and a wide stone staircase.\n\n"
         "He ran to the door and pulled it open and then ran down the stairs and out of the house."
     )
     found = analyze_chapter(ChapterText(1, text), "en")
