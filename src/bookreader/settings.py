@@ -90,6 +90,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # shares the cores between sessions first, the nice then keeps the pool from the API's and the readers'
     # Postgres backends' sessions too, not only from the API's own threads
     process_pool_own_session: bool = True
+    # the pool's processes, and the Postgres backends of their bulk writes, in a cpu cgroup marked idle (Linux
+    # cpu.idle, core/cpugroup.py) where the service may make one (root, or a delegated cgroup): the kernel then
+    # preempts them at once for any reader's work, which no nice does; elsewhere the nice is what there is
+    process_pool_idle_cgroup: bool = True
     stuck_after: int = 900  # seconds a non-terminal book may sit before it is re-enqueued
 
     # ingestion

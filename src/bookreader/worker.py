@@ -72,6 +72,7 @@ async def startup(ctx: JobContext) -> None:
             nice=settings.process_pool_nice,
             idle=settings.process_pool_sched_idle,
             own_session=settings.process_pool_own_session,
+            idle_group=settings.process_pool_idle_cgroup,
         )
 
     ctx["process_pool"] = new_pool()

@@ -14,7 +14,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
-from bookreader.core import autogroup, resources
+from bookreader.core import autogroup, cpugroup, resources
 from bookreader.settings import Settings, load_settings
 
 _engine: PostgresEngine | None = None
@@ -126,6 +126,8 @@ def _renice_backend(pid: int, client: str, nice: int) -> None:
             os.setpriority(os.PRIO_PROCESS, pid, max(nice, os.getpriority(os.PRIO_PROCESS, pid)))
             if os.getsid(pid) == pid:
                 autogroup.set_nice(pid, nice)
+            if (group := cpugroup.own_idle_group()) is not None:  # an idle pool child's backend: idle as well
+                cpugroup.join(group, pid)
     except OSError:  # not Linux, not ours to change, or gone: the write runs at Postgres' priority
         pass
 

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from tests.books import novel_fb2
 from tests.harness import _with_database
 
-from bookreader.core import autogroup
+from bookreader.core import autogroup, cpugroup
 from bookreader.core.db import connect_at_our_priority
 from bookreader.core.procpool import create_process_pool
 from bookreader.core.storage import Storage
@@ -205,3 +205,32 @@ def test_that_backends_session_group_is_niced_as_much(migrated: dict[str, str]) 
     if backend is None:
         pytest.skip("Postgres runs on another machine")
     assert group is not None and group >= ours >= 7, "the backend's session group yields as its nice does"
+
+
+def _backend_group(dsn: str) -> tuple[str, str | None]:
+    """In a pool child: (its cpu cgroup, that of the Postgres backend of a writer's connection)."""
+
+    async def probe() -> str | None:
+        connection = await connect_at_our_priority(dsn)
+        try:
+            pid = connection.get_server_pid()
+            return str(cpugroup.current(pid)) if Path(f"/proc/{pid}").is_dir() else None
+        finally:
+            await connection.close()
+
+    return str(cpugroup.current()), asyncio.run(probe())
+
+
+def test_an_idle_pool_process_writes_through_a_backend_in_its_idle_cgroup(migrated: dict[str, str]) -> None:
+    """The bulk writes of a book must yield to readers as the parsing does: preempted at once, not niced."""
+    group = cpugroup.idle_group()
+    if group is None:
+        pytest.skip("no idle cpu cgroup can be made here (cgroupfs read-only, or a kernel without cpu.idle)")
+    pool = create_process_pool(1, nice=7, idle_group=True)
+    try:
+        ours, backend = pool.submit(_backend_group, migrated["DATABASE_URL"]).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True)
+    if backend is None:
+        pytest.skip("Postgres runs on another machine")
+    assert ours == backend == str(group)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bookreader.core import autogroup
+from bookreader.core import autogroup, cpugroup
 from bookreader.core.procpool import create_process_pool
 
 MiB = 1024 * 1024
@@ -56,6 +56,25 @@ def test_children_run_niced_and_under_sched_idle_when_asked() -> None:
         assert pool.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_IDLE
         assert pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60) >= 3
         assert plain.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_OTHER
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        plain.shutdown(wait=True, cancel_futures=True)
+
+
+def _cpu_group() -> str:
+    return str(cpugroup.current())
+
+
+def test_children_run_in_the_idle_cpu_cgroup_when_asked() -> None:
+    group = cpugroup.idle_group()
+    if group is None:
+        pytest.skip("no idle cpu cgroup can be made here (cgroupfs read-only, or a kernel without cpu.idle)")
+    pool = create_process_pool(1, nice=4, own_session=True, idle_group=True)
+    plain = create_process_pool(1, nice=4)
+    try:
+        assert pool.submit(_cpu_group).result(timeout=60) == str(group)
+        assert cpugroup.is_idle(group), "the kernel preempts its processes at once for anybody else's"
+        assert plain.submit(_cpu_group).result(timeout=60) == str(cpugroup.current()), "without it: ours"
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         plain.shutdown(wait=True, cancel_futures=True)
