@@ -43,8 +43,12 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
 def service_env(infra: Infrastructure) -> dict[str, str]:
     # one Granian worker: `api` would start one per core, each importing the app (tests that need several
     # say BOOKREADER_WORKERS themselves; tests/unit/test_cli.py covers the default). argon2 with 1 MiB
-    # instead of 64: the suite signs up hundreds of readers (the event-loop test hashes at the real cost)
-    return infra.environment(BOOKREADER_WORKERS="1", BOOKREADER_PASSWORD_HASH_MEMORY_KIB="1024")
+    # instead of 64: the suite signs up hundreds of readers (the event-loop test hashes at the real cost).
+    # No CPU split: the suite runs a service per xdist worker, and the split (one core for the API) assumes
+    # the box is the service's; tests/unit/test_worker.py and tests/unit/core/test_affinity.py cover it
+    return infra.environment(
+        BOOKREADER_WORKERS="1", BOOKREADER_PASSWORD_HASH_MEMORY_KIB="1024", BOOKREADER_PROCESS_POOL_CPUS="all"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ from typing import Literal
 
 import msgspec
 
+from bookreader.core import affinity
+
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # the old constant: refused everywhere now
 SECRET_KEY_FILE = (
     "secret_key"  # under data_dir: the generated key of an install without BOOKREADER_SECRET_KEY
@@ -94,6 +96,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # cpu.idle, core/cpugroup.py) where the service may make one (root, or a delegated cgroup): the kernel then
     # preempts them at once for any reader's work, which no nice does; elsewhere the nice is what there is
     process_pool_idle_cgroup: bool = True
+    # `serve` (API + embedded worker) splits the CPUs: "auto" = with 2 or more, the API process keeps the first
+    # and the pool (and its Postgres writers) the others, so the pool never runs in the gaps of the API's core
+    # (core/affinity.py); a CPU list ("1-3") = those for the pool; "all" = no split. `worker` alone: all CPUs
+    process_pool_cpus: str = "auto"
     stuck_after: int = 900  # seconds a non-terminal book may sit before it is re-enqueued
 
     # ingestion
@@ -270,5 +276,9 @@ def validate(settings: Settings) -> None:
         raise SettingsError("BOOKREADER_EMBEDDED_WORKER_MAX_JOBS must be at least 1")
     if settings.process_pool_size < 1:
         raise SettingsError("BOOKREADER_PROCESS_POOL_SIZE must be at least 1")
+    try:
+        affinity.check(settings.process_pool_cpus)
+    except affinity.CpuSpecError as error:
+        raise SettingsError(f"BOOKREADER_PROCESS_POOL_CPUS: {error}; or 'auto' / 'all'") from None
     if settings.password_hash_memory_kib < 1024:
         raise SettingsError("BOOKREADER_PASSWORD_HASH_MEMORY_KIB must be at least 1024")

@@ -12,7 +12,7 @@ import httpx
 from arq import cron
 from arq.worker import Worker
 
-from bookreader.core import db, maintenance
+from bookreader.core import affinity, db, maintenance
 from bookreader.core.jobs import JobContext, instrumented
 from bookreader.core.procpool import create_process_pool
 from bookreader.core.queue import SERIALIZERS, redis_settings
@@ -58,12 +58,27 @@ CRON_JOBS: list[Any] = [
 ]
 
 
+def _split_cpus(settings: Settings) -> frozenset[int]:
+    """The embedded worker's pool CPUs, after moving the API it shares its process with onto the others
+    (BOOKREADER_PROCESS_POOL_CPUS, core/affinity.py); empty where there is no split: all CPUs for all."""
+    split = affinity.split(settings.process_pool_cpus, affinity.available())
+    if split is None:
+        return frozenset()
+    api, pool = split
+    if not affinity.pin_process(api):
+        log.warning("could not move the API onto CPUs %s: the pool runs on all CPUs", sorted(api))
+        return frozenset()
+    log.info("CPUs split: the API on %s, the process pool on %s", sorted(api), sorted(pool))
+    return pool
+
+
 async def startup(ctx: JobContext) -> None:
     settings: Settings = ctx.get("settings") or load_settings()
     ctx["settings"] = settings
     if not ctx.get("shared_db"):
         await db.start_pool(settings, TABLES, max_size=10)
     ctx["storage"] = Storage.from_settings(settings)
+    pool_cpus = _split_cpus(settings) if ctx.get("shared_db") else frozenset()
 
     def new_pool():
         return create_process_pool(
@@ -73,6 +88,7 @@ async def startup(ctx: JobContext) -> None:
             idle=settings.process_pool_sched_idle,
             own_session=settings.process_pool_own_session,
             idle_group=settings.process_pool_idle_cgroup,
+            cpus=pool_cpus,
         )
 
     ctx["process_pool"] = new_pool()

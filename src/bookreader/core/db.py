@@ -14,7 +14,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
-from bookreader.core import autogroup, cpugroup, resources
+from bookreader.core import affinity, autogroup, cpugroup, resources
 from bookreader.settings import Settings, load_settings
 
 _engine: PostgresEngine | None = None
@@ -128,6 +128,7 @@ def _renice_backend(pid: int, client: str, nice: int) -> None:
                 autogroup.set_nice(pid, nice)
             if (group := cpugroup.own_idle_group()) is not None:  # an idle pool child's backend: idle as well
                 cpugroup.join(group, pid)
+            affinity.follow(pid)  # and on its CPUs: off the API's core
     except OSError:  # not Linux, not ours to change, or gone: the write runs at Postgres' priority
         pass
 

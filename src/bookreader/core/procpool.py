@@ -12,14 +12,19 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bookreader.core import autogroup, cpugroup
+from bookreader.core import affinity, autogroup, cpugroup
 
 T = TypeVar("T")
 WARMED_MODULE = "bookreader.nlp.warmed"  # imported by the fork server: children start with warm pipelines
 
 
 def _initialize(
-    memory_limit: int = 0, nice: int = 0, idle: bool = False, own_session: bool = False, group: str = ""
+    memory_limit: int = 0,
+    nice: int = 0,
+    idle: bool = False,
+    own_session: bool = False,
+    group: str = "",
+    cpus: frozenset[int] = frozenset(),
 ) -> None:
     # children must not inherit the parent's signal handlers' intent: a Ctrl-C goes to the parent only
     import signal
@@ -27,6 +32,8 @@ def _initialize(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit:  # one hostile book fails alone (MemoryError in this child), not the whole worker
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    if cpus:  # off the API's core: its caches stay its own (core/affinity.py)
+        affinity.pin_process(cpus)
     in_group = bool(group) and cpugroup.join(Path(group), "self")  # preempted at once by any reader's work
     if nice > 0:  # lower priority: the API process (and readers' requests) get the cores first
         os.nice(nice)
@@ -62,11 +69,13 @@ def create_process_pool(
     idle: bool = False,
     own_session: bool = False,
     idle_group: bool = False,
+    cpus: frozenset[int] = frozenset(),
 ) -> ProcessPoolExecutor:
     """`size` children; each limited to `memory_limit` bytes of address space (RLIMIT_AS) when non-zero,
     `nice` steps below the caller's priority, and under SCHED_IDLE when `idle`. With `own_session` (and
     `nice`), each child runs in a session of its own whose autogroup gets the same nice (Linux). With
-    `idle_group`, each child runs in the idle cpu cgroup (core/cpugroup.py) where this process may make one."""
+    `idle_group`, each child runs in the idle cpu cgroup (core/cpugroup.py) where this process may make one;
+    with `cpus`, on those CPUs only."""
     group = cpugroup.idle_group() if idle_group else None
     # forkserver: forking a process that runs an event loop and threads is unsafe. The fork server (one per
     # process, started with the first child) builds the NLP pipelines before it forks any child.
@@ -76,7 +85,7 @@ def create_process_pool(
         max_workers=size,
         mp_context=context,
         initializer=_initialize,
-        initargs=(memory_limit, nice, idle, own_session, str(group or "")),
+        initargs=(memory_limit, nice, idle, own_session, str(group or ""), cpus),
     )
 
 

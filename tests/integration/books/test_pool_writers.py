@@ -234,3 +234,32 @@ def test_an_idle_pool_process_writes_through_a_backend_in_its_idle_cgroup(migrat
     if backend is None:
         pytest.skip("Postgres runs on another machine")
     assert ours == backend == str(group)
+
+
+def _backend_cpus(dsn: str) -> tuple[frozenset[int], frozenset[int] | None]:
+    """In a pool child: (its CPUs, those of the Postgres backend of a writer's connection)."""
+
+    async def probe() -> frozenset[int] | None:
+        connection = await connect_at_our_priority(dsn)
+        try:
+            pid = connection.get_server_pid()
+            return frozenset(os.sched_getaffinity(pid)) if Path(f"/proc/{pid}").is_dir() else None
+        finally:
+            await connection.close()
+
+    return frozenset(os.sched_getaffinity(0)), asyncio.run(probe())
+
+
+def test_a_pinned_pool_process_writes_through_a_backend_on_its_cpus(migrated: dict[str, str]) -> None:
+    """`serve` keeps the pool off the API's core; its bulk writes in Postgres must stay off it as well."""
+    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs Linux and two CPUs")
+    last = frozenset({max(os.sched_getaffinity(0))})
+    pool = create_process_pool(1, nice=7, cpus=last)
+    try:
+        ours, backend = pool.submit(_backend_cpus, migrated["DATABASE_URL"]).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True)
+    if backend is None:
+        pytest.skip("Postgres runs on another machine")
+    assert ours == backend == last

@@ -54,3 +54,15 @@ def test_production_accepts_a_real_secret(tmp_path: Path) -> None:
         "BOOKREADER_DATA_DIR": str(tmp_path),
     }
     assert load_settings(env).env == "production"
+
+
+@pytest.mark.parametrize("spec", ["auto", "all", "1", "1-3,5"])
+def test_the_pool_cpus_take_auto_all_or_a_cpu_list(tmp_path: Path, spec: str) -> None:
+    env = {"BOOKREADER_DATA_DIR": str(tmp_path), "BOOKREADER_PROCESS_POOL_CPUS": spec}
+    assert load_settings(env).process_pool_cpus == spec
+
+
+@pytest.mark.parametrize("spec", ["", "some", "3-1", "1,x", "-2"])
+def test_a_wrong_pool_cpu_list_is_refused_at_start(tmp_path: Path, spec: str) -> None:
+    with pytest.raises(SettingsError, match="BOOKREADER_PROCESS_POOL_CPUS"):
+        load_settings({"BOOKREADER_DATA_DIR": str(tmp_path), "BOOKREADER_PROCESS_POOL_CPUS": spec})
