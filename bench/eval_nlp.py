@@ -3,7 +3,7 @@
     python bench/eval_nlp.py [--split test] [-v]      # or: just eval-nlp
 
 For rules alone, the trained model alone and the combination (what the app runs), per language:
-- per type precision / recall / F1 of single sentences, and painterly-vs-none F1;
+- per type precision / recall / F1 of single sentences (each read in its chapter window), and painterly-vs-none F1;
 - top-3 per chapter: the 3 highest-priority passages of each labelled chapter window contain a sentence
   labelled painterly (any type) — the "what gets illustrated first" measure;
 - calibration: of passages with confidence ≥ 0.8, the share whose type matches a sentence inside.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.corpus import chapters, has_corpus, load
+from training.corpus import chapters, has_corpus, in_context, load
 
 from bookreader.nlp import get_pipeline
 
@@ -53,11 +53,21 @@ def sentence_metrics(rows: list[dict], predicted: list[str]) -> dict[str, dict[s
 
 
 def evaluate(language: str, split: str = "test", mode: str = "both") -> dict[str, dict[str, float]]:
-    """{type | "painterly": {precision, recall, f1, support, predicted}} over single sentences."""
-    pipeline = get_pipeline(language)
+    """{type | "painterly": {precision, recall, f1, support, predicted}} over single sentences (in their chapter windows)."""
     rows = rows_of(language, split)
-    predicted = [pipeline.classify_sentence(r["text"], mode)[0] or "none" for r in rows]
-    return sentence_metrics(rows, predicted)
+    return sentence_metrics(rows, classified(language, rows, mode))
+
+
+def classified(language: str, rows: list[dict], mode: str = "both") -> list[str]:
+    """The type of each row ("none" for none), every sentence read in its chapter window as the app reads a
+    chapter (its neighbours are the classifier's context)."""
+    pipeline = get_pipeline(language)
+    previous, pipeline.scorer.mode = pipeline.scorer.mode, mode
+    try:
+        got = {id(r): t.scored[i][0] or "none" for r, _, t, i in in_context(pipeline.spacy, rows)}
+    finally:
+        pipeline.scorer.mode = previous
+    return [got[id(r)] for r in rows]
 
 
 def passages(language: str, split: str = "test", mode: str = "both") -> dict[str, float]:
@@ -129,9 +139,8 @@ def main() -> None:
             )
         print_calibration(passages(language, split, "both"), split)
         if "-v" in sys.argv:
-            pipeline = get_pipeline(language)
-            for r in rows_of(language, split):
-                got = pipeline.classify_sentence(r["text"])[0] or "none"
+            rows = rows_of(language, split)
+            for r, got in zip(rows, classified(language, rows), strict=True):
                 if got != r["label"]:
                     print(f"  {r['label']:<10} -> {got:<10} {r['text'][:110]}")
 

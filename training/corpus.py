@@ -69,3 +69,30 @@ def chapters(rows: list[dict]) -> list[list[dict]]:
     for row in rows:
         groups.setdefault((row["book"], str(row["chapter"])), []).append(row)
     return [sorted(g, key=lambda r: r["index"]) for _, g in sorted(groups.items())]
+
+
+def window_text(window: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+    """A chapter window's sentences joined by single spaces, and each row's (start, end) in that text."""
+    text, spans = "", []
+    for row in window:
+        text += " " if text else ""
+        spans.append((len(text), len(text) + len(row["text"])))
+        text += row["text"]
+    return text, spans
+
+
+def in_context(nlp, rows: list[dict]):
+    """(row, doc, table, i) for every row, its chapter window run as one doc whose sentences are the rows
+    (`br_spans`), so each sentence has its neighbours; in the order of `rows`' windows (training/corpus.chapters)."""
+    for window in chapters(rows):
+        text, spans = window_text(window)
+        trimmed = [
+            (s + len(r["text"]) - len(r["text"].lstrip()), s + len(r["text"].rstrip()))
+            for r, (s, _) in zip(window, spans, strict=True)
+        ]
+        doc = nlp.make_doc(text)
+        doc.user_data.update(br_spans=trimmed, br_text=text)
+        doc = nlp(doc)
+        table = doc.user_data["br"]
+        for i, row in enumerate(window):
+            yield row, doc, table, i

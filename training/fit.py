@@ -1,5 +1,8 @@
 """Fit, on the dev split only, how rules and model combine (ranking.combine) and what confidence means.
 
+- `context`: the weight of a sentence's neighbours' probabilities added to its own before combining
+  (ranking.with_neighbours; CONTEXT_GRID, the best mean average precision of the supported types): a
+  description rarely stands alone. Dev rows are read in their chapter windows (training/corpus.in_context);
 - `model_weight` w and a default threshold: best mean F-beta over a grid (the types dev has ≥ MIN_SUPPORT
   of), BETA < 1 because issue 11 asks precision ≥ 0.75 before recall ≥ 0.6 (β = 0.6 / 0.75): a passage we
   illustrate wrongly costs a picture, one we miss leaves its neighbours;
@@ -14,8 +17,10 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
-from training.corpus import chapters
+from training.corpus import chapters, in_context
 
 from bookreader.nlp.ranking import (
     RANKER_FEATURES,
@@ -40,18 +45,12 @@ def sentence_outputs(nlp, rows: list[dict]) -> list[tuple[str | None, float, lis
     """(rule type, rule confidence, model probabilities) per row."""
     scorer = nlp.get_pipe("br_scorer")
     scorer.mode = "rules"
-    out = []
-    for row in rows:
-        doc = nlp.make_doc(row["text"])
-        doc.user_data["br_single"] = True
-        table = nlp(doc).user_data["br"]
-        if not table.spans:
-            out.append((None, 0.0, None))
-            continue
-        kind, confidence, _ = table.scored[0]
-        probs = table.probs[0].tolist() if table.probs is not None else None
-        out.append((kind, confidence, probs))
-    return out
+    out = {}
+    for row, _, table, i in in_context(nlp, rows):  # each sentence in its chapter window
+        kind, confidence, _ = table.scored[i]
+        probs = table.probs[i].tolist() if table.probs is not None else None
+        out[id(row)] = (kind, confidence, probs)
+    return [out[id(row)] for row in rows]
 
 
 def per_type_f1(labels: list[str], predicted: list[str | None], beta: float = 1.0) -> dict[str, float]:
@@ -98,9 +97,51 @@ def isotonic(points: list[tuple[float, float]], prior: float) -> list[tuple[floa
     return table
 
 
+CONTEXT_GRID = (0.0, 0.1, 0.2, 0.3)
+
+
+def average_precision(scores: np.ndarray, wanted: np.ndarray) -> float:
+    """Threshold-free: the mean precision at each wanted item, ranked by score (ties in row order)."""
+    hits = wanted[np.argsort(-scores, kind="stable")]
+    if not hits.sum():
+        return 0.0
+    return float((np.cumsum(hits) / np.arange(1, len(hits) + 1) * hits).sum() / hits.sum())
+
+
+def neighbour_outputs(rows: list[dict], outputs: list, weight: float) -> list:
+    """`outputs` with each row's probabilities plus `weight` × its window neighbours' (as the scorer's
+    ranking.with_neighbours: a chapter window is one paragraph; a row without a book stands alone)."""
+    if not weight:
+        return outputs
+    window = [(r["book"], str(r["chapter"])) if "book" in r else ("", str(i)) for i, r in enumerate(rows)]
+    probs = np.asarray([p if p is not None else [0.0] * len(TYPES) for _, _, p in outputs], dtype=np.float64)
+    same = np.asarray([a == b for a, b in pairwise(window)], dtype=bool).reshape(-1, 1)
+    around = np.zeros_like(probs)
+    around[1:] += np.where(same, probs[:-1], 0.0)
+    around[:-1] += np.where(same, probs[1:], 0.0)
+    mixed = (probs + weight * around).tolist()
+    return [(k, c, m if p is not None else None) for (k, c, p), m in zip(outputs, mixed, strict=True)]
+
+
+def fit_context(rows: list[dict], outputs: list, kinds: list[str]) -> float:
+    """The neighbours' weight (CONTEXT_GRID) whose mixed probabilities rank the `kinds` best on dev (mean AP)."""
+    if not outputs or any(p is None for _, _, p in outputs):
+        return 0.0
+    labels = np.asarray([r["label"] for r in rows])
+    best = (-1.0, 0.0)
+    for weight in CONTEXT_GRID:
+        probs = np.asarray([p for _, _, p in neighbour_outputs(rows, outputs, weight)])
+        score = float(np.mean([average_precision(probs[:, TYPES.index(t)], labels == t) for t in kinds]))
+        if score > best[0] + 1e-9:
+            best = (score, weight)
+    return best[1]
+
+
 def fit(rows: list[dict], outputs: list, version: str) -> Params:
     labels = [r["label"] for r in rows]
     supported = [t for t in TYPES if labels.count(t) >= MIN_SUPPORT]
+    context = fit_context(rows, outputs, supported)
+    raw, outputs = outputs, neighbour_outputs(rows, outputs, context)
     best = (-1.0, 0.0, 0.3)
     for w10 in range(0, 11):
         for threshold in GRID:
@@ -123,13 +164,14 @@ def fit(rows: list[dict], outputs: list, version: str) -> Params:
     model_best = (-1.0, 0.5)
     for value in GRID:
         predicted = []
-        for _, _, probs in outputs:
+        for _, _, probs in raw:  # "model alone" reads the bare probabilities
             top = max(range(len(TYPES)), key=probs.__getitem__) if probs else 0
             predicted.append(TYPES[top] if probs and probs[top] >= value else None)
         f1 = micro_f1(labels, predicted)
         if f1 > model_best[0] + 1e-9:
             model_best = (f1, value)
     params.model_threshold = model_best[1]
+    params.context = context
     points: dict[str, list[tuple[float, float]]] = {t: [] for t in TYPES}
     for label, (kind, score) in zip(labels, predict(outputs, params), strict=True):
         if kind is not None:

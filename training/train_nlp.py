@@ -4,10 +4,11 @@
 
 For each language:
 1. every corpus sentence (training/corpus.py) goes through the runtime spaCy pipeline without the
-   classifier (nlp/components.py); its feature doc (lemmas + cue markers) gets the label as `cats`;
+   classifier (nlp/components.py), in its chapter window (`corpus.in_context`); its feature doc (lemmas +
+   cue markers) gets the label as `cats`;
 2. `spacy train training/config.cfg` (textcat_multilabel, seed 0) on the train split, scored on dev;
 3. model-best is copied into src/bookreader/nlp/models/<lang>/ (package data, loaded at run time);
-4. on dev only (training/fit.py): the model weight, the per-type thresholds of `ranking.combine` and the
+4. on dev only (training/fit.py): the neighbours' weight, the model weight, the per-type thresholds of `ranking.combine` and the
    per-type calibration of its score → models/<lang>/calibration.json, with a version hash.
 Same corpus + same config → the same files (fixed seed, single-threaded CPU training).
 """
@@ -28,7 +29,7 @@ from spacy.tokens import Doc, DocBin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.corpus import ROOT, load
+from training.corpus import ROOT, in_context, load
 from training.fit import fit, fit_ranker, ranker_data, sentence_outputs
 
 from bookreader.nlp.components import build_nlp, sentence_features
@@ -40,13 +41,10 @@ MODELS = ROOT / "src" / "bookreader" / "nlp" / "models"
 
 
 def feature_docs(nlp, rows: list[dict]) -> list[Doc]:
+    """One feature doc per row, each sentence read in its chapter window (its neighbours are context)."""
     docs = []
-    for row in rows:
-        doc = nlp.make_doc(row["text"])
-        doc.user_data["br_single"] = True
-        doc = nlp(doc)
-        table = doc.user_data["br"]
-        words = sentence_features(doc, table, 0) if table.spans else []
+    for row, doc, table, i in in_context(nlp, rows):
+        words = sentence_features(doc, table, i)
         feature = Doc(nlp.vocab, words=words or ["@empty"])
         feature.cats = {t: float(row["label"] == t) for t in TYPES}
         docs.append(feature)

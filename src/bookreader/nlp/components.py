@@ -99,7 +99,8 @@ def _within(pattern: re.Pattern[str], text: str, bounds: np.ndarray) -> np.ndarr
 class SentenceSegmenter:
     """Sentences from the regex rules of text.py, within paragraphs (user_data["br_paragraphs"]).
 
-    `user_data["br_single"]`: the whole text is one sentence (labelled sentences for training/eval)."""
+    `user_data["br_single"]`: the whole text is one sentence; `user_data["br_spans"]`: these (start, end) are the
+    sentences, one paragraph (labelled sentences in their chapter window, for training and evaluation)."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.user_data.get("br_text")  # set by Pipeline.run (doc.text rebuilds the string)
@@ -108,6 +109,9 @@ class SentenceSegmenter:
         if doc.user_data.get("br_single"):
             start, end = len(text) - len(text.lstrip()), len(text.rstrip())
             spans, paragraph = ([(start, end)], [0]) if end > start else ([], [])
+        elif doc.user_data.get("br_spans") is not None:
+            spans = [(int(s), int(e)) for s, e in doc.user_data["br_spans"]]
+            paragraph = [0] * len(spans)
         else:
             spans, paragraph = [], []
             for number, (p_start, p_end) in enumerate(

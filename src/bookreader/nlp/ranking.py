@@ -2,6 +2,8 @@
 
 `combine` mixes the rule typer (scoring.classify) with the classifier's probabilities:
     score[t] = w · p_model[t] + (1 − w) · rule_confidence · [rule type == t]
+where, for a whole doc (`combine_all`), p_model is a sentence's probabilities plus `context` × its
+paragraph neighbours' (`with_neighbours`),
 and keeps the best type when its score reaches `threshold`. `w`, the threshold and the calibration table
 are fitted on the dev split by `training/train_nlp.py` and shipped in `models/<lang>/calibration.json`;
 `confidence` is the isotonic (pooled, monotone) map from that score to the share of dev sentences whose
@@ -54,6 +56,7 @@ class Params(msgspec.Struct):
     thresholds: dict[str, float] = {}  # per type, fitted on dev (wins over `threshold`)
     calibration_by_type: dict[str, list[tuple[float, float]]] = {}  # per type, where dev had enough
     ranker: list[float] = []  # bias + one weight per RANKER_FEATURES, fitted on dev; [] = picture_priority
+    context: float = 0.0  # the weight of the neighbours' probabilities in `combine_all` (`with_neighbours`)
 
     def threshold_of(self, kind: str) -> float:
         return self.thresholds.get(kind, self.threshold)
@@ -116,6 +119,19 @@ def pick(scores: list[float], params: Params) -> tuple[str | None, float]:
     ratios = [s / max(params.threshold_of(t), 1e-6) for t, s in zip(TYPES, scores, strict=True)]
     best = max(range(len(TYPES)), key=ratios.__getitem__)
     return (TYPES[best], scores[best]) if ratios[best] >= 1.0 else (None, 0.0)
+
+
+def with_neighbours(probs: np.ndarray, paragraph: list[int], weight: float) -> np.ndarray:
+    """float64 probabilities, each sentence's plus `weight` × the sum of its neighbours' in its paragraph (the
+    sentence before, then the one after): a description rarely stands alone. `weight` fitted on dev."""
+    mixed = probs.astype(np.float64)
+    if not weight or len(mixed) < 2:
+        return mixed
+    same = (np.asarray(paragraph[1:]) == np.asarray(paragraph[:-1])).reshape(-1, 1)
+    around = np.zeros_like(mixed)
+    around[1:] += np.where(same, mixed[:-1], 0.0)
+    around[:-1] += np.where(same, mixed[1:], 0.0)
+    return mixed + weight * around
 
 
 def combine_all(

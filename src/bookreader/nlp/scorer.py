@@ -20,6 +20,7 @@ from .ranking import (
     ranked_priority,
     ranker_chance,
     ranker_row,
+    with_neighbours,
 )
 from .scoring import classify, may_classify
 
@@ -57,7 +58,8 @@ class Scorer:
                 rules.append((None, 0.0))
             names_all.append(names)
         if self.mode == "both" and table.probs is not None and rules:
-            combined = combine_all(rules, table.probs, self.params)  # all sentences at once, same results
+            mixed = with_neighbours(table.probs, table.paragraph, self.params.context)
+            combined = combine_all(rules, mixed, self.params)  # all sentences at once, same results
         else:
             probs_all = table.probs.tolist() if table.probs is not None else [None] * len(rules)
             combined = [

@@ -45,3 +45,38 @@ def test_the_fitted_threshold_keeps_location_precision_above_the_goal() -> None:
     precision = kept.count("location") / len(kept)
     recall = kept.count("location") / 50
     assert precision >= 0.75 and recall >= 0.6, (precision, recall, params)
+
+
+def test_neighbours_count_only_within_a_paragraph() -> None:
+    import numpy as np
+
+    from bookreader.nlp.ranking import with_neighbours
+
+    probs = np.asarray([location_probs(p) for p in (0.5, 0.2, 0.4, 0.1)], dtype=np.float32)
+    mixed = with_neighbours(probs, [0, 0, 0, 1], 0.5)[:, 0]
+    assert np.allclose(mixed, [0.5 + 0.1, 0.2 + 0.45, 0.4 + 0.1, 0.1])  # the last sentence opens paragraph 1
+    assert np.array_equal(with_neighbours(probs, [0, 0, 0, 1], 0.0), probs.astype(np.float64))
+
+
+def test_the_neighbours_weight_is_fitted_where_descriptions_come_in_runs() -> None:
+    """Location sentences in runs of three whose middle one the model barely sees: only their neighbours lift
+    it above the none sentences with the same probability, so the fit gives the neighbours a weight."""
+    from training.fit import fit_context
+
+    rows, outputs = [], []
+    for chapter in range(60):
+        for index, (label, p) in enumerate(
+            [
+                ("none", 0.05),
+                ("location", 0.6),
+                ("location", 0.2),
+                ("location", 0.6),
+                ("none", 0.05),
+                ("none", 0.2),
+            ]
+        ):
+            rows.append({"book": "b", "chapter": chapter, "index": index, "label": label})
+            outputs.append((None, 0.0, location_probs(p)))
+    assert fit_context(rows, outputs, ["location"]) > 0
+    alone = [{"label": r["label"]} for r in rows]  # no windows: no neighbours, nothing to gain
+    assert fit_context(alone, outputs, ["location"]) == 0.0
