@@ -9,8 +9,9 @@ import asyncio
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import pytest
@@ -32,6 +33,8 @@ from bookreader.domain.search.tables import SearchPassage
 from bookreader.ingest import ParsedBook, ParsedChapter
 from bookreader.nlp import BookAnalysis, FoundCharacter, FoundDescription, Mention
 from bookreader.settings import load_settings
+
+T = TypeVar("T")
 
 
 async def new_book(status: str = "parsing") -> Book:
@@ -207,18 +210,38 @@ def test_that_backends_session_group_is_niced_as_much(migrated: dict[str, str]) 
     assert group is not None and group >= ours >= 7, "the backend's session group yields as its nice does"
 
 
-def _backend_group(dsn: str) -> tuple[str, str | None]:
-    """In a pool child: (its cpu cgroup, that of the Postgres backend of a writer's connection)."""
+def _cgroup_of(pid: int | str) -> str:
+    return str(cpugroup.current(pid))
 
-    async def probe() -> str | None:
+
+def _cpus_of(pid: int | str) -> frozenset[int]:
+    return frozenset(os.sched_getaffinity(0 if pid == "self" else int(pid)))
+
+
+def _self_and_backend(dsn: str, read: Callable[[int | str], T]) -> tuple[T, T | None]:
+    """In a pool child: (`read` of itself, of the Postgres backend of a writer's connection — None where
+    that backend is on another machine)."""
+
+    async def probe() -> T | None:
         connection = await connect_at_our_priority(dsn)
         try:
             pid = connection.get_server_pid()
-            return str(cpugroup.current(pid)) if Path(f"/proc/{pid}").is_dir() else None
+            return read(pid) if Path(f"/proc/{pid}").is_dir() else None
         finally:
             await connection.close()
 
-    return str(cpugroup.current()), asyncio.run(probe())
+    return read("self"), asyncio.run(probe())
+
+
+def _in_a_niced_pool_child(dsn: str, read: Callable[[int | str], T], **options: Any) -> tuple[T, T]:
+    pool = create_process_pool(1, nice=7, **options)
+    try:
+        ours, backend = pool.submit(_self_and_backend, dsn, read).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True)
+    if backend is None:
+        pytest.skip("Postgres runs on another machine")
+    return ours, backend
 
 
 def test_an_idle_pool_process_writes_through_a_backend_in_its_idle_cgroup(migrated: dict[str, str]) -> None:
@@ -226,28 +249,8 @@ def test_an_idle_pool_process_writes_through_a_backend_in_its_idle_cgroup(migrat
     group = cpugroup.idle_group()
     if group is None:
         pytest.skip("no idle cpu cgroup can be made here (cgroupfs read-only, or a kernel without cpu.idle)")
-    pool = create_process_pool(1, nice=7, idle_group=True)
-    try:
-        ours, backend = pool.submit(_backend_group, migrated["DATABASE_URL"]).result(timeout=120)
-    finally:
-        pool.shutdown(wait=True)
-    if backend is None:
-        pytest.skip("Postgres runs on another machine")
+    ours, backend = _in_a_niced_pool_child(migrated["DATABASE_URL"], _cgroup_of, idle_group=True)
     assert ours == backend == str(group)
-
-
-def _backend_cpus(dsn: str) -> tuple[frozenset[int], frozenset[int] | None]:
-    """In a pool child: (its CPUs, those of the Postgres backend of a writer's connection)."""
-
-    async def probe() -> frozenset[int] | None:
-        connection = await connect_at_our_priority(dsn)
-        try:
-            pid = connection.get_server_pid()
-            return frozenset(os.sched_getaffinity(pid)) if Path(f"/proc/{pid}").is_dir() else None
-        finally:
-            await connection.close()
-
-    return frozenset(os.sched_getaffinity(0)), asyncio.run(probe())
 
 
 def test_a_pinned_pool_process_writes_through_a_backend_on_its_cpus(migrated: dict[str, str]) -> None:
@@ -255,11 +258,5 @@ def test_a_pinned_pool_process_writes_through_a_backend_on_its_cpus(migrated: di
     if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
         pytest.skip("needs Linux and two CPUs")
     last = frozenset({max(os.sched_getaffinity(0))})
-    pool = create_process_pool(1, nice=7, cpus=last)
-    try:
-        ours, backend = pool.submit(_backend_cpus, migrated["DATABASE_URL"]).result(timeout=120)
-    finally:
-        pool.shutdown(wait=True)
-    if backend is None:
-        pytest.skip("Postgres runs on another machine")
+    ours, backend = _in_a_niced_pool_child(migrated["DATABASE_URL"], _cpus_of, cpus=last)
     assert ours == backend == last
