@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.corpus import chapters, has_corpus, in_context, load
+from training.corpus import chapters, has_corpus, in_context, load, window_text
 
 from bookreader.nlp import get_pipeline
 
@@ -76,12 +76,8 @@ def passages(language: str, split: str = "test", mode: str = "both") -> dict[str
     top = top_hits = typed_hits = confident = confident_right = 0
     bins: dict[float, list[int]] = {}  # lower edge of a 0.1-wide confidence bin → [passages, right]
     for window in chapters(rows_of(language, split)):
-        spans, text = [], ""
-        for row in window:
-            if text:
-                text += " "
-            spans.append((len(text), len(text) + len(row["text"]), row["label"]))
-            text += row["text"]
+        text, bounds = window_text(window)
+        spans = [(s, e, row["label"]) for (s, e), row in zip(bounds, window, strict=True)]
         found = pipeline.chapter_passages(text, [(0, len(text))], mode)
         labels = [{label for s, e, label in spans if s < d.end and d.start < e} for d in found]
         for d, inside in zip(found, labels, strict=True):

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 import numpy as np
 from training.corpus import chapters, in_context
@@ -30,6 +30,7 @@ from bookreader.nlp.ranking import (
     pick,
     ranker_row,
     raw_scores,
+    with_neighbours,
 )
 
 # Fewer labelled dev sentences of a type: its threshold would fit noise. (At 20, en "object" — 41 dev sentences,
@@ -109,17 +110,16 @@ def average_precision(scores: np.ndarray, wanted: np.ndarray) -> float:
 
 
 def neighbour_outputs(rows: list[dict], outputs: list, weight: float) -> list:
-    """`outputs` with each row's probabilities plus `weight` × its window neighbours' (as the scorer's
-    ranking.with_neighbours: a chapter window is one paragraph; a row without a book stands alone)."""
+    """`outputs` with each row's probabilities plus `weight` × its window neighbours' (the scorer's own
+    ranking.with_neighbours, a chapter window as one paragraph; a row without a book stands alone)."""
     if not weight:
         return outputs
-    window = [(r["book"], str(r["chapter"])) if "book" in r else ("", str(i)) for i, r in enumerate(rows)]
+    windows = [(r["book"], str(r["chapter"])) if "book" in r else ("", str(i)) for i, r in enumerate(rows)]
+    paragraph = list(
+        accumulate((a != b for a, b in pairwise(windows)), initial=0)
+    )  # new window: new paragraph
     probs = np.asarray([p if p is not None else [0.0] * len(TYPES) for _, _, p in outputs], dtype=np.float64)
-    same = np.asarray([a == b for a, b in pairwise(window)], dtype=bool).reshape(-1, 1)
-    around = np.zeros_like(probs)
-    around[1:] += np.where(same, probs[:-1], 0.0)
-    around[:-1] += np.where(same, probs[1:], 0.0)
-    mixed = (probs + weight * around).tolist()
+    mixed = with_neighbours(probs, paragraph, weight).tolist()
     return [(k, c, m if p is not None else None) for (k, c, p), m in zip(outputs, mixed, strict=True)]
 
 
