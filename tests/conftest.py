@@ -30,6 +30,14 @@ def generated_books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     return write_books(tmp_path_factory.mktemp("books"))
 
 
+@pytest.fixture
+def cpus() -> frozenset[int]:
+    """The CPUs this process may run on, for tests of the CPU split: skips unless Linux gives two or more."""
+    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs Linux and two CPUs")
+    return frozenset(os.sched_getaffinity(0))
+
+
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:
     infrastructure = Infrastructure(tmp_path_factory.mktemp("infra")).start()

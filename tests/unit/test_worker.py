@@ -3,10 +3,7 @@ first CPU and gives its process pool the others; BOOKREADER_PROCESS_POOL_CPUS=al
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import pytest
 
 from bookreader import worker
 from bookreader.core import affinity
@@ -18,13 +15,6 @@ def _split_in_a_child(data_dir: str, spec: str) -> tuple[frozenset[int], frozens
     """In a pool child (the split pins the process that makes it): (the pool's CPUs, this process' after)."""
     settings = load_settings({"BOOKREADER_DATA_DIR": data_dir, "BOOKREADER_PROCESS_POOL_CPUS": spec})
     return worker._split_cpus(settings), affinity.available()
-
-
-@pytest.fixture
-def cpus() -> frozenset[int]:
-    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("needs Linux and two CPUs")
-    return affinity.available()
 
 
 def _split(tmp_path: Path, spec: str) -> tuple[frozenset[int], frozenset[int]]:

@@ -55,14 +55,8 @@ def _pinned_threads(cpus: frozenset[int]) -> tuple[set[frozenset[int]], frozense
     return everyone, seen["after"]
 
 
-def _need_two_cpus() -> frozenset[int]:
-    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
-        pytest.skip("needs Linux and two CPUs")
-    return affinity.available()
-
-
-def test_pinning_moves_every_thread_and_the_threads_started_after() -> None:
-    last = frozenset({max(_need_two_cpus())})
+def test_pinning_moves_every_thread_and_the_threads_started_after(cpus: frozenset[int]) -> None:
+    last = frozenset({max(cpus)})
     pool = create_process_pool(1)  # a child: pinning the test process itself would outlive the test
     try:
         everyone, after = pool.submit(_pinned_threads, last).result(timeout=60)
@@ -71,8 +65,8 @@ def test_pinning_moves_every_thread_and_the_threads_started_after() -> None:
     assert everyone == {last} and after == last
 
 
-def test_pool_children_run_on_the_cpus_they_are_given() -> None:
-    last = frozenset({max(_need_two_cpus())})
+def test_pool_children_run_on_the_cpus_they_are_given(cpus: frozenset[int]) -> None:
+    last = frozenset({max(cpus)})
     pool = create_process_pool(1, nice=2, cpus=last)
     try:
         assert pool.submit(affinity.available).result(timeout=60) == last
