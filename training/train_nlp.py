@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from training.corpus import ROOT, in_context, load
 from training.fit import fit, fit_ranker, ranker_data, sentence_outputs
 
-from bookreader.nlp.components import build_nlp, sentence_features
+from bookreader.nlp.components import build_nlp
+from bookreader.nlp.features import sentence_features
 from bookreader.nlp.ranking import TYPES
 from bookreader.nlp.versions import model_version, version_generation
 

@@ -30,7 +30,8 @@ from spacy.matcher import Matcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from .features import BowLayers, CuePhrases, marker_table, sentence_keys
+from .clauses import ClauseCuts, clauses_mixed
+from .features import BowLayers, CuePhrases, marker_table, sentence_keys, sentence_markers
 from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
 from .names import NameMention
 from .ranking import TYPES, load_params
@@ -59,7 +60,10 @@ class SentenceTable:
         self.counts = np.zeros((n, len(CATEGORIES)), np.int32)
         self.words = np.zeros(n, np.int32)
         self.subject = [False] * n
-        self.probs: np.ndarray | None = None  # (n, len(TYPES)) model probabilities
+        self.probs: np.ndarray | None = None  # (n, len(TYPES)) model probabilities, clauses mixed in
+        self.sentence_probs: np.ndarray | None = None  # the same of the whole sentences alone
+        self.cue_at = np.zeros(0, np.int64)  # first token and category of every cue match (br_cues)
+        self.cue_category = np.zeros(0, np.int64)
         self.mentions: list[list[NameMention]] = [[] for _ in range(n)]
         self.scored: list[tuple[str | None, float, float]] = []  # (type, confidence, priority)
         self.chances = [
@@ -216,6 +220,7 @@ class CueMatcher:
         cumulative = np.concatenate([[0], np.cumsum(alpha)])
         table.words = (cumulative[table.tokens[:, 1]] - cumulative[table.tokens[:, 0]]).astype(np.int32)
         at, category = self.phrases(doc)  # start token and category of each match
+        table.cue_at, table.cue_category = at, category
         if not len(at):
             return doc
         starts = table.tokens[:, 0]
@@ -254,31 +259,6 @@ def _place_subject(alpha: list[int], a: int, places: set[int], preps: set[int]) 
     return False
 
 
-def sentence_markers(table: SentenceTable, i: int) -> list[str]:
-    """Non-word features of sentence i: cue categories (≤ 3 each), dialogue, quotes, subject, length."""
-    markers = []
-    for c, count in enumerate(table.counts[i].tolist()):
-        markers += [f"@{CATEGORIES[c]}"] * min(count, 3)
-    text = table.text[table.spans[i][0] : table.spans[i][1]]
-    if DIALOGUE_START.match(text):
-        markers.append("@dialogue")
-    if QUOTE_CHARS.search(text):
-        markers.append("@quote")
-    if table.subject[i]:
-        markers.append("@subject")
-    markers.append(f"@len{min(int(table.words[i]) // 8, 5)}")
-    return markers
-
-
-def sentence_features(doc: Doc, table: SentenceTable, i: int) -> list[str]:
-    """What the classifier sees of sentence i, as words: lower-case lemmas of its words + markers.
-    (Training builds feature docs from these; at run time `SentenceClassifier` hashes the same.)"""
-    a, b = table.tokens[i].tolist()
-    strings = doc.vocab.strings
-    words = [strings[h] for h, alpha in doc.to_array([LEMMA, IS_ALPHA])[a:b].tolist() if alpha]
-    return words + sentence_markers(table, i)
-
-
 class _Features:
     """Stands in for a Doc in the bag-of-words model: `extract_ngrams` only calls `to_array([ORTH])`,
     and an ORTH hash is the hash of the string — the lemma hashes of the words plus the markers'."""
@@ -313,12 +293,13 @@ class SentenceClassifier:
         self.marker_hashes = {m: get_string_id(m) for m in names + [f"@len{n}" for n in range(6)]}
         self.markers = marker_table(self.marker_hashes)
         self.bow = BowLayers.find(self.textcat.model) if self.textcat is not None else None
+        self.cuts = ClauseCuts(str(nlp.lang))
 
     def __call__(self, doc: Doc) -> Doc:
         table: SentenceTable = doc.user_data["br"]
         if self.textcat is None or not table.spans:
             return doc
-        values = doc.to_array([LEMMA, IS_ALPHA])
+        values = doc.to_array([LEMMA, IS_ALPHA, LOWER])
         lemmas, alpha = values[:, 0], values[:, 1].astype(bool)
         if self.bow is None:
             probs = self.textcat.model.predict(self.feature_docs(table, lemmas, alpha))
@@ -329,8 +310,16 @@ class SentenceClassifier:
                 lemmas, alpha, table.tokens, table.counts, table.words, flags, self.markers
             )
             probs = self.bow.predict(keys, lengths)
-        table.probs = np.asarray(probs)[:, self.order]
+        table.sentence_probs = np.asarray(probs)[:, self.order]
+        table.probs = clauses_mixed(table, lemmas, alpha, values[:, 2], self)
         return doc
+
+    def predict_keys(self, keys: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Probabilities (shipped label order) of feature sequences laid end to end (`sentence_keys`)."""
+        if self.bow is not None:
+            return np.asarray(self.bow.predict(keys, lengths))
+        split = np.split(keys, np.cumsum(lengths)[:-1])
+        return np.asarray(self.textcat.model.predict([_Features(k) for k in split]))
 
     def feature_docs(self, table: SentenceTable, lemmas: np.ndarray, alpha: np.ndarray) -> list[_Features]:
         """One stand-in doc per sentence: its words' lemma hashes, then its markers' (`sentence_features`)."""

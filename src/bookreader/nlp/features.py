@@ -11,15 +11,19 @@ so the sparse layer sums the same weights in the same order and the probabilitie
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from spacy.attrs import LEMMA
+from spacy.attrs import IS_ALPHA, LEMMA
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from .lexicon import CATEGORIES
+from .text import DIALOGUE_START, QUOTE_CHARS
+
+if TYPE_CHECKING:
+    from .components import SentenceTable
 
 
 class BowLayers:
@@ -163,3 +167,28 @@ class CuePhrases:
             at = np.concatenate([at, found[:, 1].astype(np.int64)])
             category = np.concatenate([category, cats[np.searchsorted(ids, found[:, 0])]])
         return at, category
+
+
+def sentence_markers(table: SentenceTable, i: int) -> list[str]:
+    """Non-word features of sentence i: cue categories (≤ 3 each), dialogue, quotes, subject, length."""
+    markers = []
+    for c, count in enumerate(table.counts[i].tolist()):
+        markers += [f"@{CATEGORIES[c]}"] * min(count, 3)
+    text = table.text[table.spans[i][0] : table.spans[i][1]]
+    if DIALOGUE_START.match(text):
+        markers.append("@dialogue")
+    if QUOTE_CHARS.search(text):
+        markers.append("@quote")
+    if table.subject[i]:
+        markers.append("@subject")
+    markers.append(f"@len{min(int(table.words[i]) // 8, 5)}")
+    return markers
+
+
+def sentence_features(doc: Doc, table: SentenceTable, i: int) -> list[str]:
+    """What the classifier sees of sentence i, as words: lower-case lemmas of its words + markers.
+    (Training builds feature docs from these; at run time `SentenceClassifier` hashes the same.)"""
+    a, b = table.tokens[i].tolist()
+    strings = doc.vocab.strings
+    words = [strings[h] for h, alpha in doc.to_array([LEMMA, IS_ALPHA])[a:b].tolist() if alpha]
+    return words + sentence_markers(table, i)

@@ -1,0 +1,93 @@
+"""Clauses of long sentences (nlp/clauses.py): where they are cut, and how their probabilities mix in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from spacy.attrs import IS_ALPHA, LEMMA, LOWER
+
+from bookreader.nlp import get_pipeline
+from bookreader.nlp.clauses import CLAUSE_WEIGHT, clause_counts, clause_ranges, with_clauses
+from bookreader.nlp.components import SentenceClassifier, SentenceTable
+from bookreader.nlp.features import sentence_features
+
+_LONG = (  # Stevenson, Kidnapped, ch. 9 (public domain): a portrait between plot, as one sentence
+    "He was smallish in stature, but well set and as nimble as a goat; his face was of a good open "
+    "expression, but sunburnt very dark, and heavily freckled and pitted with the small-pox; his eyes were "
+    "unusually light and had a kind of dancing madness in them, that was both engaging and alarming; and when "
+    "he took off his great-coat, he laid a pair of fine silver-mounted pistols on the table, and I saw that "
+    "he was belted with a great sword."
+)
+
+
+def _run(language: str, text: str):
+    pipeline = get_pipeline(language)
+    doc = pipeline.run(text)
+    classifier = pipeline.spacy.get_pipe("br_classifier")
+    assert isinstance(classifier, SentenceClassifier)
+    return doc, doc.user_data["br"], classifier
+
+
+def test_cuts_after_stop_marks_and_before_a_linked_comma() -> None:
+    doc, _, classifier = _run("en", "A grey house stood there; the roof sagged, and a dog barked: loud.")
+    ends = classifier.cuts.ends(doc.to_array(LOWER))
+    cut_after = [doc[i].text for i in np.flatnonzero(ends)]
+    assert cut_after == [";", ",", ":"]
+
+
+def test_a_short_clause_joins_the_next_and_one_clause_is_no_clause() -> None:
+    alpha = np.asarray([1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0], dtype=bool)  # "a b ; c d e f g h i ."
+    ends = np.zeros(11, dtype=bool)
+    ends[2] = True
+    owners, ranges = clause_ranges(np.asarray([[0, 11]]), ends, alpha)
+    assert owners.tolist() == [] and ranges.shape == (0, 2)  # "a b ;" (2 words) joins the rest: one clause
+    alpha[:2] = True
+    long_first = np.ones(16, dtype=bool)
+    ends = np.zeros(16, dtype=bool)
+    ends[6] = True  # 7 words, then 9
+    owners, ranges = clause_ranges(np.asarray([[0, 16]]), ends, long_first)
+    assert owners.tolist() == [0, 0] and ranges.tolist() == [[0, 7], [7, 16]]
+
+
+def test_cue_matches_count_in_the_clause_that_holds_them() -> None:
+    ranges = np.asarray([[0, 5], [5, 9], [12, 20]])
+    counts = clause_counts(ranges, np.asarray([1, 4, 5, 10, 13]), np.asarray([0, 2, 2, 1, 1]), 3)
+    assert counts.tolist() == [[1, 0, 1], [0, 0, 1], [0, 1, 0]]  # token 10 lies between clauses
+
+
+def test_mixing_lifts_a_sentence_towards_its_best_clause_and_leaves_the_rest_exact() -> None:
+    probs = np.asarray([[0.1, 0.2], [0.3, 0.4]], dtype=np.float32)
+    mixed = with_clauses(probs, np.asarray([1, 1]), np.asarray([[0.9, 0.1], [0.2, 0.3]]))
+    assert mixed[0].tolist() == probs[0].astype(np.float64).tolist()  # no clauses: bit for bit
+    assert mixed[1] == pytest.approx([(1 - CLAUSE_WEIGHT) * 0.3 + CLAUSE_WEIGHT * 0.9, 0.4])
+
+
+def test_the_batched_clause_features_are_the_clause_read_as_a_sentence() -> None:
+    """Each clause's probabilities equal the model's on the clause run alone as one sentence's features."""
+    doc, table, classifier = _run("en", _LONG)
+    assert table.probs is not None and table.sentence_probs is not None
+    values = doc.to_array([LEMMA, IS_ALPHA, LOWER])
+    owners, ranges = clause_ranges(
+        table.tokens, classifier.cuts.ends(values[:, 2]), values[:, 1].astype(bool)
+    )
+    assert set(owners.tolist()) == {0} and len(owners) >= 3  # cut at ", but", ";", ", and", ";"
+    best = np.zeros(table.probs.shape[1])
+    for a, b in ranges.tolist():
+        start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+        alone = get_pipeline("en").run(doc.text[start:end], single=True).user_data["br"]
+        best = np.maximum(best, alone.sentence_probs[0])
+    expected = with_clauses(table.sentence_probs, np.asarray([0]), best.reshape(1, -1))
+    assert np.allclose(table.probs, expected, atol=0.02)  # cue phrases of the Matcher count per sentence only
+    character = 1
+    assert table.probs[0, character] > table.sentence_probs[0, character]  # the face lifts the sentence
+
+
+def test_features_of_a_sentence_without_clauses_are_unchanged() -> None:
+    doc, table, _ = _run("ru", "Комната была большая и тёмная.")
+    assert table.probs is not None and np.array_equal(table.probs, table.sentence_probs)
+    assert sentence_features(doc, table, 0)[:2] == ["комната", "быть"]
+
+
+def test_the_table_keeps_the_cue_matches() -> None:
+    _, table, _ = _run("en", "The tall man in a grey coat stood in the dark hall.")
+    assert isinstance(table, SentenceTable) and len(table.cue_at) == len(table.cue_category) > 0
