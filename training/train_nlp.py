@@ -3,7 +3,7 @@
     python training/train_nlp.py [en] [ru] [--config training/config.cfg] [--out DIR]
 
 For each language:
-1. every corpus sentence (training/corpus.py) goes through the runtime spaCy pipeline without the
+1. every corpus sentence (training/corpus.py; of train, those its first two readings agree on) goes through the runtime spaCy pipeline without the
    classifier (nlp/components.py), in its chapter window (`corpus.in_context`); its feature doc (lemmas +
    cue markers) gets the label as `cats`;
 2. `spacy train training/config.cfg` (textcat_multilabel, seed 0) on the train split, scored on dev;
@@ -29,7 +29,7 @@ from spacy.tokens import Doc, DocBin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from training.corpus import ROOT, in_context, load
+from training.corpus import ROOT, agreed, in_context, load
 from training.fit import fit, fit_ranker, ranker_data, sentence_outputs
 
 from bookreader.nlp.components import build_nlp
@@ -67,7 +67,7 @@ def train_language(
     target = target or MODELS / language
     shipped = model_version(language)  # read before the package copy is replaced
     rows = load(language)
-    train_rows = [r for r in rows if r["split"] == "train"]
+    train_rows = [r for r in rows if r["split"] == "train" and agreed(r)]  # the disputed ones left out
     dev_rows = [r for r in rows if r["split"] == "dev"]
     print(f"[{language}] train {len(train_rows)} sentences, dev {len(dev_rows)}", flush=True)
     if not refit:

@@ -14,6 +14,11 @@ Usage:
     python build.py chapters <slug>                          # sentence count per chapter
     python build.py add <lang> <slug> <chapter> <start> <count> <codes...>  # append a window
     python build.py build                                    # write the jsonl files + splits stats
+    python build.py relabel                                  # labels only, into the existing jsonl files
+
+Each sentence can have up to three independent readings (see readings.py): ``labels/`` (the first),
+``labels-second/`` (a blind second reading of every window) and ``labels-third/`` (a blind third reading
+of the sentences where the first two differ); its label is the majority.
 """
 
 import json
@@ -23,6 +28,8 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+
+import readings
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent
@@ -614,19 +621,8 @@ def chapters(slug: str) -> list[list[str]]:
 
 
 def read_labels(lang: str, slug: str) -> list[tuple[int, int, str]]:
-    path = HERE / "labels" / lang / f"{slug}.txt"
-    windows = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        raw = raw.split("#", 1)[0].strip()
-        if not raw:
-            continue
-        ch, st, codes = raw.split(":")
-        codes = re.sub(r"\s+", "", codes)
-        bad = set(codes) - set(CODES)
-        if bad:
-            raise ValueError(f"{slug} {ch}:{st}: unknown codes {bad}")
-        windows.append((int(ch), int(st), codes))
-    return windows
+    """The first reading's windows (chapter, start, codes) of a book."""
+    return readings.read_windows(HERE / "labels" / lang / f"{slug}.txt")
 
 
 SPLITS = {
@@ -739,11 +735,13 @@ def build() -> None:
             continue
         chs = chapters(slug)
         rows = []
+        final = readings.final_codes(lang, slug)
         for ch, st, codes in read_labels(lang, slug):
             sents = chs[ch - 1]
             if st + len(codes) > len(sents):
                 raise ValueError(f"{slug} {ch}:{st}: window runs past the chapter ({len(sents)})")
-            for k, code in enumerate(codes):
+            for k in range(len(codes)):
+                code, read = final[(ch, st + k)]
                 rows.append(
                     {
                         "book": slug,
@@ -752,6 +750,7 @@ def build() -> None:
                         "index": st + k,
                         "text": sents[st + k],
                         "label": CODES[code],
+                        "readings": read,
                     }
                 )
         out = CORPUS / lang / f"{slug}.jsonl"
@@ -787,7 +786,13 @@ def write_stats() -> None:
     head, rest = text.split("<!-- stats:begin -->", 1)
     _old, tail = rest.split("<!-- stats:end -->", 1)
     body = "\n".join(table)
-    readme.write_text(f"{head}<!-- stats:begin -->\n{body}\n<!-- stats:end -->{tail}", encoding="utf-8")
+    text = f"{head}<!-- stats:begin -->\n{body}\n<!-- stats:end -->{tail}"
+    if "<!-- agreement:begin -->" in text:  # how far the readings agree (readings.py)
+        head, rest = text.split("<!-- agreement:begin -->", 1)
+        _old, tail = rest.split("<!-- agreement:end -->", 1)
+        body = "\n".join(readings.agreement(SPLITS))
+        text = f"{head}<!-- agreement:begin -->\n{body}\n<!-- agreement:end -->{tail}"
+    readme.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str]) -> None:
@@ -809,6 +814,11 @@ def main(argv: list[str]) -> None:
             fh.write(f"{ch}:{st}: {codes}\n")
     elif cmd == "build":
         build()
+    elif cmd == "relabel":
+        readings.relabel()
+        write_stats()
+    elif cmd == "agreement":
+        print("\n".join(readings.agreement(SPLITS)))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def clause_ranges(tokens: np.ndarray, ends: np.ndarray, alpha: np.ndarray) -> tu
     ranges: list[tuple[int, int]] = []
     for i in np.flatnonzero(high > low).tolist():
         a, b = tokens[i].tolist()
-        start, clauses = a, []
+        start = a
+        clauses: list[tuple[int, int]] = []
         for cut in [*bounds[low[i] : high[i]], b]:
             if clauses and words[clauses[-1][1]] - words[clauses[-1][0]] < MIN_CLAUSE_WORDS:
                 clauses[-1] = (clauses[-1][0], cut)  # a short clause joins the next

@@ -11,7 +11,7 @@ import pytest
 
 CORPUS = Path(__file__).resolve().parents[3] / "nlp-corpus"
 LABELS = {"location", "character", "atmosphere", "object", "action", "none"}
-KEYS = {"book", "source", "chapter", "index", "text", "label"}
+KEYS = {"book", "source", "chapter", "index", "text", "label", "readings"}
 # Held out for the outside evaluation: never in the corpus, not even as a source.
 EXCLUDED = re.compile(
     r"crime.and.punishment|christmas.carol|преступление|наказани|записки.юного.врача|bulgakov|булгаков"
@@ -42,6 +42,7 @@ def test_rows_have_the_fixed_format(lang: str) -> None:
         assert rows, slug
         for row in rows:
             assert set(row) == KEYS, row
+            assert 1 <= len(row["readings"]) <= 3 and set(row["readings"]) <= set("lcaoxn"), row
             assert row["book"] == slug
             assert row["label"] in LABELS, row
             assert isinstance(row["chapter"], int) and row["chapter"] >= 1
@@ -91,20 +92,44 @@ def test_enough_sentences_and_every_label_present(lang: str, splits: dict) -> No
     assert labels["none"] < total, "nothing painterly at all"
 
 
-def test_jsonl_files_match_the_label_files_they_are_built_from() -> None:
-    spec = importlib.util.spec_from_file_location("corpus_build", CORPUS / "tools" / "build.py")
+def _tools(name: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(CORPUS / "tools"))  # build.py imports readings.py beside it
+    spec = importlib.util.spec_from_file_location(f"corpus_{name}", CORPUS / "tools" / f"{name}.py")
     assert spec and spec.loader
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_jsonl_files_match_the_label_files_they_are_built_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each row's readings are its codes in labels/, labels-second/, labels-third/; its label their majority."""
+    build, readings = _tools("build", monkeypatch), _tools("readings", monkeypatch)
     for lang in ("en", "ru"):
         for slug, rows in load(lang).items():
-            expected = [
-                (ch, st + k, build.CODES[code])
-                for ch, st, codes in build.read_labels(lang, slug)
-                for k, code in enumerate(codes)
-            ]
-            assert [(r["chapter"], r["index"], r["label"]) for r in rows] == expected, slug
+            first, second, third = (readings.reading(lang, slug, f) for f in readings.FOLDERS)
+            expected = []
+            for ch, st, codes in build.read_labels(lang, slug):
+                for k, code in enumerate(codes):
+                    key = (ch, st + k)
+                    read = code + second.get(key, "") + (third.get(key, "") if key in second else "")
+                    expected.append((ch, st + k, build.CODES[readings.decide(read)], read))
+            got = [(r["chapter"], r["index"], r["label"], r["readings"]) for r in rows]
+            assert got == expected, slug
             assert {r["source"] for r in rows} == {build.source_of(slug)}, slug
+            assert set(second) <= set(first) and set(third) <= set(second), (
+                f"{slug}: a reading of no sentence"
+            )
+
+
+def test_the_majority_of_the_readings_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    readings = _tools("readings", monkeypatch)
+    assert readings.decide("c") == "c"
+    assert readings.decide("nc") == "n"  # two readings differ, no third yet: the first stands
+    assert readings.decide("ncc") == "c"
+    assert readings.decide("ncn") == "n"
+    assert readings.decide("nca") == "a"  # all three differ: the third, read for that sentence, decides
+    assert readings.kappa([("n", "n"), ("c", "c")]) == 1.0
+    assert readings.kappa([("n", "c"), ("c", "n")]) < 0
 
 
 def test_readme_counts_are_the_corpus_counts(splits: dict) -> None:
