@@ -70,7 +70,9 @@ async def test_fresh_install_illustrates_and_serves_pictures(
             later = next(d for d in found if d["chapter"] > first_chapter)
             requested = await reader.post(f"/api/v1/descriptions/{later['id']}/image")
             assert requested.status_code == 202, requested.text
-            assert requested.json()["status"] == "queued"
+            # queued when answered — or already further: the embedded worker can make a placeholder picture
+            # (milliseconds) before the answer reads the row back; the events below show queued came first
+            assert requested.json()["status"] in {"queued", "generating", "ready"}
             image = await wait_image(reader, requested.json()["id"])
             assert image["status"] == "ready" and image["url"]
             again = await reader.post(f"/api/v1/descriptions/{later['id']}/image")
