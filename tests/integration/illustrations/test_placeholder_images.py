@@ -66,13 +66,16 @@ async def test_fresh_install_illustrates_and_serves_pictures(
             chapter = (await reader.get(f"/api/v1/books/{book['id']}/chapters/{first_chapter}")).json()
             assert {i["id"] for i in chapter["images"]} == {i["id"] for i in pregenerated}
 
-            # one more on request: 202 queued → ready; asking again changes nothing
-            later = next(d for d in found if d["chapter"] > first_chapter)
+            # one more on request: 202 queued → ready; asking again changes nothing. The least worth illustrating
+            # of the later chapters: pictures are shared across readers by prompt, and other tests of this
+            # service read on (illustrate-ahead pictures the best of each next chapter) or ask for the first
+            # descriptions of a chapter — a picture of one of those would be ready at once, never queued
+            later = min(
+                (d for d in found if d["chapter"] > first_chapter), key=lambda d: (d["priority"], d["id"])
+            )
             requested = await reader.post(f"/api/v1/descriptions/{later['id']}/image")
             assert requested.status_code == 202, requested.text
-            # queued when answered — or already further: the embedded worker can make a placeholder picture
-            # (milliseconds) before the answer reads the row back; the events below show queued came first
-            assert requested.json()["status"] in {"queued", "generating", "ready"}
+            assert requested.json()["status"] == "queued"
             image = await wait_image(reader, requested.json()["id"])
             assert image["status"] == "ready" and image["url"]
             again = await reader.post(f"/api/v1/descriptions/{later['id']}/image")
