@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent
 MIRROR = Path(os.environ.get("BOOKREADER_CORPUS_MIRROR", "/work/.mirror"))
 RUSLIT = ("KellerJordan/modded-nanogpt", "448bd136a978581b0f8cde7e1dcc4e68b9617385")
-CODES = {"l": "location", "c": "character", "a": "atmosphere", "o": "object", "x": "action", "n": "none"}
+CODES = readings.CODES  # code letter → label
 
 ROMAN = r"[IVXL]+"
 # slug -> (lang, repo, commit, path, chapter-heading regex, layout)
@@ -782,17 +782,17 @@ def write_stats() -> None:
             table.append(f"| {lang} | {split} | {books} | {sum(counts.values())} | {cells} |")
     print("\n".join(table))
     readme = CORPUS / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    head, rest = text.split("<!-- stats:begin -->", 1)
-    _old, tail = rest.split("<!-- stats:end -->", 1)
-    body = "\n".join(table)
-    text = f"{head}<!-- stats:begin -->\n{body}\n<!-- stats:end -->{tail}"
+    text = _block(readme.read_text(encoding="utf-8"), "stats", "\n".join(table))
     if "<!-- agreement:begin -->" in text:  # how far the readings agree (readings.py)
-        head, rest = text.split("<!-- agreement:begin -->", 1)
-        _old, tail = rest.split("<!-- agreement:end -->", 1)
-        body = "\n".join(readings.agreement(SPLITS))
-        text = f"{head}<!-- agreement:begin -->\n{body}\n<!-- agreement:end -->{tail}"
+        text = _block(text, "agreement", "\n".join(readings.agreement(SPLITS)))
     readme.write_text(text, encoding="utf-8")
+
+
+def _block(text: str, name: str, body: str) -> str:
+    """`text` with what stands between its <!-- name:begin --> and <!-- name:end --> markers replaced."""
+    head, rest = text.split(f"<!-- {name}:begin -->", 1)
+    _old, tail = rest.split(f"<!-- {name}:end -->", 1)
+    return f"{head}<!-- {name}:begin -->\n{body}\n<!-- {name}:end -->{tail}"
 
 
 def main(argv: list[str]) -> None:

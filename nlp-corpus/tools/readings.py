@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent
-CODES = "lcaoxn"
+CODES = {"l": "location", "c": "character", "a": "atmosphere", "o": "object", "x": "action", "n": "none"}
 FOLDERS = ("labels", "labels-second", "labels-third")
 
 
@@ -68,15 +68,13 @@ def final_codes(lang: str, slug: str) -> dict[tuple[int, int], tuple[str, str]]:
 def relabel() -> None:
     """Rewrite the labels (and readings) of the existing jsonl files from the label folders; the texts stay
     (`build` makes the same rows from the pinned sources)."""
-    labels = ("location", "character", "atmosphere", "object", "action", "none")
-    names = dict(zip(CODES, labels, strict=True))
     for path in sorted(CORPUS.glob("*/*.jsonl")):
         lang, slug = path.parent.name, path.stem
         final = final_codes(lang, slug)
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         for row in rows:
             code, read = final[(row["chapter"], row["index"])]
-            row["label"], row["readings"] = names[code], read
+            row["label"], row["readings"] = CODES[code], read
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
