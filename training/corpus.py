@@ -1,9 +1,9 @@
 """The labelled sentence corpus: nlp-corpus/{en,ru}/<book>.jsonl + nlp-corpus/splits.json (split by book).
 
 Each row: {"book","source","chapter","index","text","label","readings"}; label ∈ location | character |
-atmosphere | object | action | none, the majority of the row's independent readings (nlp-corpus/tools/readings.py;
-"readings": their code letters, first reading first). Sentences of one (book, chapter) are contiguous, ordered by "index": the top-3
-measure joins them back into a chapter window.
+atmosphere | object | action | none, the majority of the row's independent readings
+(nlp-corpus/tools/readings.py; "readings": their code letters, first reading first). Sentences of one
+(book, chapter) are contiguous, ordered by "index": the top-3 measure joins them back into a chapter window.
 
 Without nlp-corpus/ (an old clone) the small hand-labelled set in tests/unit/nlp/data/eval_*.jsonl stands
 in: its "dev" rows train, "fresh" rows are dev, "test" rows test. Books kept for the outside evaluation are

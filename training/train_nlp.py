@@ -3,9 +3,9 @@
     python training/train_nlp.py [en] [ru] [--config training/config.cfg] [--out DIR]
 
 For each language:
-1. every corpus sentence (training/corpus.py; of train, those its first two readings agree on) goes through the runtime spaCy pipeline without the
-   classifier (nlp/components.py), in its chapter window (`corpus.in_context`); its feature doc (lemmas +
-   cue markers) gets the label as `cats`;
+1. every corpus sentence (training/corpus.py; of train, those its first two readings agree on) goes
+   through the runtime spaCy pipeline without the classifier (nlp/components.py), in its chapter window
+   (`corpus.in_context`); its feature doc (lemmas + cue markers) gets the label as `cats`;
 2. `spacy train training/config.cfg` (textcat_multilabel, seed 0) on the train split, scored on dev;
 3. model-best is copied into src/bookreader/nlp/models/<lang>/ (package data, loaded at run time);
 4. on dev only (training/fit.py): the neighbours' weight, the model weight, the per-type thresholds of `ranking.combine` and the
