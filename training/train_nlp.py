@@ -6,7 +6,8 @@ For each language:
 1. every corpus sentence (training/corpus.py; of train, those its first two readings agree on) goes
    through the runtime spaCy pipeline without the classifier (nlp/components.py), in its chapter window
    (`corpus.in_context`); its feature doc (lemmas + cue markers) gets the label as `cats`;
-2. `spacy train training/config.cfg` (textcat_multilabel, seed 0) on the train split, scored on dev;
+2. `spacy train training/config.cfg` (textcat, exclusive classes with "none", seed 0) on the train split,
+   scored on dev;
 3. model-best is copied into src/bookreader/nlp/models/<lang>/ (package data, loaded at run time);
 4. on dev only (training/fit.py): the neighbours' weight, the model weight, the per-type thresholds of `ranking.combine` and the
    per-type calibration of its score → models/<lang>/calibration.json, with a version hash.
@@ -47,7 +48,7 @@ def feature_docs(nlp, rows: list[dict]) -> list[Doc]:
     for row, doc, table, i in in_context(nlp, rows):
         words = sentence_features(doc, table, i)
         feature = Doc(nlp.vocab, words=words or ["@empty"])
-        feature.cats = {t: float(row["label"] == t) for t in TYPES}
+        feature.cats = {t: float(row["label"] == t) for t in (*TYPES, "none")}  # exclusive classes
         docs.append(feature)
     return docs
 
@@ -77,7 +78,7 @@ def train_language(
     nlp.get_pipe("br_scorer").params = params  # the ranker reads the fitted confidence
     params.ranker = fit_ranker(*ranker_data(nlp, dev_rows))
     fitted = json.dumps({f: getattr(params, f) for f in params.__struct_fields__ if f != "version"})
-    weights = (target / "textcat_multilabel" / "model").read_bytes()
+    weights = (target / "textcat" / "model").read_bytes()
     digest = hashlib.sha256(weights + fitted.encode()).hexdigest()[:12]  # weights + combination
     params.version = next_version(language, digest, shipped)
     (target / "calibration.json").write_text(

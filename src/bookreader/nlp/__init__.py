@@ -21,7 +21,7 @@ characters (English cue words would match nothing useful and the UI simply shows
 `language=None` or an unknown code is detected from the text (Cyrillic → ru, English function words → en).
 
 The analysis runs as a spaCy pipeline (components.py): `spacy.blank(lang)` + sentence segmentation,
-lemmatizer, PhraseMatcher cues, the trained textcat_multilabel classifier shipped in `nlp/models/<lang>`
+lemmatizer, PhraseMatcher cues, the trained textcat classifier (exclusive classes) shipped in `nlp/models/<lang>`
 (rebuilt by `just train-nlp`) and the scorer that combines rules and model (ranking.py). An extra trained
 NER pipeline is optional (`model_name`, e.g. settings' BOOKREADER_NLP_MODEL_EN): its PERSON entities are
 added to the rule-based name mentions.

@@ -4,7 +4,7 @@
     br_sentences                   # sentence spans: paragraph-aware rules of text.py, exact char offsets
     br_lemmatizer                  # lemmas: lexicon forms, then spacy-lookups-data (en) / pymorphy3 (ru)
     br_cues                        # PhraseMatcher (LEMMA) over the cue lexicons + Matcher phrase patterns
-    br_classifier                  # the shipped textcat_multilabel model on per-sentence feature docs
+    br_classifier                  # the shipped textcat (exclusive classes) on per-sentence feature docs
     br_scorer                      # rules + model → type, calibrated confidence, picture priority (scorer.py)
 
 Per-sentence results live in `doc.user_data["br"]` (a `SentenceTable`); pipeline.py joins sentences into
@@ -38,6 +38,8 @@ from .ranking import TYPES, load_params
 from .scorer import Scorer
 from .text import DIALOGUE_START, EXCLAIM_OR_ASK, QUOTE_CHARS, paragraph_spans, sentence_spans
 from .versions import MODELS
+
+TEXTCATS = ("textcat", "textcat_multilabel")  # the factories a shipped model's classifier may have
 
 _PLACE, _PREP, _APPEARANCE = INDEX["place"], INDEX["place_prep"], INDEX["appearance"]
 _COLOUR, _BODY = INDEX["colour"], INDEX["body"]
@@ -276,7 +278,8 @@ class _Features:
 
 
 class SentenceClassifier:
-    """Type probabilities from the trained textcat_multilabel pipeline shipped in nlp/models/<lang>."""
+    """Type probabilities from the trained textcat pipeline shipped in nlp/models/<lang> (its component may be
+    `textcat`, exclusive classes with "none", or `textcat_multilabel`)."""
 
     def __init__(self, nlp: Language, model_dir: str | None) -> None:
         path = Path(model_dir) if model_dir else Path(str(MODELS.joinpath(str(nlp.lang))))
@@ -285,10 +288,13 @@ class SentenceClassifier:
             # Only the classifier: `spacy.load` would build a second Language with its own tokenizer
             # (a second of cold start per language); the weights are hashed n-grams, no vocab needed.
             config = dict(spacy.util.load_config(path / "config.cfg", interpolate=True)["components"])
-            factory = {k: v for k, v in config["textcat_multilabel"].items() if k != "factory"}
-            self.textcat = nlp.create_pipe("textcat_multilabel", name="br_textcat", config=factory)
-            self.textcat.from_disk(path / "textcat_multilabel", exclude=["vocab"])
-            self.order = [list(self.textcat.labels).index(t) for t in TYPES]
+            name, settings = next((k, v) for k, v in config.items() if v.get("factory") in TEXTCATS)
+            factory = {k: v for k, v in settings.items() if k != "factory"}
+            self.textcat = nlp.create_pipe(settings["factory"], name="br_textcat", config=factory)
+            self.textcat.from_disk(path / name, exclude=["vocab"])
+            self.order = [
+                list(self.textcat.labels).index(t) for t in TYPES
+            ]  # an exclusive model's "none" left out
         names = [f"@{c}" for c in CATEGORIES] + ["@dialogue", "@quote", "@subject", "@empty"]
         self.marker_hashes = {m: get_string_id(m) for m in names + [f"@len{n}" for n in range(6)]}
         self.markers = marker_table(self.marker_hashes)

@@ -1,6 +1,6 @@
 """The classifier's input for all sentences of a doc at once, in numpy instead of one Python loop per sentence.
 
-The shipped model is spaCy's bag-of-words textcat (`extract_ngrams >> sparse_linear >> logistic`). Its
+The shipped model is spaCy's bag-of-words textcat (`extract_ngrams >> sparse_linear >> softmax`). Its
 `extract_ngrams` takes one doc per sentence and runs `numpy.unique` on each; here the features of every
 sentence (the lemma hashes of its words, then its markers, as `sentence_markers` lists them) are laid out
 in one flat array, n-grams are hashed in one call and cut where they would cross a sentence, and one
@@ -26,20 +26,27 @@ if TYPE_CHECKING:
     from .components import SentenceTable
 
 
+# TextCatBOW's chain, its output layer with exclusive classes (the shipped model) and without
+BOW_CHAINS = {
+    f"with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu({output})"
+    for output in ("softmax_activation", "logistic")
+}
+
+
 class BowLayers:
     """The layers after `extract_ngrams` of a `spacy.TextCatBOW` model, or `None` from `find`."""
 
     def __init__(self, ngram_size: int, sparse: Any, output: Any) -> None:
         self.ngram_size = ngram_size
         self.sparse = sparse  # resizable(sparse_linear): (keys, values, lengths) → scores
-        self.output = output  # with_cpu(logistic)
+        self.output = output  # with_cpu(softmax_activation) (exclusive classes) or with_cpu(logistic)
         self.ops = sparse.ops
 
     @classmethod
     def find(cls, model: Any) -> BowLayers | None:
-        """The known chain `with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)`; any other
-        architecture is left to the model's own `predict` (None)."""
-        if model.name != "with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)":
+        """The known chain `with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(softmax_activation |
+        logistic)`; any other architecture is left to the model's own `predict` (None)."""
+        if model.name not in BOW_CHAINS:
             return None
         inner = model.layers[0].layers[0]
         extract, sparse = inner.layers

@@ -163,7 +163,9 @@ RANKER_FEATURES = (
     "max_p", "sum_p", "confidence", "kept", "dialogue", "quote", "exclaim", "pronoun", "log_words", "named",
     "density", "prev_p", "next_p", "speech", "abstract", *(f"p_{t}" for t in TYPES),
 )  # fmt: skip
-_NAMED, _PRONOUN, _LOG_WORDS = (RANKER_FEATURES.index(name) for name in ("named", "pronoun", "log_words"))
+_NAMED, _PRONOUN, _LOG_WORDS, _DIALOGUE, _QUOTE = (
+    RANKER_FEATURES.index(name) for name in ("named", "pronoun", "log_words", "dialogue", "quote")
+)
 
 
 def ranker_row(
@@ -221,11 +223,18 @@ def ranker_chance(row: list[float], params: Params) -> float:
 
 def ranked_priority(kind: str, row: list[float], chance: float) -> float:
     """Priority from the ranker: its chance leads (× CONFIDENCE_WEIGHT); as in `picture_priority` the type
-    weight breaks near-ties, a named person lifts a passage and a pronoun opening or a glimpse (< 8 words)
-    lowers it (a chance near 1 no longer tells such passages apart)."""
+    weight breaks near-ties, a named person lifts a passage and a pronoun opening, a glimpse (< 8 words) or
+    speech (a dialogue opening, quotation marks) lowers it (a chance near 1 no longer tells such passages
+    apart, and the fitted ranker may weigh speech at about nothing: a picture should come from narration)."""
     named, pronoun, short = row[_NAMED], row[_PRONOUN], row[_LOG_WORDS] < math.log1p(8)
+    speech = 0.2 * row[_DIALOGUE] + 0.1 * row[_QUOTE]
     priority = (
-        CONFIDENCE_WEIGHT * chance + 0.5 * TYPE_WEIGHT[kind] + 0.15 * named - 0.1 * pronoun - 0.2 * short
+        CONFIDENCE_WEIGHT * chance
+        + 0.5 * TYPE_WEIGHT[kind]
+        + 0.15 * named
+        - 0.1 * pronoun
+        - 0.2 * short
+        - speech
     )
     return round(max(priority, 0.01), 4)
 
