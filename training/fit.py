@@ -1,18 +1,22 @@
-"""Fit, on the dev split only, how rules and model combine (ranking.combine) and what confidence means.
+"""Fit how rules and model combine (ranking.combine) and what confidence means, on sentences the classifier
+never trained on: the dev split, read by the shipped model, and the train split out of fold — each group of
+train books read by a model trained on the other groups (training/train_nlp.py, FOLDS). Four dev books
+alone left a threshold to a few dozen sentences of a type (ru dev has 52 location sentences); the folds add
+every train book's.
 
 - `context`: the weight of a sentence's neighbours' probabilities added to its own before combining
   (ranking.with_neighbours; CONTEXT_GRID, the best mean average precision of the supported types): a
-  description rarely stands alone. Dev rows are read in their chapter windows (training/corpus.in_context);
-- `model_weight` w and a default threshold: best mean F-beta over a grid (the types dev has ≥ MIN_SUPPORT
-  of), BETA < 1 because issue 11 asks precision ≥ 0.75 before recall ≥ 0.6 (β = 0.6 / 0.75): a passage we
+  description rarely stands alone. Rows are read in their chapter windows (training/corpus.in_context);
+- `model_weight` w and a default threshold: best mean F-beta over a grid (the types the fit rows have ≥
+  MIN_SUPPORT of), BETA < 1 because issue 11 asks precision ≥ 0.75 before recall ≥ 0.6 (β = 0.6 / 0.75): a passage we
   illustrate wrongly costs a picture, one we miss leaves its neighbours;
 - per-type thresholds (coordinate ascent on that mean F-beta); a type with less support keeps the default;
 - "model alone" threshold: best typed micro-F1 of the bare probabilities;
 - calibration: isotonic regression (pool adjacent violators) of "the chosen type is the label" on the
   combined score, shrunk towards the overall accuracy (a block of 3 sentences is not 100 % evidence);
-  per type when dev has ≥ MIN_POINTS kept predictions of it, else the all-types table;
+  per type when the fit rows have ≥ MIN_POINTS kept predictions of it, else the all-types table;
 - the ranker (`fit_ranker`): a logistic regression of "labelled painterly" on ranking.RANKER_FEATURES of every
-  dev sentence, read in its chapter window (`ranker_data`), so neighbouring sentences count.
+  such sentence, read in its chapter window (`ranker_data`), so neighbouring sentences count.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from bookreader.nlp.ranking import (
     with_neighbours,
 )
 
-# Fewer labelled dev sentences of a type: its threshold would fit noise. (At 20, en "object" — 41 dev sentences,
+# Fewer labelled sentences of a type: its threshold would fit noise. (At 20, en "object" — 41 dev sentences,
 # the model's dev average precision 0.06 — got a threshold of 0.25 that typed 10 test sentences object, none right.)
 MIN_SUPPORT = 50
 MIN_POINTS = 25
@@ -124,7 +128,7 @@ def neighbour_outputs(rows: list[dict], outputs: list, weight: float) -> list:
 
 
 def fit_context(rows: list[dict], outputs: list, kinds: list[str]) -> float:
-    """The neighbours' weight (CONTEXT_GRID) whose mixed probabilities rank the `kinds` best on dev (mean AP)."""
+    """The neighbours' weight (CONTEXT_GRID) whose mixed probabilities rank the `kinds` best (mean AP)."""
     if not outputs or any(p is None for _, _, p in outputs):
         return 0.0
     labels = np.asarray([r["label"] for r in rows])
@@ -158,7 +162,7 @@ def fit(rows: list[dict], outputs: list, version: str) -> Params:
                 trial = Params(version, weight, threshold, thresholds=params.thresholds | {kind: value})
                 scores[value] = mean_fbeta(labels, [k for k, _ in predict(outputs, trial)], supported)
             top = max(scores.values())
-            # ties: the value closest to the default (the least tuned on a handful of dev sentences)
+            # ties: the value closest to the default (the least tuned on a handful of sentences)
             chosen = min((v for v, s in scores.items() if s >= top - 1e-9), key=lambda v: abs(v - threshold))
             params.thresholds = params.thresholds | {kind: chosen}
     model_best = (-1.0, 0.5)

@@ -25,6 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from spacy.cli.train import train as spacy_train
 from spacy.tokens import Doc, DocBin
 
@@ -42,14 +43,15 @@ CONFIG = ROOT / "training" / "config.cfg"
 MODELS = ROOT / "src" / "bookreader" / "nlp" / "models"
 
 
-def feature_docs(nlp, rows: list[dict]) -> list[Doc]:
-    """One feature doc per row, each sentence read in its chapter window (its neighbours are context)."""
-    docs = []
+def feature_docs(nlp, rows: list[dict]) -> dict[int, Doc]:
+    """One feature doc per row (by `id(row)`), each sentence read in its chapter window (its neighbours are
+    context; `in_context` yields window by window, not in the order of `rows`)."""
+    docs = {}
     for row, doc, table, i in in_context(nlp, rows):
         words = sentence_features(doc, table, i)
         feature = Doc(nlp.vocab, words=words or ["@empty"])
         feature.cats = {t: float(row["label"] == t) for t in (*TYPES, "none")}  # exclusive classes
-        docs.append(feature)
+        docs[id(row)] = feature
     return docs
 
 
@@ -62,21 +64,39 @@ def next_version(language: str, digest: str, shipped: str) -> str:
     return f"{language}-{generation}-{digest}"
 
 
+FOLDS = 3
+
+
 def train_language(
-    language: str, config: Path = CONFIG, target: Path | None = None, refit: bool = False
+    language: str, config: Path = CONFIG, target: Path | None = None, refit: bool = False, folds: int = FOLDS
 ) -> None:
     target = target or MODELS / language
     shipped = model_version(language)  # read before the package copy is replaced
     rows = load(language)
-    train_rows = [r for r in rows if r["split"] == "train" and agreed(r)]  # the disputed ones left out
+    train_rows = [r for r in rows if r["split"] == "train"]
     dev_rows = [r for r in rows if r["split"] == "dev"]
-    print(f"[{language}] train {len(train_rows)} sentences, dev {len(dev_rows)}", flush=True)
+    print(f"[{language}] train {sum(map(agreed, train_rows))} sentences, dev {len(dev_rows)}", flush=True)
+    docs = feature_docs(build_nlp(language, model=False), train_rows + dev_rows)
+    dev_docs = [docs[id(r)] for r in dev_rows]
     if not refit:
-        train_model(language, config, target, train_rows, dev_rows)
+        train_model(language, config, target, [docs[id(r)] for r in train_rows if agreed(r)], dev_docs)
     nlp = build_nlp(language, model_dir=str(target), params_path=str(target / "missing.json"))
-    params = fit(dev_rows, sentence_outputs(nlp, dev_rows), "")
-    nlp.get_pipe("br_scorer").params = params  # the ranker reads the fitted confidence
-    params.ranker = fit_ranker(*ranker_data(nlp, dev_rows))
+    parts = [(nlp, dev_rows)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, held in enumerate(held_out_books(train_rows, folds)):
+            fold = Path(tmp) / f"fold{k}"
+            kept = [docs[id(r)] for r in train_rows if r["book"] not in held and agreed(r)]
+            train_model(language, config, fold, kept, dev_docs)
+            fold_nlp = build_nlp(language, model_dir=str(fold), params_path=str(fold / "missing.json"))
+            parts.append((fold_nlp, [r for r in train_rows if r["book"] in held]))
+    fit_rows = [r for _, part in parts for r in part]
+    params = fit(fit_rows, [o for n, part in parts for o in sentence_outputs(n, part)], "")
+    for part_nlp, _ in parts:
+        part_nlp.get_pipe("br_scorer").params = params  # the ranker reads the fitted confidence
+    ranker_parts = [ranker_data(n, part) for n, part in parts]
+    params.ranker = fit_ranker(
+        np.vstack([f for f, _ in ranker_parts]), np.concatenate([y for _, y in ranker_parts])
+    )
     fitted = json.dumps({f: getattr(params, f) for f in params.__struct_fields__ if f != "version"})
     weights = (target / "textcat" / "model").read_bytes()
     digest = hashlib.sha256(weights + fitted.encode()).hexdigest()[:12]  # weights + combination
@@ -86,21 +106,25 @@ def train_language(
     )
     print(
         f"[{language}] model {digest}: weight {params.model_weight}, thresholds {params.thresholds}, "
-        f"model alone {params.model_threshold}",
+        f"model alone {params.model_threshold}; fitted on {len(fit_rows)} sentences",
         flush=True,
     )
 
 
+def held_out_books(train_rows: list[dict], folds: int) -> list[set[str]]:
+    """The train books in `folds` groups (every folds-th book in name order): each group is read, for the
+    fit, by a model trained on the other groups — a sentence is never scored by a model that saw its book."""
+    books = sorted({r["book"] for r in train_rows})
+    return [set(books[k::folds]) for k in range(folds)] if folds > 1 else []
+
+
 def train_model(
-    language: str, config: Path, target: Path, train_rows: list[dict], dev_rows: list[dict]
+    language: str, config: Path, target: Path, train_docs: list[Doc], dev_docs: list[Doc]
 ) -> None:
     """`spacy train` on the feature docs of the train split (dev scores the steps) → `target`."""
-    features = build_nlp(language, model=False)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, part in (("train", train_rows), ("dev", dev_rows)):
-            DocBin(docs=feature_docs(features, part), store_user_data=False).to_disk(
-                Path(tmp) / f"{name}.spacy"
-            )
+        for name, part in (("train", train_docs), ("dev", dev_docs)):
+            DocBin(docs=part, store_user_data=False).to_disk(Path(tmp) / f"{name}.spacy")
         overrides = {
             "paths.train": str(Path(tmp) / "train.spacy"),
             "paths.dev": str(Path(tmp) / "dev.spacy"),
@@ -127,9 +151,14 @@ def main() -> None:
     parser.add_argument(
         "--refit", action="store_true", help="keep the trained weights, refit calibration.json"
     )
+    parser.add_argument(
+        "--folds", type=int, default=FOLDS, help="train-book folds read for the fit (1: dev only)"
+    )
     args = parser.parse_args()
     for language in args.languages:
-        train_language(language, args.config, args.out / language if args.out else None, args.refit)
+        train_language(
+            language, args.config, args.out / language if args.out else None, args.refit, args.folds
+        )
 
 
 if __name__ == "__main__":
