@@ -23,7 +23,8 @@ from .features import sentence_keys
 from .lexicon import CATEGORIES
 
 if TYPE_CHECKING:
-    from .components import SentenceClassifier, SentenceTable
+    from .components import SentenceClassifier
+    from .table import SentenceTable
 
 CLAUSE_WEIGHT = 0.5
 MIN_CLAUSE_WORDS = 6
@@ -49,30 +50,40 @@ class ClauseCuts:
         return end
 
 
-def clause_ranges(tokens: np.ndarray, ends: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def clause_ranges(tokens: np.ndarray, ends: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(owner sentence of each clause, (m, 2) token ranges) for the sentences of two or more clauses;
-    `tokens`: the sentences' (n, 2) token ranges, `alpha`: IS_ALPHA per token."""
+    `tokens`: the sentences' (n, 2) token ranges, `words`: how many alphabetic tokens precede each token
+    (length: tokens + 1).
+
+    A clause runs from its start to the first cut (or the sentence end) with at least MIN_CLAUSE_WORDS words
+    since its start, and the next clause starts there. Each point's clause end is one `searchsorted` over
+    (sentence, words) of all points; the chains of starts are then followed for all sentences at once (one
+    step per clause of the longest chain) instead of one Python loop per sentence."""
     at = np.flatnonzero(ends) + 1  # a clause starts after each end token
     low = np.searchsorted(at, tokens[:, 0], "right")  # boundaries strictly inside each sentence
     high = np.searchsorted(at, tokens[:, 1], "left")
-    words = np.concatenate([[0], np.cumsum(alpha, dtype=np.int64)]).tolist()
-    bounds = at.tolist()
-    owners: list[int] = []
-    ranges: list[tuple[int, int]] = []
-    for i in np.flatnonzero(high > low).tolist():
-        a, b = tokens[i].tolist()
-        start = a
-        clauses: list[tuple[int, int]] = []
-        for cut in [*bounds[low[i] : high[i]], b]:
-            if clauses and words[clauses[-1][1]] - words[clauses[-1][0]] < MIN_CLAUSE_WORDS:
-                clauses[-1] = (clauses[-1][0], cut)  # a short clause joins the next
-            else:
-                clauses.append((start, cut))
-            start = cut
-        if len(clauses) > 1:
-            owners += [i] * len(clauses)
-            ranges += clauses
-    return np.asarray(owners, dtype=np.int64), np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+    cut = np.flatnonzero(high > low)
+    if not len(cut):
+        return np.zeros(0, np.int64), np.zeros((0, 2), np.int64)
+    size = high[cut] - low[cut] + 2  # points of a sentence: its start, its cuts, its end
+    owner = np.repeat(np.arange(len(cut)), size)  # index into `cut`
+    first = np.cumsum(size) - size
+    last = first + size - 1
+    rank = np.arange(int(size.sum())) - first[owner]
+    points = at[np.minimum(low[cut][owner] + rank - 1, len(at) - 1)]
+    points[first], points[last] = tokens[cut, 0], tokens[cut, 1]
+    counted = words[points]
+    key = owner * (int(counted.max()) + MIN_CLAUSE_WORDS + 1) + counted  # ascending: by sentence, then words
+    end = np.minimum(np.searchsorted(key, key + MIN_CLAUSE_WORDS, "left"), last[owner])
+    starts = np.zeros(len(points), dtype=bool)
+    step, stop = first, last
+    while len(step):
+        starts[step] = True
+        step = end[step]
+        step, stop = step[step < stop], stop[step < stop]
+    begins = np.flatnonzero(starts)
+    begins = begins[np.bincount(owner[begins], minlength=len(cut))[owner[begins]] > 1]  # one clause: none
+    return cut[owner[begins]].astype(np.int64), np.stack([points[begins], points[end[begins]]], axis=1)
 
 
 def clause_counts(
@@ -98,20 +109,16 @@ def with_clauses(probs: np.ndarray, owners: np.ndarray, clause_probs: np.ndarray
     return (1.0 - CLAUSE_WEIGHT) * mixed + CLAUSE_WEIGHT * best
 
 
-def clauses_mixed(
-    table: SentenceTable,
-    lemmas: np.ndarray,
-    alpha: np.ndarray,
-    lower: np.ndarray,
-    classifier: SentenceClassifier,
-) -> np.ndarray:
-    """`table.sentence_probs` with the clauses' mixed in: each clause is read as a sentence of its own — its
-    lemmas, its cue counts, its length, the speech marks of its sentence (the subject mark: its first clause)."""
-    assert table.sentence_probs is not None
-    owners, ranges = clause_ranges(table.tokens, classifier.cuts.ends(lower), alpha)
+def clause_features(
+    table: SentenceTable, classifier: SentenceClassifier
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(owner sentence of each clause, the clauses' feature keys end to end, each clause's number of keys):
+    each clause is read as a sentence of its own — its lemmas, its cue counts, its length, the speech marks of
+    its sentence (the subject mark: its first clause). The classifier predicts them with its sentences."""
+    owners, ranges = clause_ranges(table.tokens, classifier.cuts.ends(table.lower), table.words_before)
     if not len(owners):
-        return table.sentence_probs
-    words = np.concatenate([[0], np.cumsum(alpha, dtype=np.int64)])
+        return owners, np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    words = table.words_before
     dialogue, quote, _ = table.marks()
     first = np.ones(len(owners), dtype=bool)
     first[1:] = owners[1:] != owners[:-1]
@@ -119,6 +126,5 @@ def clauses_mixed(
     flags = np.stack([np.asarray(dialogue)[owners], np.asarray(quote)[owners], subject], axis=1)
     counts = clause_counts(ranges, table.cue_at, table.cue_category, len(CATEGORIES))
     lengths = (words[ranges[:, 1]] - words[ranges[:, 0]]).astype(np.int32)
-    keys, sizes = sentence_keys(lemmas, alpha, ranges, counts, lengths, flags, classifier.markers)
-    clause_probs = classifier.predict_keys(keys, sizes)[:, classifier.order]
-    return with_clauses(table.sentence_probs, owners, clause_probs)
+    keys, sizes = sentence_keys(table.lemmas, table.alpha, ranges, counts, lengths, flags, classifier.markers)
+    return owners, keys, sizes

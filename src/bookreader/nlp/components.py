@@ -7,7 +7,7 @@
     br_classifier                  # the shipped textcat (exclusive classes) on per-sentence feature docs
     br_scorer                      # rules + model → type, calibrated confidence, picture priority (scorer.py)
 
-Per-sentence results live in `doc.user_data["br"]` (a `SentenceTable`); pipeline.py joins sentences into
+Per-sentence results live in `doc.user_data["br"]` (a `SentenceTable`, table.py); pipeline.py joins sentences into
 passages. `build_nlp(lang)` assembles the pipeline; the trained model is read from the package
 (`nlp/models/<lang>/`), never downloaded.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -30,76 +29,19 @@ from spacy.matcher import Matcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
-from .clauses import ClauseCuts, clauses_mixed
+from .clauses import ClauseCuts, clause_features, with_clauses
 from .features import BowLayers, CuePhrases, marker_table, sentence_keys, sentence_markers
 from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
-from .names import NameMention
 from .ranking import TYPES, load_params
 from .scorer import Scorer
-from .text import DIALOGUE_START, EXCLAIM_OR_ASK, QUOTE_CHARS, paragraph_spans, sentence_spans
+from .table import SentenceTable
+from .text import paragraph_spans, sentence_spans
 from .versions import MODELS
 
 TEXTCATS = ("textcat", "textcat_multilabel")  # the factories a shipped model's classifier may have
 
 _PLACE, _PREP, _APPEARANCE = INDEX["place"], INDEX["place_prep"], INDEX["appearance"]
 _COLOUR, _BODY = INDEX["colour"], INDEX["body"]
-
-
-Marks = tuple[list[bool], list[bool], list[int]]  # per sentence: dialogue opening, quotation mark, ! and ?
-
-
-class SentenceTable:
-    """Per-sentence arrays of one doc (row i = sentence i)."""
-
-    def __init__(
-        self, text: str, spans: list[tuple[int, int]], paragraph: list[int], tokens: np.ndarray
-    ) -> None:
-        self.text = text  # doc.text joins all tokens on every access: read it once
-        self.spans = spans  # exact (start, end) char offsets
-        self.paragraph = paragraph  # index of the paragraph each sentence belongs to
-        self.tokens = tokens  # (n, 2) token ranges
-        n = len(spans)
-        self.counts = np.zeros((n, len(CATEGORIES)), np.int32)
-        self.words = np.zeros(n, np.int32)
-        self.subject = [False] * n
-        self.probs: np.ndarray | None = None  # (n, len(TYPES)) model probabilities, clauses mixed in
-        self.sentence_probs: np.ndarray | None = None  # the same of the whole sentences alone
-        self.cue_at = np.zeros(0, np.int64)  # first token and category of every cue match (br_cues)
-        self.cue_category = np.zeros(0, np.int64)
-        self.mentions: list[list[NameMention]] = [[] for _ in range(n)]
-        self.scored: list[tuple[str | None, float, float]] = []  # (type, confidence, priority)
-        self.chances = [
-            1.0
-        ] * n  # the fitted ranker's chance that a typed sentence is painterly (1: no ranker)
-        self._marks: Marks | None = None
-        self._rows: tuple[list[list[int]], list[int]] | None = None
-
-    def rows(self) -> tuple[list[list[int]], list[int]]:
-        """`counts` and `words` as lists, for the scorer and pipeline.py reading them sentence by sentence; made
-        once (only after br_cues: it fills them)."""
-        if self._rows is None:
-            self._rows = self.counts.tolist(), self.words.tolist()
-        return self._rows
-
-    def marks(self) -> Marks:
-        """Per sentence: does it open with dialogue, hold a quotation mark, and how many ! and ? it has.
-        Found once per doc (the classifier, the rule typer and the ranker all read them), the last two by one
-        pass over the whole text instead of a regex per sentence."""
-        if self._marks is None:
-            text = self.text
-            bounds = np.asarray(self.spans, dtype=np.int64).reshape(-1, 2)
-            self._marks = (
-                [DIALOGUE_START.match(text[start:end]) is not None for start, end in self.spans],
-                (_within(QUOTE_CHARS, text, bounds) > 0).tolist(),
-                _within(EXCLAIM_OR_ASK, text, bounds).tolist(),
-            )
-        return self._marks
-
-
-def _within(pattern: re.Pattern[str], text: str, bounds: np.ndarray) -> np.ndarray:
-    """How many matches of `pattern` (one character each) start inside each (start, end) row of `bounds`."""
-    at = np.fromiter((m.start() for m in pattern.finditer(text)), np.int64)
-    return np.searchsorted(at, bounds[:, 1]) - np.searchsorted(at, bounds[:, 0])
 
 
 class SentenceSegmenter:
@@ -126,7 +68,8 @@ class SentenceSegmenter:
                 found = sentence_spans(text, p_start, p_end)
                 spans += found
                 paragraph += [number] * len(found)
-        idx = doc.to_array(IDX).astype(np.int64) if len(doc) else np.zeros(0, np.int64)
+        values = doc.to_array([IDX, LOWER, IS_ALPHA]) if len(doc) else np.zeros((0, 3), np.uint64)
+        idx = values[:, 0].astype(np.int64)
         bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
         first = np.searchsorted(idx, bounds[:, 0], "right") - 1  # the token holding the first char
         first = np.maximum(first, 0)
@@ -136,7 +79,9 @@ class SentenceSegmenter:
             starts = np.zeros(len(doc), dtype=np.uint64)  # 1 = starts a sentence, 0 = does not
             starts[first[first < len(doc)]] = 1
             doc.from_array([SENT_START], starts.reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
-        doc.user_data["br"] = SentenceTable(text, spans, paragraph, tokens)
+        lower, alpha = np.ascontiguousarray(values[:, 1]), values[:, 2].astype(bool)
+        table = SentenceTable(text, spans, paragraph, tokens, lower, alpha)
+        doc.user_data["br"] = table
         return doc
 
 
@@ -165,7 +110,8 @@ class CueLemmatizer:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        lowers = doc.to_array(LOWER)
+        table: SentenceTable | None = doc.user_data.get("br")  # none for the cue patterns' docs
+        lowers = table.lower if table is not None else doc.to_array(LOWER)
         if len(doc) < 200:  # a sentence or a pattern: the dict alone
             mapped = np.asarray([self.lemma_hash(k, doc) for k in lowers.tolist()], np.uint64)
         else:  # a chapter: every token's lemma at once from the sorted arrays
@@ -179,6 +125,8 @@ class CueLemmatizer:
                 where = np.searchsorted(self.keys, lowers)
             mapped = self.lemmas[where]
         doc.from_array([LEMMA], mapped.reshape(-1, 1))  # type: ignore[arg-type]  # any 2-d int array
+        if table is not None:
+            table.lemmas = mapped
         return doc
 
     def lemma_hash(self, lower: int, doc: Doc) -> int:
@@ -218,10 +166,10 @@ class CueMatcher:
         table: SentenceTable = doc.user_data["br"]
         if not table.spans:
             return doc
-        alpha = doc.to_array(IS_ALPHA).astype(np.int32)
-        cumulative = np.concatenate([[0], np.cumsum(alpha)])
+        alpha = table.alpha
+        cumulative = table.words_before = np.concatenate([[0], np.cumsum(alpha, dtype=np.int64)])
         table.words = (cumulative[table.tokens[:, 1]] - cumulative[table.tokens[:, 0]]).astype(np.int32)
-        at, category = self.phrases(doc)  # start token and category of each match
+        at, category = self.phrases(doc, table.lemmas)  # start token and category of each match
         table.cue_at, table.cue_category = at, category
         if not len(at):
             return doc
@@ -305,19 +253,26 @@ class SentenceClassifier:
         table: SentenceTable = doc.user_data["br"]
         if self.textcat is None or not table.spans:
             return doc
-        values = doc.to_array([LEMMA, IS_ALPHA, LOWER])
-        lemmas, alpha = values[:, 0], values[:, 1].astype(bool)
+        owners, clause_keys, clause_lengths = clause_features(table, self)
         if self.bow is None:
-            probs = self.textcat.model.predict(self.feature_docs(table, lemmas, alpha))
-        else:  # the same features for all sentences at once (features.py)
+            probs = np.asarray(
+                self.textcat.model.predict(self.feature_docs(table, table.lemmas, table.alpha))
+            )
+            clause_probs = self.predict_keys(clause_keys, clause_lengths) if len(owners) else probs[:0]
+        else:  # the same features for all sentences at once (features.py), their clauses' in the same call
             dialogue, quote, _ = table.marks()
             flags = np.stack([dialogue, quote, table.subject], axis=1)  # bools, one row per sentence
             keys, lengths = sentence_keys(
-                lemmas, alpha, table.tokens, table.counts, table.words, flags, self.markers
+                table.lemmas, table.alpha, table.tokens, table.counts, table.words, flags, self.markers
             )
-            probs = self.bow.predict(keys, lengths)
-        table.sentence_probs = np.asarray(probs)[:, self.order]
-        table.probs = clauses_mixed(table, lemmas, alpha, values[:, 2], self)
+            both = self.bow.predict(
+                np.concatenate([keys, clause_keys]), np.concatenate([lengths, clause_lengths])
+            )  # one row per sentence or clause, each summed on its own: the same as two calls
+            probs, clause_probs = both[: len(lengths)], both[len(lengths) :]
+        table.sentence_probs = probs[:, self.order]
+        table.probs = table.sentence_probs  # no clauses: the sentences' own
+        if len(owners):
+            table.probs = with_clauses(table.sentence_probs, owners, clause_probs[:, self.order])
         return doc
 
     def predict_keys(self, keys: np.ndarray, lengths: np.ndarray) -> np.ndarray:

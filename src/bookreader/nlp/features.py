@@ -23,7 +23,7 @@ from .lexicon import CATEGORIES
 from .text import DIALOGUE_START, QUOTE_CHARS
 
 if TYPE_CHECKING:
-    from .components import SentenceTable
+    from .table import SentenceTable
 
 
 # TextCatBOW's chain, its output layer with exclusive classes (the shipped model) and without
@@ -155,9 +155,10 @@ class CuePhrases:
         self.first = np.append(first, len(pairs))  # key i's categories: cats[first[i]:first[i + 1]]
         self.cats = np.asarray([c for _, c in pairs], dtype=np.int64)
 
-    def __call__(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
-        """(start token, category) of every match."""
-        lemmas = doc.to_array(LEMMA)
+    def __call__(self, doc: Doc, lemmas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(start token, category) of every match (`lemmas`: the doc's LEMMA hashes, when the caller has them)."""
+        if lemmas is None:
+            lemmas = doc.to_array(LEMMA)
         at, category = np.zeros(0, np.int64), np.zeros(0, np.int64)
         if len(self.keys) and len(doc):
             where = np.minimum(np.searchsorted(self.keys, lemmas), len(self.keys) - 1)

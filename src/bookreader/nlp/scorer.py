@@ -25,7 +25,7 @@ from .ranking import (
 from .scoring import classify, may_classify
 
 if TYPE_CHECKING:
-    from .components import SentenceTable
+    from .table import SentenceTable
 
 
 class Scorer:
