@@ -25,12 +25,11 @@ import numpy as np
 import spacy
 from spacy.attrs import IDX, IS_ALPHA, LEMMA, LOWER, SENT_START
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from .clauses import ClauseCuts, clause_features, with_clauses
-from .features import BowLayers, CuePhrases, marker_table, sentence_keys, sentence_markers
+from .features import AppearancePhrases, BowLayers, CuePhrases, marker_table, sentence_keys, sentence_markers
 from .lexicon import CATEGORIES, INDEX, get_lexicon, morph_analyzer
 from .ranking import TYPES, load_params
 from .scorer import Scorer
@@ -139,7 +138,7 @@ class CueLemmatizer:
 
 class CueMatcher:
     """Cue counts per sentence: one PhraseMatcher rule per lexicon category (patterns are lemmas), plus a
-    Matcher for appearance phrases ("with grey eyes", "с седой бородой")."""
+    Matcher pattern for appearance phrases ("with grey eyes", "с седой бородой"; features.AppearancePhrases)."""
 
     def __init__(self, nlp: Language, language: str) -> None:
         lexicon = get_lexicon(language)
@@ -155,12 +154,7 @@ class CueMatcher:
             {lexicon.lemma_of.get(f, f) for f, c in lexicon.lookup.items() if INDEX["colour"] in c}
         )
         body = sorted({lexicon.lemma_of.get(f, f) for f, c in lexicon.lookup.items() if INDEX["body"] in c})
-        self.patterns = Matcher(nlp.vocab)
-        self.patterns.add(
-            "appearance",
-            [[{"LOWER": {"IN": ["with", "in", "с", "в", "со"]}}, {"IS_ALPHA": True, "OP": "?"},
-              {"LEMMA": {"IN": colours}}, {"LEMMA": {"IN": body}}]],
-        )  # fmt: skip
+        self.appearance = AppearancePhrases(colours, body)  # the Matcher pattern, counted in numpy
 
     def __call__(self, doc: Doc) -> Doc:
         table: SentenceTable = doc.user_data["br"]
@@ -179,9 +173,9 @@ class CueMatcher:
         np.add.at(table.counts, (sentence[inside], category[inside]), 1)
         # appearance phrases, only where a colour and a body part already met in one sentence
         both = np.flatnonzero((table.counts[:, _COLOUR] > 0) & (table.counts[:, _BODY] > 0))
-        for i in both.tolist():
-            a, b = table.tokens[i].tolist()
-            table.counts[i, _APPEARANCE] += len(self.patterns(doc[a:b]))
+        if len(both):
+            found = self.appearance.counts(table.lower, alpha, table.lemmas, table.tokens[both])
+            table.counts[both, _APPEARANCE] += found.astype(np.int32)
         places = np.unique(at[category == _PLACE])
         preps = set(at[category == _PREP].tolist())
         # only a sentence with a place noun among its tokens can have one for a subject

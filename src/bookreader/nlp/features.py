@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from spacy.attrs import IS_ALPHA, LEMMA
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -175,6 +176,57 @@ class CuePhrases:
             at = np.concatenate([at, found[:, 1].astype(np.int64)])
             category = np.concatenate([category, cats[np.searchsorted(ids, found[:, 0])]])
         return at, category
+
+
+class AppearancePhrases:
+    """Appearance phrases per sentence ("with grey eyes", "in his grey eyes", "с седой бородой"): the matches
+    spaCy's Matcher finds of `pattern`, counted for all tokens at once in numpy. A match is
+    (s, s + 3): preposition, colour, body part — or (s, s + 4): with any one word between (the optional token);
+    the Matcher reports each distinct (start, end) once, and the two shapes never share one, so a sentence's
+    count is the sum of both (tests/unit/nlp/test_nlp_fast_paths.py checks it against the Matcher)."""
+
+    PREPOSITIONS = ("with", "in", "с", "в", "со")
+
+    def __init__(self, colours: list[str], body: list[str]) -> None:
+        self.pattern = [
+            {"LOWER": {"IN": list(self.PREPOSITIONS)}},
+            {"IS_ALPHA": True, "OP": "?"},
+            {"LEMMA": {"IN": colours}},
+            {"LEMMA": {"IN": body}},
+        ]
+        self.preps, self.colours, self.body = (
+            np.unique(np.asarray([get_string_id(w) for w in words], dtype=np.uint64))
+            for words in (self.PREPOSITIONS, colours, body)
+        )
+
+    def counts(
+        self, lower: np.ndarray, alpha: np.ndarray, lemmas: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Matches inside each (start, end) token range of `rows`."""
+        prep, colour, body = (
+            _members(lower, self.preps),
+            _members(lemmas, self.colours),
+            _members(lemmas, self.body),
+        )
+        three, four = np.zeros(len(lower) + 1, np.int64), np.zeros(len(lower) + 1, np.int64)
+        k = max(len(lower) - 2, 0)  # starts of a three-token match
+        np.cumsum(prep[:k] & colour[1 : k + 1] & body[2 : k + 2], out=three[1 : k + 1])
+        three[k + 1 :] = three[k]
+        k = max(len(lower) - 3, 0)
+        np.cumsum(prep[:k] & alpha[1 : k + 1] & colour[2 : k + 2] & body[3 : k + 3], out=four[1 : k + 1])
+        four[k + 1 :] = four[k]
+        a, b = rows[:, 0], rows[:, 1]
+        found: np.ndarray = three[np.maximum(b - 2, a)] - three[a] + four[np.maximum(b - 3, a)] - four[a]
+        return found
+
+
+def _members(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Bool per value: is it one of the sorted `keys`?"""
+    if not len(keys):
+        return np.zeros(len(values), dtype=bool)
+    where = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    hit: np.ndarray = keys[where] == values
+    return hit
 
 
 def sentence_markers(table: SentenceTable, i: int) -> list[str]:

@@ -1,5 +1,5 @@
-"""The fast paths give exactly what the plain ones give: the classifier's batched features (features.py) and
-the backward read of the words before a name (names.py)."""
+"""The fast paths give exactly what the plain ones give: the classifier's batched features and the appearance
+phrases counted in numpy (features.py), and the backward read of the words before a name (names.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import random
 import numpy as np
 import pytest
 from spacy.attrs import IS_ALPHA, LEMMA
+from spacy.matcher import Matcher
 
 from bookreader.nlp import ChapterText, get_pipeline
-from bookreader.nlp.components import SentenceClassifier, SentenceTable
+from bookreader.nlp.components import CueMatcher, SentenceClassifier, SentenceTable
 from bookreader.nlp.names import _PREVIOUS_WORDS, _WINDOW, _previous_words
 
 _EDGES = (
@@ -98,3 +99,32 @@ def test_the_scorer_skips_only_sentences_the_rules_could_not_type(language: str)
         typed += kind is not None
         skipped += not possible
     assert typed > 100 and skipped > len(rows) / 3
+
+
+_APPEARANCE = (  # both shapes, one after another, at a sentence end and cut by one
+    "A man with red hands. A girl with her white arms and in the black hand, with red red fingers; in grey."
+    " With pale hands with pale hands, in his grey head. With grey\n\nСтарик с белыми руками и с его белыми"
+    " руками, в красной ладони, со бледной шеей. С белой рукой с белой"
+)
+
+
+@pytest.mark.parametrize(("fixture", "language"), [("moby_dick", "en"), ("russian_book", "ru")])
+def test_appearance_phrases_counted_in_numpy_equal_the_matcher(
+    fixture: str, language: str, request: pytest.FixtureRequest
+) -> None:
+    pipeline = get_pipeline(language)
+    cues = pipeline.spacy.get_pipe("br_cues")
+    assert isinstance(cues, CueMatcher)
+    matcher = Matcher(pipeline.spacy.vocab)
+    matcher.add("appearance", [cues.appearance.pattern])
+    chapters: list[ChapterText] = request.getfixturevalue(fixture)
+    found = 0
+    for text in [_APPEARANCE, *(c.text for c in chapters[:40])]:
+        doc = pipeline.run(text)
+        table: SentenceTable = doc.user_data["br"]
+        if not table.spans:
+            continue
+        counted = cues.appearance.counts(table.lower, table.alpha, table.lemmas, table.tokens)
+        assert counted.tolist() == [len(matcher(doc[a:b])) for a, b in table.tokens.tolist()]
+        found += int(counted.sum())
+    assert found >= 5  # the made-up sentences alone have both shapes in both languages
