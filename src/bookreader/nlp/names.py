@@ -95,11 +95,21 @@ def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[NameM
     last_end = -10
     lead = len(sentence) - len(sentence.lstrip(_LEAD)) if sentence[0] in _LEAD else 0
     russian = language == "ru"
+    stop_names, titles, lookup = lexicon.stop_names, lexicon.titles, lexicon.lookup
     for match in matches:
         word = match.group(1)
         start, end = match.span()
         initial = start <= lead
-        key, geo = _word_key(word, russian, lexicon, initial), False
+        # the word's own key (inline: this runs for every capitalised word of the book)
+        if word in stop_names:
+            key = word if word in titles else None
+        elif russian:
+            key = russian_name_key(word)
+        elif initial and word.lower() in lookup:
+            key = None  # "Darkness is cheap": a common word that merely starts the sentence
+        else:
+            key = word
+        geo = False
         if key is not None and sentence[end : end + 1] in _APOSTROPHES and _CONTRACTION.match(sentence, end):
             key = None  # "Isn't", "Don't": a verb, not a name
         if key is None and russian and not initial:
@@ -119,7 +129,9 @@ def sentence_names(sentence: str, language: str, lexicon: Lexicon) -> list[NameM
         else:
             if group is not None:
                 _flush(group, language, found, lexicon, sentence, last_end)
-            group = _Group(key, word, initial, _before_flags(sentence, start, lexicon), start)
+            # before a sentence-initial word there are only quotes and dashes: no words, no flags
+            flags = _before_flags(sentence, start, lexicon) if start > lead else 0
+            group = _Group(key, word, initial, flags, start)
         if geo:
             group.flags |= GEO
         last_end = end
@@ -212,32 +224,31 @@ def _russian_feminine_surname(word: str) -> str | None:
     return None
 
 
-def _word_key(word: str, russian: bool, lexicon: Lexicon, initial: bool) -> str | None:
-    if word in lexicon.stop_names:
-        return word if word in lexicon.titles else None
-    if russian:
-        return russian_name_key(word)
-    if initial and word.lower() in lexicon.lookup:
-        return None  # "Darkness is cheap": a common word that merely starts the sentence
-    return word
-
-
 def _flush(
     group: _Group, language: str, found: list[NameMention], lexicon: Lexicon, sentence: str, end: int
 ) -> None:
-    words, flags = _gendered(group.keys, group.raw, language), group.flags
-    while words and words[-1] in lexicon.titles and not (len(words) == 1 and flags & THE):
-        words = words[:-1]
-    if not words:
-        return
-    if all(word in lexicon.titles for word in words) and not (flags & THE and words[-1] in ROLE_TITLES):
-        return  # "Mr", "Captain" alone; but "the Queen" may be a person (she must speak to stay)
-    if any(word in _NOT_PEOPLE for word in words):
-        return
+    titles, flags = lexicon.titles, group.flags
+    if len(group.keys) == 1:  # most names: the checks below for one word, without their loops
+        word = group.keys[0]
+        if word in titles and not (flags & THE and word in ROLE_TITLES):
+            return  # "Mr", "Captain" alone; but "the Queen" may be a person (she must speak to stay)
+        if word in _NOT_PEOPLE:
+            return
+        words = group.keys
+    else:
+        words = _gendered(group.keys, group.raw, language)
+        while words and words[-1] in titles and not (len(words) == 1 and flags & THE):
+            words = words[:-1]
+        if not words:
+            return
+        if all(word in titles for word in words) and not (flags & THE and words[-1] in ROLE_TITLES):
+            return
+        if any(word in _NOT_PEOPLE for word in words):
+            return
     after = _NEXT_WORD.match(sentence, end)
     if after is not None and _is_speech(after.group(1).lower(), lexicon):
         flags |= SPEAKS  # "Alice replied", "Наташа сказала"
-    key = " ".join(f"{w}." if w in lexicon.titles and w in _ABBREVIATED else w for w in words)
+    key = " ".join(f"{w}." if w in titles and w in _ABBREVIATED else w for w in words)
     found.append(NameMention(key, group.initial, flags, group.start))
 
 
