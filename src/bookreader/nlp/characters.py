@@ -63,11 +63,12 @@ class NameStat(msgspec.Struct):
         """One mention of this name at (chapter, offset) with the flags `sentence_names` gave it."""
         self.count += 1
         self.non_initial += not initial
-        self.after_place_prep += bool(flags & PLACE_PREP)
-        self.after_the += bool(flags & THE)
-        self.after_a += bool(flags & INDEFINITE)
-        self.speaks += bool(flags & SPEAKS)
-        self.geo += bool(flags & GEO)
+        if flags:  # most mentions have none: nothing to add
+            self.after_place_prep += bool(flags & PLACE_PREP)
+            self.after_the += bool(flags & THE)
+            self.after_a += bool(flags & INDEFINITE)
+            self.speaks += bool(flags & SPEAKS)
+            self.geo += bool(flags & GEO)
         self.first_chapter = min(self.first_chapter, chapter)
         self.positions.append((chapter, offset))
 

@@ -127,12 +127,14 @@ class Pipeline:
         typed: list[Scored] = []
         last_name: str | None = None
         current = -1
+        any_typed = False  # a paragraph without a typed sentence has no runs: `_runs` is not called for it
         counts_all, words_all = table.rows()
         number, scored, chances = chapter.number, table.scored, table.chances
         for i, ((start, end), paragraph) in enumerate(zip(table.spans, table.paragraph, strict=True)):
             if paragraph != current:
-                runs.extend(self._runs(number, text, typed))
-                typed, last_name, current = [], None, paragraph
+                if any_typed:
+                    runs.extend(self._runs(number, text, typed))
+                typed, last_name, current, any_typed = [], None, paragraph, False
             mentions = table.mentions[i]
             if persons:
                 first = bisect.bisect_left(persons, (start,))
@@ -142,6 +144,7 @@ class Pipeline:
                 ]
             keys = sorted({m.key for m in mentions}) if mentions else []
             kind, confidence, priority = scored[i]
+            any_typed = any_typed or kind is not None
             counts = counts_all[i]
             typed.append(
                 Scored(start, end, kind, confidence, priority, keys, counts, words_all[i], False, chances[i])
@@ -160,7 +163,8 @@ class Pipeline:
                         stat.quotes.append(quote)
             if keys:
                 last_name = keys[0]
-        runs.extend(self._runs(number, text, typed))
+        if any_typed:
+            runs.extend(self._runs(number, text, typed))
         return deduplicate(runs)
 
     def _runs(self, number: int, text: str, scored: list[Scored]) -> list[FoundDescription]:

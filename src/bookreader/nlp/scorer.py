@@ -67,6 +67,8 @@ class Scorer:
             ]
         maxima = table.probs.max(axis=1).astype(np.float64).tolist() if table.probs is not None else None
         ranker = bool(self.params.ranker) and maxima is not None
+        # every row as float64 lists at once (the ranker reads those of the typed sentences)
+        probs_rows = table.probs.astype(np.float64).tolist() if ranker and table.probs is not None else []
         for i, (kind, confidence) in enumerate(combined):
             words = words_all[i]
             if kind is None or words < 4:
@@ -75,9 +77,9 @@ class Scorer:
             start, end = table.spans[i]
             sentence, counts, names = table.text[start:end], counts_all[i], names_all[i]
             if ranker:
-                assert maxima is not None and table.probs is not None
+                assert maxima is not None
                 around = neighbour_maxima(maxima, table.paragraph, i)
-                probs = table.probs[i].astype(np.float64).tolist()
+                probs = probs_rows[i]
                 marks = dialogue[i], quote[i], exclaims[i]
                 row = ranker_row(counts, words, names, sentence, confidence, True, probs, around, marks)
                 chance = table.chances[i] = ranker_chance(row, self.params)
