@@ -9,8 +9,10 @@ For each language:
 2. `spacy train training/config.cfg` (textcat, exclusive classes with "none", seed 0) on the train split,
    scored on dev;
 3. model-best is copied into src/bookreader/nlp/models/<lang>/ (package data, loaded at run time);
-4. on dev only (training/fit.py): the neighbours' weight, the model weight, the per-type thresholds of `ranking.combine` and the
-   per-type calibration of its score → models/<lang>/calibration.json, with a version hash.
+4. FOLDS more models, each trained without one group of train books (`held_out_books`), read the books they
+   never saw; on those sentences and dev (training/fit.py): the neighbours' weight, the model weight, the
+   per-type thresholds of `ranking.combine`, the per-type calibration of its score and the ranker →
+   models/<lang>/calibration.json, with a version hash.
 Same corpus + same config → the same files (fixed seed, single-threaded CPU training).
 """
 
@@ -34,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from training.corpus import ROOT, agreed, in_context, load
 from training.fit import fit, fit_ranker, ranker_data, sentence_outputs
 
-from bookreader.nlp.components import build_nlp
+from bookreader.nlp.components import build_nlp, textcat_component
 from bookreader.nlp.features import sentence_features
 from bookreader.nlp.ranking import TYPES
 from bookreader.nlp.versions import model_version, version_generation
@@ -98,7 +100,7 @@ def train_language(
         np.vstack([f for f, _ in ranker_parts]), np.concatenate([y for _, y in ranker_parts])
     )
     fitted = json.dumps({f: getattr(params, f) for f in params.__struct_fields__ if f != "version"})
-    weights = (target / "textcat" / "model").read_bytes()
+    weights = (target / textcat_component(target)[0] / "model").read_bytes()
     digest = hashlib.sha256(weights + fitted.encode()).hexdigest()[:12]  # weights + combination
     params.version = next_version(language, digest, shipped)
     (target / "calibration.json").write_text(

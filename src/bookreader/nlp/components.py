@@ -229,14 +229,12 @@ class SentenceClassifier:
         if (path / "config.cfg").is_file():
             # Only the classifier: `spacy.load` would build a second Language with its own tokenizer
             # (a second of cold start per language); the weights are hashed n-grams, no vocab needed.
-            config = dict(spacy.util.load_config(path / "config.cfg", interpolate=True)["components"])
-            name, settings = next((k, v) for k, v in config.items() if v.get("factory") in TEXTCATS)
+            name, settings = textcat_component(path)
             factory = {k: v for k, v in settings.items() if k != "factory"}
             self.textcat = nlp.create_pipe(settings["factory"], name="br_textcat", config=factory)
             self.textcat.from_disk(path / name, exclude=["vocab"])
-            self.order = [
-                list(self.textcat.labels).index(t) for t in TYPES
-            ]  # an exclusive model's "none" left out
+            # the columns of TYPES (an exclusive model's "none" left out)
+            self.order = [list(self.textcat.labels).index(t) for t in TYPES]
         names = [f"@{c}" for c in CATEGORIES] + ["@dialogue", "@quote", "@subject", "@empty"]
         self.marker_hashes = {m: get_string_id(m) for m in names + [f"@len{n}" for n in range(6)]}
         self.markers = marker_table(self.marker_hashes)
@@ -286,6 +284,12 @@ class SentenceClassifier:
             keys = np.concatenate([words, markers]) if len(words) or len(markers) else empty
             batch.append(_Features(keys))
         return batch
+
+
+def textcat_component(model_dir: Path) -> tuple[str, dict[str, Any]]:
+    """(component name = its folder, its config) of the classifier in a trained model's config.cfg."""
+    config = dict(spacy.util.load_config(model_dir / "config.cfg", interpolate=True)["components"])
+    return next((k, v) for k, v in config.items() if v.get("factory") in TEXTCATS)
 
 
 @cache
