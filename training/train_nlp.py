@@ -13,7 +13,11 @@ For each language:
    never saw; on those sentences and dev (training/fit.py): the neighbours' weight, the model weight, the
    per-type thresholds of `ranking.combine`, the per-type calibration of its score and the ranker →
    models/<lang>/calibration.json, with a version hash.
-Same corpus + same config → the same files (fixed seed, single-threaded CPU training).
+Same corpus + same config → the same files on the same CPU (fixed seed, single-threaded CPU training). Another
+CPU may sum floats in another order: on a 2026-12-04 machine the en/ru weights came out within 1.6e-4 of the
+shipped ones (a new digest, the same dev AP to three decimals) — keep the shipped files then, don't bump.
+Printed on the way: the classifier's average precision per type on dev and out of fold (fit.ranking_report),
+the figure to compare a feature or config change by.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from spacy.tokens import Doc, DocBin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from training.corpus import ROOT, agreed, in_context, load
-from training.fit import fit, fit_ranker, ranker_data, sentence_outputs
+from training.fit import fit, fit_ranker, ranker_data, ranking_report, sentence_outputs
 
 from bookreader.nlp.components import build_nlp, textcat_component
 from bookreader.nlp.features import sentence_features
@@ -92,7 +96,9 @@ def train_language(
             fold_nlp = build_nlp(language, model_dir=str(fold), params_path=str(fold / "missing.json"))
             parts.append((fold_nlp, [r for r in train_rows if r["book"] in held]))
     fit_rows = [r for _, part in parts for r in part]
-    params = fit(fit_rows, [o for n, part in parts for o in sentence_outputs(n, part)], "")
+    outputs = [o for n, part in parts for o in sentence_outputs(n, part)]
+    print_ranking(language, fit_rows, outputs, len(dev_rows))
+    params = fit(fit_rows, outputs, "")
     for part_nlp, _ in parts:
         part_nlp.get_pipe("br_scorer").params = params  # the ranker reads the fitted confidence
     ranker_parts = [ranker_data(n, part) for n, part in parts]
@@ -111,6 +117,19 @@ def train_language(
         f"model alone {params.model_threshold}; fitted on {len(fit_rows)} sentences",
         flush=True,
     )
+
+
+def print_ranking(language: str, fit_rows: list[dict], outputs: list, n_dev: int) -> None:
+    """The classifier's average precision per type on dev (the shipped model) and out of fold (train books,
+    each read by the fold model that never saw it; parts in that order): the figure to compare changes by."""
+    for name, rows, part in (
+        ("dev", fit_rows[:n_dev], outputs[:n_dev]),
+        ("out of fold", fit_rows[n_dev:], outputs[n_dev:]),
+    ):
+        report = ranking_report(rows, part)
+        if report:
+            figures = ", ".join(f"{kind} {value:.3f}" for kind, value in report.items())
+            print(f"[{language}] classifier AP, {name} ({len(rows)} sentences): {figures}", flush=True)
 
 
 def held_out_books(train_rows: list[dict], folds: int) -> list[set[str]]:

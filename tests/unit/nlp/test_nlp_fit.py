@@ -3,7 +3,7 @@ asks precision ≥ 0.75 before recall ≥ 0.6, so the thresholds maximise a prec
 
 from __future__ import annotations
 
-from training.fit import BETA, fit, per_type_f1, predict
+from training.fit import BETA, fit, per_type_f1, predict, ranking_report
 from training.train_nlp import held_out_books
 
 from bookreader.nlp.ranking import TYPES
@@ -90,3 +90,22 @@ def test_out_of_fold_groups_hold_every_train_book_out_once() -> None:
     assert sorted(b for g in groups for b in g) == sorted({r["book"] for r in rows})  # each book in one group
     assert all(groups) and max(map(len, groups)) - min(map(len, groups)) <= 1
     assert held_out_books(rows, 1) == []  # one fold: the fit reads dev alone
+
+
+def test_the_ranking_report_is_average_precision_of_the_bare_probabilities() -> None:
+    rows, outputs = dev_set()
+    report = ranking_report(rows, outputs)
+    # ranked by probability, ties in row order (the location rows come first in dev_set)
+    ranked = ["location"] * 30 + ["none"] * 5 + ["location"] * 15 + ["none"] * 25 + ["location"] * 5
+    hits, precisions = 0, []
+    for position, label in enumerate(ranked, 1):
+        if label == "location":
+            hits += 1
+            precisions.append(hits / position)
+    assert report["location"] == sum(precisions) / 50
+    assert 0.9 < report["location"] < 0.95
+    assert report["painterly"] == report["location"]  # the only type with probability mass
+    assert report["character"] == 0.0  # no character rows
+    reversed_order = [(None, 0.0, location_probs(1.0 - o[2][0])) for o in outputs]
+    assert ranking_report(rows, reversed_order)["location"] < 0.2
+    assert ranking_report(rows, [(None, 0.0, None)] * len(rows)) == {}  # no model: nothing to report
