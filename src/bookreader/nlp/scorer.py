@@ -45,6 +45,10 @@ class Scorer:
         rules: list[tuple[str | None, float]] = []
         names_all = []
         possible = may_classify(table.counts, table.subject) if len(table.spans) else []
+        if self.mode == "both" and table.probs is not None and self.params.model_weight == 1.0:
+            # The fitted combination reads the model alone (w · p + 0 · rule = p, the same floats): the rule
+            # types would be thrown away, so none are made. (Both shipped models fit w = 1.0.)
+            possible = [False] * len(possible)
         dialogue, quote, exclaims = table.marks()
         text, language, lexicon, subject = table.text, self.language, self.lexicon, table.subject
         for i, (start, end) in enumerate(table.spans):

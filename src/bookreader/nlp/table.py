@@ -8,7 +8,7 @@ import numpy as np
 
 from .lexicon import CATEGORIES
 from .names import NameMention
-from .text import DIALOGUE_START, EXCLAIM_OR_ASK, QUOTE_CHARS
+from .text import EXCLAIM_OR_ASK, QUOTE_CHARS, opens_dialogue
 
 Marks = tuple[list[bool], list[bool], list[int]]  # per sentence: dialogue opening, quotation mark, ! and ?
 
@@ -65,7 +65,7 @@ class SentenceTable:
             text = self.text
             bounds = np.asarray(self.spans, dtype=np.int64).reshape(-1, 2)
             self._marks = (
-                [DIALOGUE_START.match(text[start:end]) is not None for start, end in self.spans],
+                [opens_dialogue(text, start, end) for start, end in self.spans],
                 (_within(QUOTE_CHARS, text, bounds) > 0).tolist(),
                 _within(EXCLAIM_OR_ASK, text, bounds).tolist(),
             )

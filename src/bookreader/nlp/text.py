@@ -27,7 +27,8 @@ _LINE = re.compile(r"[^\n]+")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 _EN_FUNCTION = re.compile(r"\b(?:the|and|of|to|was|his|her|that|with)\b", re.IGNORECASE)
-DIALOGUE_START = re.compile(r"^\s*[\"“«„'‘—–-]")
+DIALOGUE_OPENERS = "\"“«„'‘—–-"
+DIALOGUE_START = re.compile(rf"^\s*[{DIALOGUE_OPENERS}]")
 QUOTE_CHARS = re.compile(r"[\"“”«»„]")
 EXCLAIM_OR_ASK = re.compile(r"[!?]")
 
@@ -39,6 +40,18 @@ def text_marks(text: str) -> tuple[bool, bool, int]:
         QUOTE_CHARS.search(text) is not None,
         len(EXCLAIM_OR_ASK.findall(text)),
     )
+
+
+def opens_dialogue(text: str, start: int, end: int) -> bool:
+    """`DIALOGUE_START.match(text[start:end])`, without cutting the sentence out: its first character decides
+    unless it is whitespace (sentence spans are trimmed: it never is). `str.isspace` and the regex's `\s` are
+    the same Unicode whitespace test."""
+    if start >= end:
+        return False
+    first = text[start]
+    if first.isspace():
+        return DIALOGUE_START.match(text[start:end]) is not None
+    return first in DIALOGUE_OPENERS
 
 
 def paragraph_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[tuple[int, int]]:

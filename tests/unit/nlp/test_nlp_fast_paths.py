@@ -13,6 +13,8 @@ from spacy.matcher import Matcher
 from bookreader.nlp import ChapterText, get_pipeline
 from bookreader.nlp.components import CueMatcher, SentenceClassifier, SentenceTable
 from bookreader.nlp.names import _PREVIOUS_WORDS, _WINDOW, _previous_words
+from bookreader.nlp.ranking import Params
+from bookreader.nlp.text import DIALOGUE_START, opens_dialogue
 
 _EDGES = (
     "Yes. No! “Go.” — Да. Он. A tall man in a grey coat stood by the window; the room was dark, the fire low,"
@@ -99,6 +101,43 @@ def test_the_scorer_skips_only_sentences_the_rules_could_not_type(language: str)
         typed += kind is not None
         skipped += not possible
     assert typed > 100 and skipped > len(rows) / 3
+
+
+def test_dialogue_opening_read_off_the_first_character_equals_the_regex() -> None:
+    rng = random.Random(5)
+    alphabet = [" ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "a", "Я", *'"“«„\'‘—–-', "»", "”", "1"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert opens_dialogue(text, start, end) == (DIALOGUE_START.match(text[start:end]) is not None), (
+            text,
+            start,
+            end,
+        )
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_combination_of_the_model_alone_makes_no_rule_types_and_scores_the_same(language: str) -> None:
+    """With the fitted model weight 1.0 (both shipped models) the scorer skips the rule typer: what it gives
+    equals what the same weight a hair under 1.0 gives with the rule types made and weighed at ~0."""
+    pipeline = get_pipeline(language)
+    scorer = pipeline.scorer
+    assert scorer.params.model_weight == 1.0, "the shipped fit reads the model alone"
+    text = (_EDGES + " ") * 3
+    fast = pipeline.run(text).user_data["br"].scored
+    shipped = scorer.params
+    fields = {f: getattr(shipped, f) for f in shipped.__struct_fields__}
+    try:
+        scorer.params = Params(**(fields | {"model_weight": 1.0 - 1e-12}))
+        slow = pipeline.run(text).user_data["br"].scored
+    finally:
+        scorer.params = shipped
+    assert len(fast) == len(slow) and any(kind for kind, _, _ in fast)
+    for (kind, confidence, priority), (kind2, confidence2, priority2) in zip(fast, slow, strict=True):
+        assert kind == kind2
+        assert confidence == pytest.approx(confidence2, abs=1e-3)
+        assert priority == pytest.approx(priority2, abs=1e-3)
 
 
 _APPEARANCE = (  # both shapes, one after another, at a sentence end and cut by one
