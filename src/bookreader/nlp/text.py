@@ -43,7 +43,7 @@ def text_marks(text: str) -> tuple[bool, bool, int]:
 
 
 def opens_dialogue(text: str, start: int, end: int) -> bool:
-    """`DIALOGUE_START.match(text[start:end])`, without cutting the sentence out: its first character decides
+    r"""`DIALOGUE_START.match(text[start:end])`, without cutting the sentence out: its first character decides
     unless it is whitespace (sentence spans are trimmed: it never is). `str.isspace` and the regex's `\s` are
     the same Unicode whitespace test."""
     if start >= end:
