@@ -105,7 +105,7 @@ def test_the_scorer_skips_only_sentences_the_rules_could_not_type(language: str)
 
 def test_dialogue_opening_read_off_the_first_character_equals_the_regex() -> None:
     rng = random.Random(5)
-    alphabet = [" ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "a", "Я", *'"“«„\'‘—–-', "»", "”", "1"]
+    alphabet = [" ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "a", "Я", *"\"“«„'‘—–-", "»", "”", "1"]
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
         start = rng.randint(0, len(text))
