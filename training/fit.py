@@ -147,11 +147,10 @@ def fit_context(rows: list[dict], outputs: list, kinds: list[str]) -> float:
     """The neighbours' weight (CONTEXT_GRID) whose mixed probabilities rank the `kinds` best (mean AP)."""
     if not outputs or any(p is None for _, _, p in outputs):
         return 0.0
-    labels = np.asarray([r["label"] for r in rows])
     best = (-1.0, 0.0)
     for weight in CONTEXT_GRID:
-        probs = np.asarray([p for _, _, p in neighbour_outputs(rows, outputs, weight)])
-        score = float(np.mean([average_precision(probs[:, TYPES.index(t)], labels == t) for t in kinds]))
+        report = ranking_report(rows, neighbour_outputs(rows, outputs, weight))
+        score = float(np.mean([report[t] for t in kinds]))
         if score > best[0] + 1e-9:
             best = (score, weight)
     return best[1]

@@ -44,11 +44,13 @@ class Scorer:
         counts_all, words_all = table.rows()
         rules: list[tuple[str | None, float]] = []
         names_all = []
-        possible = may_classify(table.counts, table.subject) if len(table.spans) else []
-        if self.mode == "both" and table.probs is not None and self.params.model_weight == 1.0:
-            # The fitted combination reads the model alone (w · p + 0 · rule = p, the same floats): the rule
-            # types would be thrown away, so none are made. (Both shipped models fit w = 1.0.)
-            possible = [False] * len(possible)
+        # A fitted combination of the model alone (w · p + 0 · rule = p, the same floats: both shipped fits have
+        # w = 1.0) throws the rule types away, so none are made.
+        model_alone = self.mode == "both" and table.probs is not None and self.params.model_weight == 1.0
+        if model_alone or not len(table.spans):
+            possible = [False] * len(table.spans)
+        else:
+            possible = may_classify(table.counts, table.subject)
         dialogue, quote, exclaims = table.marks()
         text, language, lexicon, subject = table.text, self.language, self.lexicon, table.subject
         for i, (start, end) in enumerate(table.spans):
